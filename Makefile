@@ -1,0 +1,169 @@
+# Agora — top-level build.
+#
+#   make               build the library, programs and tests (build/default/)
+#   make run           the README's main command (installs what is missing first)
+#   make test          install what is missing, build, run every test and fuzz-corpus replay
+#   make test-full     the long runs (more iterations; later: long simulations)
+#   make SANITIZER=address,undefined test    the same under sanitizers (build/address-undefined/)
+#   make valgrind      every unit test under valgrind
+#   make fuzz          libFuzzer targets with clang, FUZZ_SECONDS each (default 60)
+#   make bench         benchmarks (bench/), each prints its figure next to its limit
+#   make fmt / fmt-check   clang-format with the checked-in .clang-format
+#   make check-symbols exported symbols of libagora.a must carry a module prefix
+#
+# Objects of different SANITIZER settings live in different build directories,
+# so switching never mixes instrumented and plain objects.
+
+CC        ?= cc
+SANITIZER ?=
+comma     := ,
+BUILD     := build/$(if $(SANITIZER),$(subst $(comma),-,$(SANITIZER)),default)
+GEN       := build/gen
+
+# Every dependency comes from a Debian package (scripts/deps.sh installs them).
+PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lrocksdb -lpthread -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wvla -Wpointer-arith -Wundef -Wcast-qual -Wwrite-strings \
+        -Wimplicit-fallthrough -Wno-unused-parameter
+OPT  ?= -O2 -g
+CPPFLAGS_ALL := -I. -isystem $(GEN) -D_GNU_SOURCE -MMD -MP
+CFLAGS_ALL    = -std=c11 $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+# Generated protobuf-c code is not ours to restyle; it still builds with -Werror.
+GEN_CFLAGS    = -std=c11 $(OPT) -Wall -Werror $(PKG_CFLAGS) $(CFLAGS)
+
+ifneq ($(SANITIZER),)
+SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS_ALL += $(SAN_FLAGS)
+GEN_CFLAGS += $(SAN_FLAGS)
+LDFLAGS    += $(SAN_FLAGS)
+endif
+
+# ---- sources -------------------------------------------------------------
+# Library code: every .c in the module folders goes into libagora.a.
+LIB_DIRS  := lib crypto
+LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+PROTOS    := $(shell find proto -name '*.proto' | sort)
+PROTO_C   := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+PROTO_H   := $(PROTO_C:.c=.h)
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
+             $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(PROTO_C))
+LIBAGORA  := $(BUILD)/libagora.a
+
+HARNESS_SRCS := $(wildcard tests/harness/*.c)
+HARNESS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRCS))
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+REPLAY_BINS  := $(patsubst %,$(BUILD)/replay/%,$(FUZZ_NAMES))
+
+BENCH_SRCS   := $(wildcard bench/bench_*.c)
+BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all lib tests replays benches run test test-run test-full valgrind fuzz fuzz-build \
+        bench fmt fmt-check check-symbols deps clean
+.DEFAULT_GOAL := all
+
+all: lib tests replays benches
+
+lib: $(LIBAGORA)
+tests: $(UNIT_BINS)
+replays: $(REPLAY_BINS)
+benches: $(BENCH_BINS)
+
+# ---- protobuf-c generation (never edited by hand, regenerated when a .proto changes)
+# Keep generated sources and objects that pattern rules treat as intermediate.
+.SECONDARY:
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) $<
+
+# Generated headers must exist before anything that may include them compiles.
+$(BUILD)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(GEN_CFLAGS) -c $< -o $@
+
+$(LIBAGORA): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/tests/%.o: CFLAGS_ALL += $(CHECK_CFLAGS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJS) $(LIBAGORA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# Fuzz targets built with an ordinary main() that replays files: run by `make test`.
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LIBAGORA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- the README's commands ------------------------------------------------
+deps:
+	@bash scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all
+	@bash scripts/run-tests.sh $(BUILD)
+
+test-full: deps
+	@$(MAKE) --no-print-directory all
+	@AGORA_TEST_FULL=1 bash scripts/run-tests.sh $(BUILD)
+
+valgrind: all
+	@AGORA_VALGRIND=1 bash scripts/run-tests.sh $(BUILD)
+
+# ---- fuzzing (clang + libFuzzer) -------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(PROTO_C)
+FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/%,$(FUZZ_NAMES))
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -I. -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+
+fuzz: fuzz-build
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+bench: benches
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+# ---- hygiene ---------------------------------------------------------------
+FMT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+fmt:
+	clang-format -i $(FMT_SRCS)
+
+fmt-check:
+	clang-format --dry-run --Werror $(FMT_SRCS)
+
+check-symbols: $(LIBAGORA)
+	@bash scripts/check-symbols.sh $(LIBAGORA)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# run-tests.sh BUILD_DIR — run every unit-test binary and replay every fuzz
+# corpus, then print one summary line: "tests: N passed, N failed".
+#   AGORA_VALGRIND=1  run the unit tests under valgrind (make valgrind)
+#   AGORA_TEST_FULL=1 long iteration counts (make test-full)
+#   AGORA_TEST_SEED=N rerun with a printed seed
+set -uo pipefail
+build=${1:?usage: run-tests.sh BUILD_DIR}
+passed=0 failed=0 failures=()
+
+# Sanitized and valgrind runs are slower: scale Check's per-test timeouts.
+case "$build" in */default) ;; *) export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-4} ;; esac
+wrap=()
+if [[ "${AGORA_VALGRIND:-0}" == 1 ]]; then
+  export CK_FORK=no CK_TIMEOUT_MULTIPLIER=20
+  wrap=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+fi
+
+for t in "$build"/tests/test_*; do
+  [[ -x "$t" ]] || continue
+  name=$(basename "$t")
+  out=$("${wrap[@]}" "$t" 2>&1); rc=$?
+  printf '%s\n' "$out"
+  line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+  if [[ -n "$line" ]]; then
+    checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+    fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+    errs=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+    bad=$((fails + errs))
+    passed=$((passed + checks - bad)); failed=$((failed + bad))
+    (( bad > 0 || rc != 0 )) && failures+=("$name")
+    (( bad == 0 && rc != 0 )) && failed=$((failed + 1))
+  else
+    failed=$((failed + 1)); failures+=("$name (no result: exit $rc)")
+  fi
+done
+
+# Fuzz corpora and crashers, replayed through the same targets libFuzzer runs.
+for r in "$build"/replay/fuzz_*; do
+  [[ -x "$r" ]] || continue
+  name=$(basename "$r")
+  if out=$("$r" "tests/fuzz/corpus/$name" "tests/fuzz/crashers/$name" 2>&1); then
+    echo "$name: $out"; passed=$((passed + 1))
+  else
+    printf '%s: FAILED\n%s\n' "$name" "$out"; failed=$((failed + 1)); failures+=("$name")
+  fi
+done
+
+echo
+[[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"
+echo "tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
