@@ -44,9 +44,12 @@ LDFLAGS    += $(SAN_FLAGS)
 endif
 
 # ---- sources -------------------------------------------------------------
-# Library code: every .c in the module folders goes into libagora.a.
+# Library code: every .c in the module folders goes into libagora.a, except
+# <dir>/<program>_main.c files, each of which becomes build/<x>/bin/<program>.
 LIB_DIRS  := lib crypto
-LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+MAIN_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_main.c))
+LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+PROGRAMS  := $(patsubst %_main.c,$(BUILD)/bin/%,$(notdir $(MAIN_SRCS)))
 PROTOS    := $(shell find proto -name '*.proto' | sort)
 PROTO_C   := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PROTO_H   := $(PROTO_C:.c=.h)
@@ -66,13 +69,14 @@ REPLAY_BINS  := $(patsubst %,$(BUILD)/replay/%,$(FUZZ_NAMES))
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all lib tests replays benches run test test-run test-full valgrind fuzz fuzz-build \
+.PHONY: all lib programs tests replays benches run test test-run test-full valgrind fuzz fuzz-build \
         bench fmt fmt-check check-symbols deps clean
 .DEFAULT_GOAL := all
 
-all: lib tests replays benches
+all: lib programs tests replays benches
 
 lib: $(LIBAGORA)
+programs: $(PROGRAMS)
 tests: $(UNIT_BINS)
 replays: $(REPLAY_BINS)
 benches: $(BENCH_BINS)
@@ -107,6 +111,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJS) $(LIBAGORA)
 $(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LIBAGORA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Programs: <dir>/<program>_main.c + libagora.a -> $(BUILD)/bin/<program>.
+define program_rule
+$(BUILD)/bin/$(notdir $(1:_main.c=)): $(BUILD)/obj/$(1:.c=.o) $(LIBAGORA)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(m))))
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 	@mkdir -p $(dir $@)

@@ -46,6 +46,18 @@ for r in "$build"/replay/fuzz_*; do
   fi
 done
 
+# Integration tests: tests/integration/test_*.sh BUILD_DIR, each one test
+# (they start real processes, or run tools we did not write against ours).
+for s in tests/integration/test_*.sh; do
+  [[ -f "$s" ]] || continue
+  name=$(basename "$s" .sh)
+  if out=$(bash "$s" "$build" 2>&1); then
+    printf '%s\n' "$out" | tail -n 5; echo "$name: ok"; passed=$((passed + 1))
+  else
+    printf '%s: FAILED\n%s\n' "$name" "$out"; failed=$((failed + 1)); failures+=("$name")
+  fi
+done
+
 echo
 [[ ${#failures[@]} -gt 0 ]] && echo "failed: ${failures[*]}"
 echo "tests: $passed passed, $failed failed"
