@@ -1,0 +1,126 @@
+/*
+ * store.h — Agora's authenticated state store: a versioned key-value store
+ * whose every version has a Merkle root (the app hash) and ICS23 proofs.
+ *
+ * Writes are staged (set/delete) and become a new version at commit: one
+ * atomic, by default fsynced, batch holding the tree nodes, the values, the
+ * latest-state index, the root record and the pruning of old versions.
+ * After a crash the store reopens at exactly the last committed version.
+ *
+ * Reads:
+ *   - state_store_get: the staged value if any, else the latest committed
+ *     one (served from a flat index, no tree walk);
+ *   - state_store_iter_*: ordered iteration over latest + staged;
+ *   - state_store_get_at / state_store_prove: any kept version, through the
+ *     tree, with every node and value checked against its hash
+ *     (AG_ERR_CORRUPT on a mismatch, never a wrong answer).
+ *
+ * Keys are 1..STATE_KEY_MAX bytes, values 1..STATE_VALUE_MAX bytes (ICS23
+ * cannot prove an empty key or value; delete instead of storing nothing).
+ * The store is single-writer: call everything from one thread, except that
+ * commit uses `threads` workers internally.
+ */
+#ifndef AGORA_STATE_STORE_H
+#define AGORA_STATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/hash.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "state/kv.h"
+
+#define STATE_KEY_MAX   1024
+#define STATE_VALUE_MAX (1u << 20)
+/* Bound for decoding a proof from an untrusted source: two neighbour
+ * values, keys, and 256 steps of ~70 bytes each. */
+#define STATE_PROOF_MAX (2 * STATE_VALUE_MAX + 2 * STATE_KEY_MAX + 128 * 1024)
+
+typedef struct state_store state_store;
+
+typedef struct state_store_options {
+    uint64_t keep_versions;  /* versions kept readable; 0 keeps all */
+    bool no_sync;            /* skip the fsync at commit (tests, benchmarks of the CPU path) */
+    size_t node_cache_bytes; /* 0: 128 MiB */
+    int threads;             /* commit workers; 0: 2 */
+    uint32_t prune_per_commit; /* stale versions pruned per commit at most; 0: 4 */
+} state_store_options;
+
+/* Open a store on `kv` (takes ownership on success; on error the caller
+ * still owns it). A new kv starts at version 0, the empty tree. */
+ag_err state_store_open(state_store **out, state_kv *kv, const state_store_options *opts);
+
+/* Open or create a store in a RocksDB directory. */
+ag_err state_store_open_path(state_store **out, const char *path,
+                             const state_store_options *opts);
+
+/* Discards staged writes and closes the kv. */
+void state_store_close(state_store *s);
+
+uint64_t state_store_version(const state_store *s);        /* last committed, 0 if none */
+uint64_t state_store_oldest_version(const state_store *s); /* oldest still readable */
+void state_store_root(const state_store *s, crypto_hash *out); /* root of the last version */
+
+/* ---- the working set ---- */
+
+/* Append the value of `key` to `value`; AG_ERR_NOT_FOUND if absent. */
+ag_err state_store_get(state_store *s, const uint8_t *key, size_t klen, ag_buf *value);
+/* AG_ERR_INVALID_ARG for an empty or oversized key or value. */
+ag_err state_store_set(state_store *s, const uint8_t *key, size_t klen, const uint8_t *value,
+                       size_t vlen);
+ag_err state_store_delete(state_store *s, const uint8_t *key, size_t klen);
+/* Forget staged writes. */
+void state_store_discard(state_store *s);
+size_t state_store_staged(const state_store *s);
+
+/*
+ * Commit the staged writes as version state_store_version()+1 and return it
+ * and its root (either pointer may be NULL). On error nothing was written,
+ * the store stays at the previous version and the staged writes are kept.
+ */
+ag_err state_store_commit(state_store *s, uint64_t *version, crypto_hash *root);
+
+/* ---- past versions ---- */
+
+/* AG_ERR_NOT_FOUND if the version was pruned or never existed (detail says which). */
+ag_err state_store_root_at(state_store *s, uint64_t version, crypto_hash *root);
+/* The value at a kept version (through the tree, verified). */
+ag_err state_store_get_at(state_store *s, uint64_t version, const uint8_t *key, size_t klen,
+                          ag_buf *value);
+
+/*
+ * An ICS23 CommitmentProof (protobuf) for `key` at `version`, appended to
+ * `proof`: existence (and the value appended to `value`, *exists = true) or
+ * non-existence. AG_ERR_NOT_FOUND for an empty tree, which ICS23 cannot
+ * express non-existence in.
+ */
+ag_err state_store_prove(state_store *s, uint64_t version, const uint8_t *key, size_t klen,
+                         ag_buf *proof, ag_buf *value, bool *exists);
+
+/* ---- ordered iteration over latest + staged ---- */
+
+typedef struct state_store_iter state_store_iter;
+
+/* Borrowed entries are valid until the next iterator call; staging writes
+ * while iterating is not allowed (discard the iterator first). */
+ag_err state_store_iter_new(state_store *s, state_store_iter **out);
+void state_store_iter_seek(state_store_iter *it, const uint8_t *key, size_t klen);
+bool state_store_iter_valid(state_store_iter *it);
+void state_store_iter_next(state_store_iter *it);
+void state_store_iter_entry(state_store_iter *it, const uint8_t **key, size_t *klen,
+                            const uint8_t **value, size_t *vlen);
+ag_err state_store_iter_status(state_store_iter *it);
+void state_store_iter_free(state_store_iter *it);
+
+/* Statistics for benchmarks and metrics. */
+typedef struct state_store_stats {
+    uint64_t nodes_written;  /* by the last commit */
+    uint64_t changes;        /* effective changes of the last commit */
+    uint64_t pruned_records; /* deleted by the last commit's pruning */
+    size_t cache_bytes;
+} state_store_stats;
+void state_store_stats_get(state_store *s, state_store_stats *out);
+
+#endif
