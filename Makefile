@@ -69,17 +69,22 @@ REPLAY_BINS  := $(patsubst %,$(BUILD)/replay/%,$(FUZZ_NAMES))
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all lib programs tests replays benches run test test-run test-full valgrind fuzz fuzz-build \
+# Test tools: programs the integration tests run (proof generators and the like).
+TOOL_SRCS    := $(wildcard tests/tools/*.c)
+TOOL_BINS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+.PHONY: all lib programs tools tests replays benches run test test-run test-full valgrind fuzz fuzz-build \
         bench fmt fmt-check check-symbols deps clean
 .DEFAULT_GOAL := all
 
-all: lib programs tests replays benches
+all: lib programs tests replays benches tools
 
 lib: $(LIBAGORA)
 programs: $(PROGRAMS)
 tests: $(UNIT_BINS)
 replays: $(REPLAY_BINS)
 benches: $(BENCH_BINS)
+tools: $(TOOL_BINS)
 
 # ---- protobuf-c generation (never edited by hand, regenerated when a .proto changes)
 # Keep generated sources and objects that pattern rules treat as intermediate.
@@ -119,6 +124,10 @@ $(BUILD)/bin/$(notdir $(1:_main.c=)): $(BUILD)/obj/$(1:.c=.o) $(LIBAGORA)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(m))))
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBAGORA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 	@mkdir -p $(dir $@)

@@ -14,8 +14,8 @@ typedef Cosmos__Ics23__V1__NonExistenceProof NonExistenceProof;
 typedef Cosmos__Ics23__V1__LeafOp LeafOp;
 typedef Cosmos__Ics23__V1__InnerOp InnerOp;
 
-#define HASH_SHA256 COSMOS__ICS23__V1__HASH_OP__SHA256
-#define LENGTH_NONE COSMOS__ICS23__V1__LENGTH_OP__NO_PREFIX
+#define HASH_SHA256   COSMOS__ICS23__V1__HASH_OP__SHA256
+#define LENGTH_NONE   COSMOS__ICS23__V1__LENGTH_OP__NO_PREFIX
 #define SMT_MAX_DEPTH 256
 
 /* ---- encoding ---- */
@@ -168,8 +168,8 @@ static ag_err verify_exist(const ExistenceProof *p, const crypto_hash *root, con
     if (p->key.len == 0 || p->value.len == 0)
         return ag_err_set(AG_ERR_VERIFY, "ics23: %s proof has an empty key or value", which);
     if (p->n_path > SMT_MAX_DEPTH)
-        return ag_err_set(AG_ERR_VERIFY, "ics23: %s path of %zu steps exceeds %d", which,
-                          p->n_path, SMT_MAX_DEPTH);
+        return ag_err_set(AG_ERR_VERIFY, "ics23: %s path of %zu steps exceeds %d", which, p->n_path,
+                          SMT_MAX_DEPTH);
     uint8_t buf[65];
     crypto_hash h;
     buf[0] = 0x00;
@@ -299,9 +299,8 @@ ag_err state_ics23_verify_membership(const crypto_hash *root, const uint8_t *pro
     ag_err err = decode(proof, len, &cp);
     if (err)
         return err;
-    const ExistenceProof *p = cp->proof_case == COSMOS__ICS23__V1__COMMITMENT_PROOF__PROOF_EXIST
-                                  ? cp->exist
-                                  : NULL;
+    const ExistenceProof *p =
+        cp->proof_case == COSMOS__ICS23__V1__COMMITMENT_PROOF__PROOF_EXIST ? cp->exist : NULL;
     if (!p)
         err = ag_err_set(AG_ERR_VERIFY, "ics23: not an existence proof");
     else if (p->key.len != klen || (klen && memcmp(p->key.data, key, klen) != 0))
@@ -314,16 +313,15 @@ ag_err state_ics23_verify_membership(const crypto_hash *root, const uint8_t *pro
     return err;
 }
 
-ag_err state_ics23_verify_nonmembership(const crypto_hash *root, const uint8_t *proof,
-                                        size_t len, const uint8_t *key, size_t klen)
+ag_err state_ics23_verify_nonmembership(const crypto_hash *root, const uint8_t *proof, size_t len,
+                                        const uint8_t *key, size_t klen)
 {
     CommitmentProof *cp;
     ag_err err = decode(proof, len, &cp);
     if (err)
         return err;
     const NonExistenceProof *p =
-        cp->proof_case == COSMOS__ICS23__V1__COMMITMENT_PROOF__PROOF_NONEXIST ? cp->nonexist
-                                                                               : NULL;
+        cp->proof_case == COSMOS__ICS23__V1__COMMITMENT_PROOF__PROOF_NONEXIST ? cp->nonexist : NULL;
     crypto_hash kh, lh, rh;
     crypto_sha256(kh.b, key, klen);
     if (!p)

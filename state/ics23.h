@@ -46,7 +46,7 @@ ag_err state_ics23_verify_membership(const crypto_hash *root, const uint8_t *pro
                                      const uint8_t *key, size_t klen, const uint8_t *value,
                                      size_t vlen);
 /* AG_OK only if `proof` proves `key` absent under `root`. */
-ag_err state_ics23_verify_nonmembership(const crypto_hash *root, const uint8_t *proof,
-                                        size_t len, const uint8_t *key, size_t klen);
+ag_err state_ics23_verify_nonmembership(const crypto_hash *root, const uint8_t *proof, size_t len,
+                                        const uint8_t *key, size_t klen);
 
 #endif

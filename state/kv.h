@@ -66,8 +66,8 @@ struct state_kv {
 };
 
 typedef struct state_kv_rocksdb_options {
-    size_t block_cache_bytes;   /* 0: 256 MiB */
-    size_t write_buffer_bytes;  /* 0: 64 MiB per column family */
+    size_t block_cache_bytes;  /* 0: 256 MiB */
+    size_t write_buffer_bytes; /* 0: 64 MiB per column family */
     bool create_if_missing;
 } state_kv_rocksdb_options;
 

@@ -53,7 +53,6 @@ static void f_close(state_kv *kv)
     free(f);
 }
 
-
 /* Batches and iterators belong to the inner backend, so their functions are
  * the inner ones; the ops table lives right after the struct. */
 ag_err state_kv_wrap_faulty(state_kv **out, state_kv *inner_kv, uint64_t fail_write_at,

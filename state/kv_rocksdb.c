@@ -9,8 +9,8 @@
 #include "state/kv.h"
 
 static const char *const cf_names[STATE_CF__COUNT] = {
-    [STATE_CF_META] = "default", [STATE_CF_LATEST] = "latest", [STATE_CF_NODES] = "nodes",
-    [STATE_CF_LEAVES] = "leaves", [STATE_CF_ROOTS] = "roots",  [STATE_CF_STALE] = "stale",
+    [STATE_CF_META] = "default",  [STATE_CF_LATEST] = "latest", [STATE_CF_NODES] = "nodes",
+    [STATE_CF_LEAVES] = "leaves", [STATE_CF_ROOTS] = "roots",   [STATE_CF_STALE] = "stale",
 };
 
 typedef struct rdb_kv {
@@ -119,8 +119,8 @@ static void r_iter_next(state_kv_iter *it)
     rocksdb_iter_next(it->it);
 }
 
-static void r_iter_entry(state_kv_iter *it, const uint8_t **key, size_t *klen,
-                         const uint8_t **val, size_t *vlen)
+static void r_iter_entry(state_kv_iter *it, const uint8_t **key, size_t *klen, const uint8_t **val,
+                         size_t *vlen)
 {
     *key = (const uint8_t *)rocksdb_iter_key(it->it, klen);
     if (val)
@@ -185,8 +185,7 @@ static const state_kv_ops rdb_ops = {
     .close = r_close,
 };
 
-ag_err state_kv_open_rocksdb(state_kv **out, const char *path,
-                             const state_kv_rocksdb_options *opts)
+ag_err state_kv_open_rocksdb(state_kv **out, const char *path, const state_kv_rocksdb_options *opts)
 {
     state_kv_rocksdb_options o = opts ? *opts : (state_kv_rocksdb_options){0};
     if (!opts)
@@ -214,6 +213,8 @@ ag_err state_kv_open_rocksdb(state_kv **out, const char *path,
     rocksdb_options_increase_parallelism(r->db_opts, 2);
     rocksdb_options_set_max_background_jobs(r->db_opts, 2);
     rocksdb_options_set_paranoid_checks(r->db_opts, 1);
+    /* One writer (the commit) at a time: skip the concurrent-insert machinery. */
+    rocksdb_options_set_allow_concurrent_memtable_write(r->db_opts, 0);
 
     const rocksdb_options_t *cf_opts[STATE_CF__COUNT];
     for (int i = 0; i < STATE_CF__COUNT; i++) {
@@ -238,6 +239,10 @@ ag_err state_kv_open_rocksdb(state_kv **out, const char *path,
         r_close(&r->base);
         return e;
     }
+    /* RocksDB's per-operation perf counters live in thread-local storage that
+     * a shared library reaches through __tls_get_addr: measurable on every
+     * put. We read no perf context, so switch the counting off. */
+    rocksdb_set_perf_level(rocksdb_disable);
     r->ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_verify_checksums(r->ro, 1);
     r->wo_sync = rocksdb_writeoptions_create();

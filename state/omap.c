@@ -6,13 +6,14 @@
 
 #define OMAP_MAX_LEVEL 24
 
+/* One allocation per entry: the node, its level pointers, then key and value. */
 struct state_omap_node {
     uint8_t *key;
     size_t klen;
     uint8_t *val;
     size_t vlen;
     int level;
-    state_omap_node *next[]; /* level entries */
+    state_omap_node *next[]; /* level entries, then the key and value bytes */
 };
 
 int state_key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -29,6 +30,21 @@ static state_omap_node *node_alloc(int level)
     return calloc(1, sizeof(state_omap_node) + (size_t)level * sizeof(state_omap_node *));
 }
 
+/* A node with room for klen + vlen bytes after its level pointers. */
+static state_omap_node *entry_alloc(int level, size_t klen, size_t vlen)
+{
+    size_t head = sizeof(state_omap_node) + (size_t)level * sizeof(state_omap_node *);
+    state_omap_node *n = malloc(head + klen + vlen + 1);
+    if (!n)
+        return NULL;
+    n->level = level;
+    n->key = (uint8_t *)n + head;
+    n->klen = klen;
+    n->val = n->key + klen;
+    n->vlen = vlen;
+    return n;
+}
+
 void state_omap_init(state_omap *m)
 {
     memset(m, 0, sizeof *m);
@@ -40,8 +56,6 @@ void state_omap_init(state_omap *m)
 
 static void node_free(state_omap_node *n)
 {
-    free(n->key);
-    free(n->val);
     free(n);
 }
 
@@ -81,41 +95,48 @@ static state_omap_node *find(const state_omap *m, const uint8_t *key, size_t kle
     return x->next[0];
 }
 
-static uint8_t *dup_bytes(const uint8_t *p, size_t n)
+static void fill_value(uint8_t *dst, int tag, const uint8_t *val, size_t vlen)
 {
-    uint8_t *d = malloc(n ? n : 1);
-    if (d && n)
-        memcpy(d, p, n);
-    return d;
+    if (tag >= 0)
+        *dst++ = (uint8_t)tag;
+    if (vlen)
+        memcpy(dst, val, vlen);
 }
 
-ag_err state_omap_put(state_omap *m, const uint8_t *key, size_t klen, const uint8_t *val,
-                      size_t vlen)
+/* tag < 0: the value is val alone; otherwise tag then val. */
+static ag_err put(state_omap *m, const uint8_t *key, size_t klen, int tag, const uint8_t *val,
+                  size_t vlen)
 {
+    size_t stored = vlen + (tag >= 0);
     state_omap_node *update[OMAP_MAX_LEVEL];
     state_omap_node *x = find(m, key, klen, update);
-    if (x && state_key_cmp(x->key, x->klen, key, klen) == 0) {
-        uint8_t *v = dup_bytes(val, vlen);
-        if (!v)
-            return ag_err_set(AG_ERR_NOMEM, "omap: value of %zu bytes", vlen);
-        m->bytes = m->bytes - x->vlen + vlen;
-        free(x->val);
-        x->val = v;
-        x->vlen = vlen;
+    if (x && state_key_cmp(x->key, x->klen, key, klen) == 0 && stored <= x->vlen) {
+        m->bytes = m->bytes - x->vlen + stored; /* fits in place */
+        fill_value(x->val, tag, val, vlen);
+        x->vlen = stored;
         return AG_OK;
     }
     int level = 1;
-    while (level < OMAP_MAX_LEVEL && (ag_rng_next(&m->rng) & 3) == 0)
-        level++;
-    state_omap_node *n = node_alloc(level);
-    uint8_t *k = dup_bytes(key, klen), *v = dup_bytes(val, vlen);
-    if (!n || !k || !v) {
-        free(n);
-        free(k);
-        free(v);
-        return ag_err_set(AG_ERR_NOMEM, "omap: entry of %zu bytes", klen + vlen);
+    if (x && state_key_cmp(x->key, x->klen, key, klen) == 0) {
+        level = x->level; /* replace the entry with a larger one, same level */
+    } else {
+        while (level < OMAP_MAX_LEVEL && (ag_rng_next(&m->rng) & 3) == 0)
+            level++;
     }
-    *n = (state_omap_node){.key = k, .klen = klen, .val = v, .vlen = vlen, .level = level};
+    state_omap_node *n = entry_alloc(level, klen, stored);
+    if (!n)
+        return ag_err_set(AG_ERR_NOMEM, "omap: entry of %zu bytes", klen + stored);
+    memcpy(n->key, key, klen);
+    fill_value(n->val, tag, val, vlen);
+    if (x && state_key_cmp(x->key, x->klen, key, klen) == 0) {
+        for (int i = 0; i < level; i++) {
+            update[i]->next[i] = n;
+            n->next[i] = x->next[i];
+        }
+        m->bytes = m->bytes - x->vlen + stored;
+        node_free(x);
+        return AG_OK;
+    }
     for (int i = m->level; i < level; i++)
         update[i] = m->head;
     if (level > m->level)
@@ -125,8 +146,20 @@ ag_err state_omap_put(state_omap *m, const uint8_t *key, size_t klen, const uint
         update[i]->next[i] = n;
     }
     m->count++;
-    m->bytes += klen + vlen;
+    m->bytes += klen + stored;
     return AG_OK;
+}
+
+ag_err state_omap_put(state_omap *m, const uint8_t *key, size_t klen, const uint8_t *val,
+                      size_t vlen)
+{
+    return put(m, key, klen, -1, val, vlen);
+}
+
+ag_err state_omap_put_tagged(state_omap *m, const uint8_t *key, size_t klen, uint8_t tag,
+                             const uint8_t *val, size_t vlen)
+{
+    return put(m, key, klen, tag, val, vlen);
 }
 
 bool state_omap_del(state_omap *m, const uint8_t *key, size_t klen)

@@ -39,6 +39,9 @@ void state_omap_free(state_omap *m);
 /* Insert or replace. AG_ERR_NOMEM leaves the map unchanged. */
 ag_err state_omap_put(state_omap *m, const uint8_t *key, size_t klen, const uint8_t *val,
                       size_t vlen);
+/* The same with the stored value being one tag byte followed by val. */
+ag_err state_omap_put_tagged(state_omap *m, const uint8_t *key, size_t klen, uint8_t tag,
+                             const uint8_t *val, size_t vlen);
 /* Remove if present; returns whether it was. */
 bool state_omap_del(state_omap *m, const uint8_t *key, size_t klen);
 /* True if present, with the value borrowed through val and vlen. */

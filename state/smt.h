@@ -34,17 +34,17 @@
 #include "lib/err.h"
 #include "state/kv.h"
 
-#define STATE_SMT_MAX_DEPTH 64 /* nibbles in a SHA-256 */
-#define STATE_SMT_NODE_MAX  (4 + 16 * (64 + 10))
-#define STATE_SMT_PATH_MAX  (1 + 32)
+#define STATE_SMT_MAX_DEPTH    64 /* nibbles in a SHA-256 */
+#define STATE_SMT_NODE_MAX     (4 + 16 * (64 + 10))
+#define STATE_SMT_PATH_MAX     (1 + 32)
 #define STATE_SMT_NODE_KEY_MAX (8 + STATE_SMT_PATH_MAX)
 
 typedef enum { SMT_EMPTY = 0, SMT_CHILD = 1, SMT_LEAF = 2 } state_smt_kind;
 
 typedef struct state_smt_slot {
-    uint8_t kind;        /* state_smt_kind */
-    uint64_t version;    /* where the child node or leaf record lives */
-    crypto_hash hash;    /* child node hash, or leaf hash */
+    uint8_t kind;         /* state_smt_kind */
+    uint64_t version;     /* where the child node or leaf record lives */
+    crypto_hash hash;     /* child node hash, or leaf hash */
     crypto_hash key_hash; /* leaves only */
 } state_smt_slot;
 
@@ -93,11 +93,14 @@ typedef struct state_smt_cache state_smt_cache;
 ag_err state_smt_cache_new(state_smt_cache **out, size_t max_bytes);
 void state_smt_cache_free(state_smt_cache *c);
 /* Copy the node cached for (depth, path) if its version is `version`. Thread-safe. */
-bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned depth,
-                         uint64_t version, state_smt_node *out);
+bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned depth, uint64_t version,
+                         state_smt_node *out);
 /* Insert or replace the latest node of a path. Thread-safe. */
-void state_smt_cache_put(state_smt_cache *c, const crypto_hash *h, unsigned depth,
-                         uint64_t version, const state_smt_node *n);
+void state_smt_cache_put(state_smt_cache *c, const crypto_hash *h, unsigned depth, uint64_t version,
+                         const state_smt_node *n);
+/* The same from an already encoded record (rec[0..len), copied). */
+void state_smt_cache_put_encoded(state_smt_cache *c, const crypto_hash *h, unsigned depth,
+                                 uint64_t version, const uint8_t *rec, size_t len);
 void state_smt_cache_remove(state_smt_cache *c, const crypto_hash *h, unsigned depth);
 size_t state_smt_cache_bytes(state_smt_cache *c);
 
@@ -122,10 +125,10 @@ typedef struct state_smt_change {
 
 /* Records written and made unreachable by one commit. */
 typedef struct state_smt_output {
-    ag_buf node_keys;  /* sequence of (len byte, key) */
-    ag_buf node_vals;  /* sequence of (u32 len, encoded node) */
-    ag_buf stale;      /* stale list, see smt_update.c */
-    ag_buf cache_ops;  /* applied to the cache after a successful write */
+    ag_buf node_keys; /* sequence of (len byte, key) */
+    ag_buf node_vals; /* sequence of (u32 len, encoded node) */
+    ag_buf stale;     /* stale list, see smt_update.c */
+    ag_buf cache_ops; /* applied to the cache after a successful write */
     size_t nodes;
 } state_smt_output;
 
@@ -143,8 +146,8 @@ void state_smt_output_free(state_smt_output *o);
  */
 ag_err state_smt_update(const state_smt_reader *r, uint64_t root_version,
                         const crypto_hash *root_hash, uint64_t version, state_smt_change *changes,
-                        size_t n, int threads, state_smt_output *out,
-                        uint64_t *new_root_version, crypto_hash *new_root);
+                        size_t n, int threads, state_smt_output *out, uint64_t *new_root_version,
+                        crypto_hash *new_root);
 
 /* Apply the cache operations recorded in an output (after a successful write). */
 void state_smt_output_apply_cache(const state_smt_output *o, state_smt_cache *c);

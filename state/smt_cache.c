@@ -7,7 +7,7 @@
 #include "state/smt.h"
 
 typedef struct cache_entry {
-    struct cache_entry *chain; /* bucket chain */
+    struct cache_entry *chain;       /* bucket chain */
     struct cache_entry *prev, *next; /* LRU list, most recent first */
     uint8_t key[STATE_SMT_PATH_MAX];
     uint8_t klen;
@@ -141,8 +141,8 @@ static void grow(state_smt_cache *c)
     c->nbuckets = n;
 }
 
-bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned depth,
-                         uint64_t version, state_smt_node *out)
+bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned depth, uint64_t version,
+                         state_smt_node *out)
 {
     uint8_t key[STATE_SMT_PATH_MAX];
     size_t klen = path_key(key, h, depth);
@@ -158,28 +158,29 @@ bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned dept
     return hit;
 }
 
-void state_smt_cache_put(state_smt_cache *c, const crypto_hash *h, unsigned depth,
-                         uint64_t version, const state_smt_node *n)
+void state_smt_cache_put(state_smt_cache *c, const crypto_hash *h, unsigned depth, uint64_t version,
+                         const state_smt_node *n)
+{
+    ag_buf rec;
+    ag_buf_init(&rec, STATE_SMT_NODE_MAX);
+    if (state_smt_node_encode(n, &rec) == AG_OK)
+        state_smt_cache_put_encoded(c, h, depth, version, rec.data, rec.len);
+    ag_buf_free(&rec);
+}
+
+void state_smt_cache_put_encoded(state_smt_cache *c, const crypto_hash *h, unsigned depth,
+                                 uint64_t version, const uint8_t *rec, size_t len)
 {
     uint8_t key[STATE_SMT_PATH_MAX];
     size_t klen = path_key(key, h, depth);
-    ag_buf rec;
-    ag_buf_init(&rec, STATE_SMT_NODE_MAX);
-    if (state_smt_node_encode(n, &rec) != AG_OK) {
-        ag_buf_free(&rec);
-        return;
-    }
-    cache_entry *e = malloc(sizeof *e + rec.len);
-    if (!e) {
-        ag_buf_free(&rec);
+    cache_entry *e = malloc(sizeof *e + len);
+    if (!e)
         return; /* a cache may always decline */
-    }
     memcpy(e->key, key, klen);
     e->klen = (uint8_t)klen;
     e->version = version;
-    e->len = rec.len;
-    memcpy(e->rec, rec.data, rec.len);
-    ag_buf_free(&rec);
+    e->len = len;
+    memcpy(e->rec, rec, len);
 
     pthread_mutex_lock(&c->lock);
     cache_entry **pp = find_slot(c, key, klen);

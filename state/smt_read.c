@@ -111,8 +111,7 @@ ag_err state_smt_find(const state_smt_reader *r, uint64_t root_version,
 
 /* The extreme (max if `want_max`) leaf key hash under a slot at `depth`. */
 static ag_err extreme_leaf(const state_smt_reader *r, const state_smt_slot *s,
-                           const crypto_hash *path, unsigned depth, bool want_max,
-                           crypto_hash *out)
+                           const crypto_hash *path, unsigned depth, bool want_max, crypto_hash *out)
 {
     state_smt_slot cur = *s;
     crypto_hash p = *path;

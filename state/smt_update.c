@@ -86,8 +86,7 @@ static ag_err emit_node(upd_ctx *c, const crypto_hash *path, unsigned depth,
     return AG_OK;
 }
 
-static ag_err emit_stale_node(upd_ctx *c, uint64_t version, const crypto_hash *path,
-                              unsigned depth)
+static ag_err emit_stale_node(upd_ctx *c, uint64_t version, const crypto_hash *path, unsigned depth)
 {
     uint8_t rec[1 + AG_UVARINT_MAX + STATE_SMT_PATH_MAX];
     size_t n = 0;
@@ -99,10 +98,14 @@ static ag_err emit_stale_node(upd_ctx *c, uint64_t version, const crypto_hash *p
     if (depth % 2)
         rec[n + nbytes - 1] &= 0xf0;
     n += nbytes;
-    ag_err err = ag_buf_append(&c->out->stale, rec, n);
-    if (err)
-        return err;
-    /* The cache forgets the path; a rewritten node is put back after the write. */
+    return ag_buf_append(&c->out->stale, rec, n);
+}
+
+/* A path whose node disappears (collapsed or emptied): the cache must forget
+ * it after the write. Rewritten nodes need nothing: their new record replaces
+ * the cached one. */
+static ag_err emit_cache_forget(upd_ctx *c, const crypto_hash *path, unsigned depth)
+{
     uint8_t op[1 + 1 + 32] = {'R', (uint8_t)depth};
     memcpy(op + 2, path->b, 32);
     return ag_buf_append(&c->out->cache_ops, op, sizeof op);
@@ -161,8 +164,8 @@ static ag_err build(upd_ctx *c, const state_smt_slot *leaves, size_t m, unsigned
 }
 
 /* A change set landing on an empty slot or a leaf: merge, mark no-ops, rebuild. */
-static ag_err rebuild(upd_ctx *c, const state_smt_slot *old, unsigned depth,
-                      state_smt_change *ch, size_t n, state_smt_slot *out)
+static ag_err rebuild(upd_ctx *c, const state_smt_slot *old, unsigned depth, state_smt_change *ch,
+                      size_t n, state_smt_slot *out)
 {
     state_smt_slot stackbuf[17];
     state_smt_slot *leaves = n + 1 <= 17 ? stackbuf : malloc((n + 1) * sizeof *leaves);
@@ -248,11 +251,11 @@ static ag_err update_node(upd_ctx *c, state_smt_node *node, const state_smt_slot
     }
     if (present == 0) {
         *out = (state_smt_slot){.kind = SMT_EMPTY};
-        return AG_OK;
+        return emit_cache_forget(c, path, depth);
     }
     if (present == 1 && leaves == 1) {
         *out = node->slot[last]; /* a lone leaf rises into the parent's slot */
-        return AG_OK;
+        return emit_cache_forget(c, path, depth);
     }
     return emit_node(c, path, depth, node, out);
 }
@@ -289,8 +292,8 @@ static void run_root_job(root_job *job)
         size_t j = i + 1;
         while (j < job->end && state_smt_nibble(&job->ch[j].key_hash, 0) == nib)
             j++;
-        job->err = update_slot(&job->ctx, &job->root->slot[nib], 1, job->ch + i, j - i,
-                               &job->slots[nib]);
+        job->err =
+            update_slot(&job->ctx, &job->root->slot[nib], 1, job->ch + i, j - i, &job->slots[nib]);
         job->touched[nib] = true;
         i = j;
     }
@@ -307,8 +310,8 @@ static void *root_worker(void *arg)
 
 ag_err state_smt_update(const state_smt_reader *r, uint64_t root_version,
                         const crypto_hash *root_hash, uint64_t version, state_smt_change *changes,
-                        size_t n, int threads, state_smt_output *out,
-                        uint64_t *new_root_version, crypto_hash *new_root)
+                        size_t n, int threads, state_smt_output *out, uint64_t *new_root_version,
+                        crypto_hash *new_root)
 {
     state_smt_node root;
     memset(&root, 0, sizeof root);
@@ -384,7 +387,7 @@ void state_smt_output_apply_cache(const state_smt_output *o, state_smt_cache *c)
 {
     if (!c)
         return;
-    /* Forget every replaced or removed path, then cache every node written. */
+    /* Forget the paths whose nodes disappeared, then cache every node written. */
     for (size_t p = 0; p + 34 <= o->cache_ops.len; p += 34) {
         crypto_hash h;
         memcpy(h.b, o->cache_ops.data + p + 2, 32);
@@ -396,12 +399,10 @@ void state_smt_output_apply_cache(const state_smt_output *o, state_smt_cache *c)
         const uint8_t *key = o->node_keys.data + kp + 1;
         uint32_t vlen;
         memcpy(&vlen, o->node_vals.data + vp, 4);
-        state_smt_node node;
-        if (state_smt_node_decode(&node, o->node_vals.data + vp + 4, vlen) == AG_OK) {
-            crypto_hash h = {{0}};
-            memcpy(h.b, key + 9, (size_t)klen - 9);
-            state_smt_cache_put(c, &h, key[8], state_smt_get_be64(key), &node);
-        }
+        crypto_hash h = {{0}};
+        memcpy(h.b, key + 9, (size_t)klen - 9);
+        state_smt_cache_put_encoded(c, &h, key[8], state_smt_get_be64(key),
+                                    o->node_vals.data + vp + 4, vlen);
         kp += 1 + (size_t)klen;
         vp += 4 + vlen;
     }

@@ -19,8 +19,10 @@
  */
 #include "state/store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/varint.h"
 #include "state/ics23.h"
@@ -86,8 +88,7 @@ static ag_err read_root(state_store *s, uint64_t version, crypto_hash *hash, uin
         return AG_OK;
     }
     if (version > s->version || version < s->oldest)
-        return ag_err_set(AG_ERR_NOT_FOUND,
-                          "version %llu is not kept (the store holds %llu..%llu)",
+        return ag_err_set(AG_ERR_NOT_FOUND, "version %llu is not kept (the store holds %llu..%llu)",
                           (unsigned long long)version, (unsigned long long)s->oldest,
                           (unsigned long long)s->version);
     uint8_t key[8];
@@ -117,7 +118,7 @@ ag_err state_store_open(state_store **out, state_kv *kv, const state_store_optio
     if (opts)
         s->opts = *opts;
     if (!s->opts.node_cache_bytes)
-        s->opts.node_cache_bytes = (size_t)128 << 20;
+        s->opts.node_cache_bytes = (size_t)512 << 20;
     if (s->opts.threads <= 0)
         s->opts.threads = 2;
     if (!s->opts.prune_per_commit)
@@ -154,8 +155,7 @@ ag_err state_store_open(state_store **out, state_kv *kv, const state_store_optio
     return AG_OK;
 }
 
-ag_err state_store_open_path(state_store **out, const char *path,
-                             const state_store_options *opts)
+ag_err state_store_open_path(state_store **out, const char *path, const state_store_options *opts)
 {
     state_kv *kv;
     ag_err err = state_kv_open_rocksdb(&kv, path, NULL);
@@ -213,14 +213,7 @@ ag_err state_store_set(state_store *s, const uint8_t *key, size_t klen, const ui
         return ag_err_set(AG_ERR_INVALID_ARG,
                           "store: value of %zu bytes (allowed 1..%u; delete instead of empty)",
                           vlen, STATE_VALUE_MAX);
-    uint8_t *rec = malloc(vlen + 1);
-    if (!rec)
-        return ag_err_set(AG_ERR_NOMEM, "store: staging %zu bytes", vlen);
-    rec[0] = 'S';
-    memcpy(rec + 1, value, vlen);
-    err = state_omap_put(&s->staged, key, klen, rec, vlen + 1);
-    free(rec);
-    return err;
+    return state_omap_put_tagged(&s->staged, key, klen, 'S', value, vlen);
 }
 
 ag_err state_store_delete(state_store *s, const uint8_t *key, size_t klen)
@@ -228,7 +221,7 @@ ag_err state_store_delete(state_store *s, const uint8_t *key, size_t klen)
     ag_err err = check_key(key, klen);
     if (err)
         return err;
-    return state_omap_put(&s->staged, key, klen, (const uint8_t *)"D", 1);
+    return state_omap_put_tagged(&s->staged, key, klen, 'D', NULL, 0);
 }
 
 void state_store_discard(state_store *s)
@@ -238,15 +231,64 @@ void state_store_discard(state_store *s)
 
 /* ---- commit ---- */
 
+/* Monotonic time for the commit's phase statistics only (never state). */
+static uint64_t phase_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 typedef struct pending {
     state_smt_change ch;
     const uint8_t *key, *val; /* borrowed from the staged map */
     size_t klen, vlen;
+    size_t raw_index; /* position in raw-key order */
 } pending;
 
 static int pending_cmp(const void *a, const void *b)
 {
     return memcmp(((const pending *)a)->ch.key_hash.b, ((const pending *)b)->ch.key_hash.b, 32);
+}
+
+typedef struct node_rec {
+    const uint8_t *key, *val;
+    size_t klen, vlen;
+} node_rec;
+
+static int node_rec_cmp(const void *a, const void *b)
+{
+    const node_rec *x = a, *y = b;
+    return state_key_cmp(x->key, x->klen, y->key, y->klen);
+}
+
+/* Put the tree's node records in key order: RocksDB's memtable reuses its
+ * insertion point for ascending keys, several times cheaper than random order. */
+static ag_err put_nodes(state_store *s, state_kv_batch *b)
+{
+    size_t n = s->out.nodes;
+    node_rec *recs = malloc((n ? n : 1) * sizeof *recs);
+    if (!recs)
+        return ag_err_set(AG_ERR_NOMEM, "store: %zu node records", n);
+    size_t kp = 0, vp = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t vlen;
+        memcpy(&vlen, s->out.node_vals.data + vp, 4);
+        recs[i] = (node_rec){.key = s->out.node_keys.data + kp + 1,
+                             .klen = s->out.node_keys.data[kp],
+                             .val = s->out.node_vals.data + vp + 4,
+                             .vlen = vlen};
+        kp += 1 + recs[i].klen;
+        vp += 4 + (size_t)vlen;
+    }
+    if (n)
+        qsort(recs, n, sizeof *recs, node_rec_cmp);
+    ag_err err = AG_OK;
+    for (size_t i = 0; i < n && !err; i++)
+        err = s->kv->ops->put(b, STATE_CF_NODES, recs[i].key, recs[i].klen, recs[i].val,
+                              recs[i].vlen);
+    free(recs);
+    return err;
 }
 
 static ag_err put_leaf(state_kv_batch *b, state_kv *kv, uint64_t version, const pending *p,
@@ -319,8 +361,8 @@ static ag_err prune_list(state_kv *kv, state_kv_batch *b, const uint8_t *p, size
 /* Add the pruning that makes `oldest` the oldest readable version: every
  * stale list of a version <= oldest (needed only by older versions), up to
  * prune_per_commit lists, and the root records below oldest. */
-static ag_err add_pruning(state_store *s, state_kv_batch *b, uint64_t old_oldest,
-                          uint64_t oldest, uint64_t *pruned)
+static ag_err add_pruning(state_store *s, state_kv_batch *b, uint64_t old_oldest, uint64_t oldest,
+                          uint64_t *pruned)
 {
     state_kv_iter *it;
     ag_err err = s->kv->ops->iter_new(s->kv, STATE_CF_STALE, &it);
@@ -356,10 +398,35 @@ static ag_err add_pruning(state_store *s, state_kv_batch *b, uint64_t old_oldest
     return err;
 }
 
+/* Key hashes and leaf hashes of pending changes [begin, end). */
+typedef struct hash_job {
+    pending *pend;
+    size_t begin, end;
+} hash_job;
+
+static void *hash_pending(void *arg)
+{
+    hash_job *job = arg;
+    for (size_t i = job->begin; i < job->end; i++) {
+        pending *p = &job->pend[i];
+        crypto_sha256(p->ch.key_hash.b, p->key, p->klen);
+        if (!p->ch.del) {
+            crypto_hash vh;
+            crypto_sha256(vh.b, p->val, p->vlen);
+            state_smt_leaf_hash(&p->ch.leaf_hash, &p->ch.key_hash, &vh);
+        }
+    }
+    return NULL;
+}
+
+/* Below this many changes a second thread costs more than it saves. */
+#define STORE_PARALLEL_HASH_MIN 512
+
 ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *root_out)
 {
     uint64_t version = s->version + 1;
     size_t n = s->staged.count;
+    uint64_t t0 = phase_ns(), t1, t2, t3, t4;
     pending *pend = n ? malloc(n * sizeof *pend) : NULL;
     state_smt_change *changes = n ? malloc(n * sizeof *changes) : NULL;
     if (n && (!pend || !changes)) {
@@ -371,59 +438,74 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
     for (const state_omap_node *e = state_omap_first(&s->staged); e; e = state_omap_next(e)) {
         const uint8_t *v;
         size_t vl;
-        pending *p = &pend[i++];
+        pending *p = &pend[i];
+        p->raw_index = i++;
         state_omap_entry(e, &p->key, &p->klen, &v, &vl);
         memset(&p->ch, 0, sizeof p->ch);
-        crypto_sha256(p->ch.key_hash.b, p->key, p->klen);
         p->ch.del = v[0] == 'D';
         p->val = v + 1;
         p->vlen = vl - 1;
-        if (!p->ch.del) {
-            crypto_hash vh;
-            crypto_sha256(vh.b, p->val, p->vlen);
-            state_smt_leaf_hash(&p->ch.leaf_hash, &p->ch.key_hash, &vh);
-        }
     }
-    qsort(pend, n, sizeof *pend, pending_cmp);
+    hash_job jobs[2] = {{pend, 0, n}, {pend, n, n}};
+    pthread_t tid;
+    bool spawned = false;
+    if (s->opts.threads > 1 && n >= STORE_PARALLEL_HASH_MIN) {
+        jobs[0].end = jobs[1].begin = n / 2;
+        spawned = pthread_create(&tid, NULL, hash_pending, &jobs[1]) == 0;
+        if (!spawned)
+            jobs[0].end = n;
+    }
+    hash_pending(&jobs[0]);
+    if (spawned)
+        pthread_join(tid, NULL);
+    if (n)
+        qsort(pend, n, sizeof *pend, pending_cmp);
     for (i = 0; i < n; i++)
         changes[i] = pend[i].ch;
 
     state_smt_output_reset(&s->out);
+    t1 = phase_ns();
     uint64_t new_root_version;
     crypto_hash new_root;
     ag_err err = state_smt_update(&s->reader, s->root_version, &s->root, version, changes, n,
                                   s->opts.threads, &s->out, &new_root_version, &new_root);
 
+    t2 = phase_ns();
     state_kv_batch *b = NULL;
     ag_buf tmp;
     ag_buf_init(&tmp, 0);
     uint64_t effective = 0, pruned = 0;
     if (!err)
         err = s->kv->ops->batch_new(s->kv, &b);
-    /* tree nodes */
-    for (size_t kp = 0, vp = 0; !err && kp < s->out.node_keys.len;) {
-        uint8_t klen = s->out.node_keys.data[kp];
-        uint32_t vlen;
-        memcpy(&vlen, s->out.node_vals.data + vp, 4);
-        err = s->kv->ops->put(b, STATE_CF_NODES, s->out.node_keys.data + kp + 1, klen,
-                              s->out.node_vals.data + vp + 4, vlen);
-        kp += 1 + (size_t)klen;
-        vp += 4 + (size_t)vlen;
-    }
-    /* values: leaf records and the latest-state index */
+    if (!err)
+        err = put_nodes(s, b);
+    /* leaf records, in key-hash order (their keys are (version, key hash)) */
+    bool *noop_raw = n ? calloc(n, sizeof *noop_raw) : NULL;
+    if (n && !noop_raw && !err)
+        err = ag_err_set(AG_ERR_NOMEM, "store: commit of %zu changes", n);
     for (i = 0; !err && i < n; i++) {
-        pending *p = &pend[i];
+        noop_raw[pend[i].raw_index] = changes[i].noop;
         if (changes[i].noop)
             continue;
         effective++;
-        if (changes[i].del) {
-            err = s->kv->ops->del(b, STATE_CF_LATEST, p->key, p->klen);
-        } else {
-            err = put_leaf(b, s->kv, version, p, &tmp);
-            if (!err)
-                err = s->kv->ops->put(b, STATE_CF_LATEST, p->key, p->klen, p->val, p->vlen);
-        }
+        if (!changes[i].del)
+            err = put_leaf(b, s->kv, version, &pend[i], &tmp);
     }
+    /* the latest-state index, in raw-key order (the staged map's order) */
+    i = 0;
+    for (const state_omap_node *e = state_omap_first(&s->staged); !err && e;
+         e = state_omap_next(e), i++) {
+        if (noop_raw[i])
+            continue;
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        state_omap_entry(e, &k, &kl, &v, &vl);
+        if (v[0] == 'D')
+            err = s->kv->ops->del(b, STATE_CF_LATEST, k, kl);
+        else
+            err = s->kv->ops->put(b, STATE_CF_LATEST, k, kl, v + 1, vl - 1);
+    }
+    free(noop_raw);
     /* root, stale list, metadata, pruning */
     uint8_t vkey[8], rec[32 + AG_UVARINT_MAX];
     state_smt_be64(vkey, version);
@@ -439,7 +521,7 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
     if (!err && s->opts.keep_versions && version > s->opts.keep_versions) {
         uint64_t horizon = version - s->opts.keep_versions + 1;
         /* horizon < oldest when keep_versions grew: nothing more to drop */
-        uint64_t next = horizon <= oldest ? oldest
+        uint64_t next = horizon <= oldest                          ? oldest
                         : horizon - oldest > STORE_ROOTS_PRUNE_MAX ? oldest + STORE_ROOTS_PRUNE_MAX
                                                                    : horizon;
         if (next > oldest) {
@@ -453,8 +535,10 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
     state_smt_be64(okey, oldest);
     if (!err)
         err = s->kv->ops->put(b, STATE_CF_META, META_OLDEST, sizeof META_OLDEST - 1, okey, 8);
+    t3 = phase_ns();
     if (!err)
         err = s->kv->ops->write(s->kv, b, !s->opts.no_sync);
+    t4 = phase_ns();
 
     if (b)
         s->kv->ops->batch_free(b);
@@ -468,7 +552,11 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
     s->stats = (state_store_stats){.nodes_written = s->out.nodes,
                                    .changes = effective,
                                    .pruned_records = pruned,
-                                   .cache_bytes = state_smt_cache_bytes(s->cache)};
+                                   .cache_bytes = state_smt_cache_bytes(s->cache),
+                                   .hash_ns = t1 - t0,
+                                   .tree_ns = t2 - t1,
+                                   .batch_ns = t3 - t2,
+                                   .write_ns = t4 - t3};
     s->version = version;
     s->oldest = oldest;
     s->root_version = new_root_version;
@@ -509,8 +597,8 @@ static ag_err load_leaf(state_store *s, const state_smt_slot *leaf, ag_buf *rec,
         return err;
     uint64_t kl;
     size_t used;
-    if (ag_uvarint_decode(rec->data, rec->len, &kl, &used) || kl == 0 ||
-        kl > rec->len - used || kl == rec->len - used)
+    if (ag_uvarint_decode(rec->data, rec->len, &kl, &used) || kl == 0 || kl > rec->len - used ||
+        kl == rec->len - used)
         return ag_err_set(AG_ERR_CORRUPT, "store: malformed leaf record of version %llu",
                           (unsigned long long)leaf->version);
     *key = rec->data + used;
@@ -598,8 +686,9 @@ ag_err state_store_prove(state_store *s, uint64_t version, const uint8_t *key, s
                                 &side[i].value, &side[i].vlen);
         }
         if (!err && f[1].leaf.kind != SMT_LEAF && f[2].leaf.kind != SMT_LEAF)
-            err = ag_err_set(AG_ERR_NOT_FOUND, "store: version %llu is empty; ICS23 cannot "
-                                               "prove absence from an empty tree",
+            err = ag_err_set(AG_ERR_NOT_FOUND,
+                             "store: version %llu is empty; ICS23 cannot "
+                             "prove absence from an empty tree",
                              (unsigned long long)version);
         if (!err)
             err = state_ics23_encode_nonexistence(proof, key, klen,

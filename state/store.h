@@ -41,10 +41,10 @@
 typedef struct state_store state_store;
 
 typedef struct state_store_options {
-    uint64_t keep_versions;  /* versions kept readable; 0 keeps all */
-    bool no_sync;            /* skip the fsync at commit (tests, benchmarks of the CPU path) */
-    size_t node_cache_bytes; /* 0: 128 MiB */
-    int threads;             /* commit workers; 0: 2 */
+    uint64_t keep_versions;    /* versions kept readable; 0 keeps all */
+    bool no_sync;              /* skip the fsync at commit (tests, benchmarks of the CPU path) */
+    size_t node_cache_bytes;   /* 0: 512 MiB (the top of a 1M-key tree fits) */
+    int threads;               /* commit workers; 0: 2 */
     uint32_t prune_per_commit; /* stale versions pruned per commit at most; 0: 4 */
 } state_store_options;
 
@@ -53,14 +53,13 @@ typedef struct state_store_options {
 ag_err state_store_open(state_store **out, state_kv *kv, const state_store_options *opts);
 
 /* Open or create a store in a RocksDB directory. */
-ag_err state_store_open_path(state_store **out, const char *path,
-                             const state_store_options *opts);
+ag_err state_store_open_path(state_store **out, const char *path, const state_store_options *opts);
 
 /* Discards staged writes and closes the kv. */
 void state_store_close(state_store *s);
 
-uint64_t state_store_version(const state_store *s);        /* last committed, 0 if none */
-uint64_t state_store_oldest_version(const state_store *s); /* oldest still readable */
+uint64_t state_store_version(const state_store *s);            /* last committed, 0 if none */
+uint64_t state_store_oldest_version(const state_store *s);     /* oldest still readable */
 void state_store_root(const state_store *s, crypto_hash *out); /* root of the last version */
 
 /* ---- the working set ---- */
@@ -120,6 +119,11 @@ typedef struct state_store_stats {
     uint64_t changes;        /* effective changes of the last commit */
     uint64_t pruned_records; /* deleted by the last commit's pruning */
     size_t cache_bytes;
+    /* where the last commit's time went, in nanoseconds */
+    uint64_t hash_ns;  /* key and value hashing, sorting */
+    uint64_t tree_ns;  /* tree update (node loads, hashing, encoding) */
+    uint64_t batch_ns; /* assembling the write batch, pruning included */
+    uint64_t write_ns; /* the atomic write (and fsync) */
 } state_store_stats;
 void state_store_stats_get(state_store *s, state_store_stats *out);
 

@@ -147,10 +147,10 @@ static void check_proof(state_store *s, uint64_t version, const crypto_hash *roo
     /* flipping any single byte of the proof breaks it (or its decoding) */
     for (size_t i = 0; i < proof.len; i += 1 + proof.len / 40) {
         proof.data[i] ^= 0x20;
-        ag_err e2 = exists ? state_ics23_verify_membership(root, proof.data, proof.len, key, klen,
-                                                           value.data, value.len)
-                           : state_ics23_verify_nonmembership(root, proof.data, proof.len, key,
-                                                              klen);
+        ag_err e2 = exists
+                        ? state_ics23_verify_membership(root, proof.data, proof.len, key, klen,
+                                                        value.data, value.len)
+                        : state_ics23_verify_nonmembership(root, proof.data, proof.len, key, klen);
         ck_assert_msg(e2 != AG_OK, "proof still verifies with byte %zu flipped", i);
         proof.data[i] ^= 0x20;
     }
@@ -169,7 +169,8 @@ static void run_sequence(ag_rng *rng, bool proofs)
     unsigned space = 4 + (unsigned)ag_rng_below(rng, 300);
     unsigned batches = 1 + (unsigned)ag_rng_below(rng, 6);
     for (unsigned b = 0; b < batches; b++) {
-        unsigned ops = (unsigned)ag_rng_below(rng, 400);
+        unsigned ops =
+            (unsigned)ag_rng_below(rng, b % 3 == 2 ? 900 : 400); /* 512+: parallel hashing */
         for (unsigned i = 0; i < ops; i++) {
             uint8_t key[32], val[40];
             size_t klen;

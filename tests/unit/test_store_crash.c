@@ -106,8 +106,8 @@ START_TEST(store_survives_sigkill)
         last = v;
         state_store_close(s);
     }
-    printf("store_survives_sigkill: %llu kills, reached version %llu\n",
-           (unsigned long long)kills, (unsigned long long)last);
+    printf("store_survives_sigkill: %llu kills, reached version %llu\n", (unsigned long long)kills,
+           (unsigned long long)last);
     ck_assert_uint_gt(last, 0);
     state_store_close(model);
     char cmd[128];
