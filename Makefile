@@ -8,6 +8,7 @@
 #   make valgrind      every unit test under valgrind
 #   make fuzz          libFuzzer targets with clang, FUZZ_SECONDS each (default 60)
 #   make bench         benchmarks (bench/), each prints its figure next to its limit
+#   make bench-full    the long benchmark runs (10M-key store)
 #   make fmt / fmt-check   clang-format with the checked-in .clang-format
 #   make check-symbols exported symbols of libagora.a must carry a module prefix
 #
@@ -74,7 +75,7 @@ TOOL_SRCS    := $(wildcard tests/tools/*.c)
 TOOL_BINS    := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all lib programs tools tests replays benches run test test-run test-full valgrind fuzz fuzz-build \
-        bench fmt fmt-check check-symbols deps clean
+        bench bench-full fmt fmt-check check-symbols deps clean
 .DEFAULT_GOAL := all
 
 all: lib programs tests replays benches tools
@@ -172,6 +173,10 @@ fuzz: fuzz-build
 
 bench: benches
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+# The long runs: the store at 10M keys (needs ~40 GB of free disk and ~30 minutes).
+bench-full: benches
+	$(BUILD)/bench/bench_store --keys 10000000 --blocks 200 --versions 1000
 
 # ---- hygiene ---------------------------------------------------------------
 FMT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

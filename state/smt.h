@@ -103,6 +103,8 @@ void state_smt_cache_put_encoded(state_smt_cache *c, const crypto_hash *h, unsig
                                  uint64_t version, const uint8_t *rec, size_t len);
 void state_smt_cache_remove(state_smt_cache *c, const crypto_hash *h, unsigned depth);
 size_t state_smt_cache_bytes(state_smt_cache *c);
+/* Lookups answered and not answered since creation. */
+void state_smt_cache_counts(state_smt_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* ---- reading a tree version ---- */
 typedef struct state_smt_reader {

@@ -1,26 +1,41 @@
-/* smt_cache.c — LRU cache of the latest node record of each nibble path,
- * holding encoded records (about half the size of decoded ones), bounded by
- * bytes, guarded by one mutex (commit workers share it). */
+/* smt_cache.c — cache of the latest node record of each nibble path.
+ *
+ * Holds encoded records (about half the size of decoded ones), bounded by
+ * bytes. Sixteen shards, each with its own lock, so the two commit workers
+ * rarely wait for each other; CLOCK eviction, so a hit only sets a
+ * reference bit instead of relinking a list (which touched two more random
+ * entries per hit, under the lock). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "state/smt.h"
 
+#define CACHE_SHARDS 16
+
 typedef struct cache_entry {
-    struct cache_entry *chain;       /* bucket chain */
-    struct cache_entry *prev, *next; /* LRU list, most recent first */
-    uint8_t key[STATE_SMT_PATH_MAX];
-    uint8_t klen;
+    struct cache_entry *chain; /* bucket chain */
+    size_t slot;               /* index in the shard's clock ring */
     uint64_t version;
     size_t len;
+    uint8_t key[STATE_SMT_PATH_MAX];
+    uint8_t klen;
+    uint8_t referenced;
     uint8_t rec[]; /* encoded node */
 } cache_entry;
 
-struct state_smt_cache {
+typedef struct cache_shard {
     pthread_mutex_t lock;
     cache_entry **buckets;
-    size_t nbuckets, count, bytes, max_bytes;
-    cache_entry *head, *tail;
+    size_t nbuckets;
+    cache_entry **ring; /* every entry, for the clock hand */
+    size_t count, ring_cap, hand, bytes;
+} cache_shard;
+
+struct state_smt_cache {
+    size_t shard_bytes;
+    _Atomic uint64_t hits, misses;
+    cache_shard shard[CACHE_SHARDS];
 };
 
 static size_t path_key(uint8_t out[STATE_SMT_PATH_MAX], const crypto_hash *h, unsigned depth)
@@ -33,17 +48,12 @@ static size_t path_key(uint8_t out[STATE_SMT_PATH_MAX], const crypto_hash *h, un
     return 1 + nbytes;
 }
 
-static size_t bucket_in(size_t nbuckets, const uint8_t *key, size_t klen)
+static uint64_t key_hash64(const uint8_t *key, size_t klen)
 {
     uint64_t x = 1469598103934665603ULL; /* FNV-1a */
     for (size_t i = 0; i < klen; i++)
         x = (x ^ key[i]) * 1099511628211ULL;
-    return (size_t)(x & (nbuckets - 1));
-}
-
-static size_t bucket_of(const state_smt_cache *c, const uint8_t *key, size_t klen)
-{
-    return bucket_in(c->nbuckets, key, klen);
+    return x ^ (x >> 29);
 }
 
 ag_err state_smt_cache_new(state_smt_cache **out, size_t max_bytes)
@@ -51,14 +61,17 @@ ag_err state_smt_cache_new(state_smt_cache **out, size_t max_bytes)
     state_smt_cache *c = calloc(1, sizeof *c);
     if (!c)
         return ag_err_set(AG_ERR_NOMEM, "node cache");
-    c->nbuckets = 1024;
-    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
-    if (!c->buckets) {
-        free(c);
-        return ag_err_set(AG_ERR_NOMEM, "node cache");
+    c->shard_bytes = max_bytes / CACHE_SHARDS;
+    for (int i = 0; i < CACHE_SHARDS; i++) {
+        cache_shard *s = &c->shard[i];
+        s->nbuckets = 256;
+        s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
+        if (!s->buckets) {
+            state_smt_cache_free(c);
+            return ag_err_set(AG_ERR_NOMEM, "node cache");
+        }
+        pthread_mutex_init(&s->lock, NULL);
     }
-    c->max_bytes = max_bytes;
-    pthread_mutex_init(&c->lock, NULL);
     *out = c;
     return AG_OK;
 }
@@ -67,78 +80,74 @@ void state_smt_cache_free(state_smt_cache *c)
 {
     if (!c)
         return;
-    cache_entry *e = c->head;
-    while (e) {
-        cache_entry *next = e->next;
-        free(e);
-        e = next;
+    for (int i = 0; i < CACHE_SHARDS; i++) {
+        cache_shard *s = &c->shard[i];
+        for (size_t k = 0; k < s->count; k++)
+            free(s->ring[k]);
+        free(s->ring);
+        free(s->buckets);
+        if (s->buckets || s->ring)
+            pthread_mutex_destroy(&s->lock);
     }
-    free(c->buckets);
-    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
-static cache_entry **find_slot(state_smt_cache *c, const uint8_t *key, size_t klen)
+static cache_shard *shard_of(state_smt_cache *c, uint64_t h)
 {
-    cache_entry **pp = &c->buckets[bucket_of(c, key, klen)];
+    return &c->shard[h >> 60];
+}
+
+static cache_entry **find_slot(cache_shard *s, uint64_t h, const uint8_t *key, size_t klen)
+{
+    cache_entry **pp = &s->buckets[h & (s->nbuckets - 1)];
     while (*pp && ((*pp)->klen != klen || memcmp((*pp)->key, key, klen) != 0))
         pp = &(*pp)->chain;
     return pp;
 }
 
-static void lru_unlink(state_smt_cache *c, cache_entry *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        c->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        c->tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void lru_push_front(state_smt_cache *c, cache_entry *e)
-{
-    e->prev = NULL;
-    e->next = c->head;
-    if (c->head)
-        c->head->prev = e;
-    c->head = e;
-    if (!c->tail)
-        c->tail = e;
-}
-
-static void remove_entry(state_smt_cache *c, cache_entry **pp)
+/* Unlink from its chain (pp points at it) and from the ring, and free. */
+static void remove_entry(cache_shard *s, cache_entry **pp)
 {
     cache_entry *e = *pp;
     *pp = e->chain;
-    lru_unlink(c, e);
-    c->count--;
-    c->bytes -= sizeof *e + e->len;
+    cache_entry *last = s->ring[--s->count];
+    s->ring[e->slot] = last;
+    last->slot = e->slot;
+    if (s->hand >= s->count)
+        s->hand = 0;
+    s->bytes -= sizeof *e + e->len;
     free(e);
 }
 
-static void grow(state_smt_cache *c)
+static void grow(cache_shard *s)
 {
-    size_t n = c->nbuckets * 2;
+    size_t n = s->nbuckets * 2;
     cache_entry **b = calloc(n, sizeof *b);
     if (!b)
         return; /* keep the old table: slower, still correct */
-    for (size_t i = 0; i < c->nbuckets; i++) {
-        cache_entry *e = c->buckets[i];
-        while (e) {
-            cache_entry *next = e->chain;
-            size_t k = bucket_in(n, e->key, e->klen);
-            e->chain = b[k];
-            b[k] = e;
-            e = next;
-        }
+    for (size_t i = 0; i < s->count; i++) {
+        cache_entry *e = s->ring[i];
+        size_t k = key_hash64(e->key, e->klen) & (n - 1);
+        e->chain = b[k];
+        b[k] = e;
     }
-    free(c->buckets);
-    c->buckets = b;
-    c->nbuckets = n;
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+/* Evict by CLOCK until the shard fits its budget. */
+static void evict(cache_shard *s, size_t budget)
+{
+    while (s->bytes > budget && s->count) {
+        cache_entry *e = s->ring[s->hand];
+        if (e->referenced) {
+            e->referenced = 0;
+            s->hand = (s->hand + 1) % s->count;
+            continue;
+        }
+        remove_entry(s, find_slot(s, key_hash64(e->key, e->klen), e->key, e->klen));
+    }
 }
 
 bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned depth, uint64_t version,
@@ -146,15 +155,17 @@ bool state_smt_cache_get(state_smt_cache *c, const crypto_hash *h, unsigned dept
 {
     uint8_t key[STATE_SMT_PATH_MAX];
     size_t klen = path_key(key, h, depth);
+    uint64_t hv = key_hash64(key, klen);
+    cache_shard *s = shard_of(c, hv);
     bool hit = false;
-    pthread_mutex_lock(&c->lock);
-    cache_entry *e = *find_slot(c, key, klen);
+    pthread_mutex_lock(&s->lock);
+    cache_entry *e = *find_slot(s, hv, key, klen);
     if (e && e->version == version && state_smt_node_decode(out, e->rec, e->len) == AG_OK) {
-        lru_unlink(c, e);
-        lru_push_front(c, e);
+        e->referenced = 1;
         hit = true;
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&s->lock);
+    atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
     return hit;
 }
 
@@ -173,6 +184,10 @@ void state_smt_cache_put_encoded(state_smt_cache *c, const crypto_hash *h, unsig
 {
     uint8_t key[STATE_SMT_PATH_MAX];
     size_t klen = path_key(key, h, depth);
+    uint64_t hv = key_hash64(key, klen);
+    cache_shard *s = shard_of(c, hv);
+    if (sizeof(cache_entry) + len > c->shard_bytes)
+        return; /* a budget this small caches nothing */
     cache_entry *e = malloc(sizeof *e + len);
     if (!e)
         return; /* a cache may always decline */
@@ -180,43 +195,63 @@ void state_smt_cache_put_encoded(state_smt_cache *c, const crypto_hash *h, unsig
     e->klen = (uint8_t)klen;
     e->version = version;
     e->len = len;
+    e->referenced = 1;
     memcpy(e->rec, rec, len);
 
-    pthread_mutex_lock(&c->lock);
-    cache_entry **pp = find_slot(c, key, klen);
-    if (*pp)
-        remove_entry(c, pp);
-    size_t b = bucket_of(c, key, klen);
-    e->chain = c->buckets[b];
-    c->buckets[b] = e;
-    e->prev = e->next = NULL;
-    lru_push_front(c, e);
-    c->count++;
-    c->bytes += sizeof *e + e->len;
-    while (c->bytes > c->max_bytes && c->tail) { /* may evict e itself if the budget is tiny */
-        cache_entry *t = c->tail;
-        remove_entry(c, find_slot(c, t->key, t->klen));
+    pthread_mutex_lock(&s->lock);
+    cache_entry **pp = find_slot(s, hv, key, klen);
+    if (*pp) {
+        remove_entry(s, pp);
+        pp = find_slot(s, hv, key, klen);
     }
-    if (c->count > c->nbuckets)
-        grow(c);
-    pthread_mutex_unlock(&c->lock);
+    if (s->count == s->ring_cap) {
+        size_t cap = s->ring_cap ? s->ring_cap * 2 : 256;
+        cache_entry **r = realloc(s->ring, cap * sizeof *r);
+        if (!r) {
+            pthread_mutex_unlock(&s->lock);
+            free(e);
+            return;
+        }
+        s->ring = r;
+        s->ring_cap = cap;
+    }
+    e->chain = NULL;
+    *pp = e;
+    e->slot = s->count;
+    s->ring[s->count++] = e;
+    s->bytes += sizeof *e + len;
+    evict(s, c->shard_bytes);
+    if (s->count > s->nbuckets)
+        grow(s);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void state_smt_cache_remove(state_smt_cache *c, const crypto_hash *h, unsigned depth)
 {
     uint8_t key[STATE_SMT_PATH_MAX];
     size_t klen = path_key(key, h, depth);
-    pthread_mutex_lock(&c->lock);
-    cache_entry **pp = find_slot(c, key, klen);
+    uint64_t hv = key_hash64(key, klen);
+    cache_shard *s = shard_of(c, hv);
+    pthread_mutex_lock(&s->lock);
+    cache_entry **pp = find_slot(s, hv, key, klen);
     if (*pp)
-        remove_entry(c, pp);
-    pthread_mutex_unlock(&c->lock);
+        remove_entry(s, pp);
+    pthread_mutex_unlock(&s->lock);
 }
 
 size_t state_smt_cache_bytes(state_smt_cache *c)
 {
-    pthread_mutex_lock(&c->lock);
-    size_t b = c->bytes;
-    pthread_mutex_unlock(&c->lock);
-    return b;
+    size_t total = 0;
+    for (int i = 0; i < CACHE_SHARDS; i++) {
+        pthread_mutex_lock(&c->shard[i].lock);
+        total += c->shard[i].bytes;
+        pthread_mutex_unlock(&c->shard[i].lock);
+    }
+    return total;
+}
+
+void state_smt_cache_counts(state_smt_cache *c, uint64_t *hits, uint64_t *misses)
+{
+    *hits = atomic_load(&c->hits);
+    *misses = atomic_load(&c->misses);
 }

@@ -572,6 +572,7 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
 void state_store_stats_get(state_store *s, state_store_stats *out)
 {
     *out = s->stats;
+    state_smt_cache_counts(s->cache, &out->cache_hits, &out->cache_misses);
 }
 
 /* ---- past versions ---- */

@@ -119,6 +119,7 @@ typedef struct state_store_stats {
     uint64_t changes;        /* effective changes of the last commit */
     uint64_t pruned_records; /* deleted by the last commit's pruning */
     size_t cache_bytes;
+    uint64_t cache_hits, cache_misses; /* node cache, since open */
     /* where the last commit's time went, in nanoseconds */
     uint64_t hash_ns;  /* key and value hashing, sorting */
     uint64_t tree_ns;  /* tree update (node loads, hashing, encoding) */

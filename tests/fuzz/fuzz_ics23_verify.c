@@ -49,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned k = data[0] % (2 * FUZZ_KEYS);
     char key[16], val[16];
     size_t kl = key_of(k, key), vl = val_of(k, val);
-    if (state_ics23_verify_membership(&root, data + 1, size - 1, (uint8_t *)key, kl,
-                                      (uint8_t *)val, vl) == AG_OK)
+    if (state_ics23_verify_membership(&root, data + 1, size - 1, (uint8_t *)key, kl, (uint8_t *)val,
+                                      vl) == AG_OK)
         FUZZ_ASSERT(k < FUZZ_KEYS);
     /* the right key with any other value must never verify */
     if (state_ics23_verify_membership(&root, data + 1, size - 1, (uint8_t *)key, kl,

@@ -33,8 +33,8 @@ static void print_hex(const char *name, const uint8_t *p, size_t n, const char *
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "json") && strcmp(argv[1], "corpus") &&
-                      strcmp(argv[1], "nodes"))) {
+    if (argc != 3 ||
+        (strcmp(argv[1], "json") && strcmp(argv[1], "corpus") && strcmp(argv[1], "nodes"))) {
         fprintf(stderr, "usage: store_vectors json N | corpus DIR | nodes DIR\n");
         return 2;
     }
