@@ -225,7 +225,7 @@ START_TEST(store_matches_model)
 {
     ag_rng rng;
     ag_test_rng(&rng, 30);
-    uint64_t seqs = ag_test_iters(400, 5000);
+    uint64_t seqs = ag_test_iters(1200, 20000);
     for (uint64_t i = 0; i < seqs; i++)
         run_sequence(&rng, i % 4 == 0);
 }
