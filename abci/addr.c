@@ -46,7 +46,8 @@ ag_err abci_addr_parse(abci_addr *out, const char *s)
     if (!s || !*s)
         return ag_err_set(AG_ERR_DECODE, "abci address: empty");
     if (strlen(s) >= ABCI_ADDR_MAX)
-        return ag_err_set(AG_ERR_TOO_LARGE, "abci address: longer than %d bytes", ABCI_ADDR_MAX - 1);
+        return ag_err_set(AG_ERR_TOO_LARGE, "abci address: longer than %d bytes",
+                          ABCI_ADDR_MAX - 1);
     ag_err err;
     if (strncmp(s, "unix://", 7) == 0) {
         const char *path = s + 7;

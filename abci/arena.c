@@ -110,9 +110,8 @@ static chunk *new_chunk(abci_arena *a, size_t need)
 void *abci_arena_alloc(abci_arena *a, size_t n)
 {
     size_t rounded = n > SIZE_MAX / 2 ? SIZE_MAX : n ? (n + ALIGN - 1) & ~(ALIGN - 1) : ALIGN;
-    if (a->used > a->limit || rounded > a->limit - a->used) {
-        ag_err_set(AG_ERR_TOO_LARGE, "abci: message needs more than %zu bytes of memory",
-                   a->limit);
+    if (rounded == SIZE_MAX || a->used > a->limit || rounded > a->limit - a->used) {
+        ag_err_set(AG_ERR_TOO_LARGE, "abci: message needs more than %zu bytes of memory", a->limit);
         return NULL;
     }
     chunk *c = a->head;

@@ -11,8 +11,7 @@
 typedef struct abci_client_vt {
     ag_err (*send)(abci_client *c, const abci_request *req, abci_response_cb cb, void *user);
     ag_err (*flush)(abci_client *c);
-    ag_err (*call)(abci_client *c, abci_arena *arena, const abci_request *req,
-                   abci_response **out);
+    ag_err (*call)(abci_client *c, abci_arena *arena, const abci_request *req, abci_response **out);
     void (*free)(abci_client *c);
 } abci_client_vt;
 

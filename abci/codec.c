@@ -19,10 +19,10 @@ static const req_info req_table[] = {
 };
 
 /* Indexed by the Response oneof field number. */
-static const char *const resp_names[] = {
-    [TENDERMINT__ABCI__RESPONSE__VALUE_EXCEPTION] = "Exception",
+static const char *const resp_names[] = {[TENDERMINT__ABCI__RESPONSE__VALUE_EXCEPTION] =
+                                             "Exception",
 #define RESP_ROW_(m, M, C) [TENDERMINT__ABCI__RESPONSE__VALUE_##C] = #M,
-    ABCI_ALL_METHODS(RESP_ROW_)
+                                         ABCI_ALL_METHODS(RESP_ROW_)
 #undef RESP_ROW_
 };
 
@@ -99,8 +99,7 @@ ag_err abci_request_decode(abci_arena *arena, const uint8_t *in, size_t len, abc
     return AG_OK;
 }
 
-ag_err abci_response_decode(abci_arena *arena, const uint8_t *in, size_t len,
-                            abci_response **out)
+ag_err abci_response_decode(abci_arena *arena, const uint8_t *in, size_t len, abci_response **out)
 {
     *out = NULL;
     ProtobufCMessage *m = unpack(arena, &tendermint__abci__response__descriptor, in, len);

@@ -25,8 +25,7 @@
 ag_err abci_request_decode(abci_arena *arena, const uint8_t *in, size_t len, abci_request **out);
 
 /* The same for a Response body (exceptions decode successfully). */
-ag_err abci_response_decode(abci_arena *arena, const uint8_t *in, size_t len,
-                            abci_response **out);
+ag_err abci_response_decode(abci_arena *arena, const uint8_t *in, size_t len, abci_response **out);
 
 /* "CheckTx" for TENDERMINT__ABCI__REQUEST__VALUE_CHECK_TX; "none" when
  * NOT_SET; "unknown" for anything else. Static strings. */
@@ -35,7 +34,8 @@ const char *abci_response_name(Tendermint__Abci__Response__ValueCase c);
 
 /* The response case that answers request case `c` (NOT_SET for NOT_SET or an
  * unknown value). */
-Tendermint__Abci__Response__ValueCase abci_response_case_for(Tendermint__Abci__Request__ValueCase c);
+Tendermint__Abci__Response__ValueCase
+abci_response_case_for(Tendermint__Abci__Request__ValueCase c);
 
 /*
  * Fill `resp` with a ResponseException for `err` and the thread's error

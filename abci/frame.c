@@ -11,7 +11,8 @@ ag_err abci_frame_decode(const uint8_t *in, size_t len, size_t max, ag_slice *bo
     size_t plen;
     ag_err err = ag_uvarint_decode(in, len, &n, &plen);
     if (err == AG_ERR_TRUNCATED)
-        return ag_err_set(AG_ERR_TRUNCATED, "abci frame: length prefix incomplete (%zu bytes)", len);
+        return ag_err_set(AG_ERR_TRUNCATED, "abci frame: length prefix incomplete (%zu bytes)",
+                          len);
     if (err)
         return ag_err_set(AG_ERR_DECODE,
                           "abci frame: length prefix longer than 10 bytes or over 64 bits");

@@ -422,8 +422,8 @@ static ag_err kv_init_chain(void *ctx, abci_arena *a, const abci_req_init_chain 
         if (n) {
             ag_slice k, v;
             uint32_t code = abci_kvstore_parse_tx(p, n, &k, &v);
-            ag_err err = code ? ag_err_set(AG_ERR_DECODE, "kvstore: app_state line %zu: %s",
-                                           line, code_log(code))
+            ag_err err = code ? ag_err_set(AG_ERR_DECODE, "kvstore: app_state line %zu: %s", line,
+                                           code_log(code))
                               : state_set(&st, k, v);
             if (err) {
                 state_free(&st);
@@ -638,8 +638,9 @@ static ag_err kv_commit(void *ctx, abci_arena *a, const abci_req_commit *req,
 {
     abci_kvstore *kv = ctx;
     if (!kv->have_working)
-        return ag_err_set(AG_ERR_STATE, "kvstore: Commit without a FinalizeBlock before it "
-                                        "(last committed height %" PRId64 ")",
+        return ag_err_set(AG_ERR_STATE,
+                          "kvstore: Commit without a FinalizeBlock before it "
+                          "(last committed height %" PRId64 ")",
                           kv->height);
     state_move(&kv->committed, &kv->working);
     kv->height = kv->working_height;
@@ -769,8 +770,8 @@ static const abci_app_ops kv_ops = {
 
 void abci_kvstore_opts_default(abci_kvstore_opts *opts)
 {
-    *opts = (abci_kvstore_opts){.snapshot_interval = 10, .snapshot_keep = 2,
-                                .chunk_size = (size_t)64 << 10};
+    *opts = (abci_kvstore_opts){
+        .snapshot_interval = 10, .snapshot_keep = 2, .chunk_size = (size_t)64 << 10};
 }
 
 ag_err abci_kvstore_new(abci_kvstore **out, const abci_kvstore_opts *opts)
@@ -782,8 +783,8 @@ ag_err abci_kvstore_new(abci_kvstore **out, const abci_kvstore_opts *opts)
     else
         abci_kvstore_opts_default(&o);
     if (o.chunk_size == 0 || o.chunk_size > KV_CHUNK_MAX)
-        return ag_err_set(AG_ERR_INVALID_ARG, "kvstore: chunk size %zu not in 1..%zu",
-                          o.chunk_size, KV_CHUNK_MAX);
+        return ag_err_set(AG_ERR_INVALID_ARG, "kvstore: chunk size %zu not in 1..%zu", o.chunk_size,
+                          KV_CHUNK_MAX);
     if (o.snapshot_keep == 0)
         o.snapshot_keep = 1;
     abci_kvstore *kv = calloc(1, sizeof *kv);

@@ -22,9 +22,9 @@
 /* Decoding a message may allocate at most this much: a fixed allowance plus
  * a multiple of its wire size, so a frame of a million empty txs cannot
  * expand into gigabytes of protobuf-c structures. */
-#define ABCI_DECODE_BASE      ((size_t)1 << 20)
-#define ABCI_DECODE_PER_BYTE  4
-#define ABCI_DECODE_HEADROOM  64 /* bytes per element protobuf-c may spend beyond the budget */
+#define ABCI_DECODE_BASE     ((size_t)1 << 20)
+#define ABCI_DECODE_PER_BYTE 4
+#define ABCI_DECODE_HEADROOM 64 /* bytes per element protobuf-c may spend beyond the budget */
 
 /* Memory an application may allocate from the response arena for one call. */
 #define ABCI_RESPONSE_ARENA_MAX ((size_t)256 << 20)
@@ -55,6 +55,12 @@
 
 /* Requests awaiting a response (flushed or not). */
 #define ABCI_CLIENT_PENDING_MAX 4096
+
+/* Longest wait for one connect attempt to complete. */
+#define ABCI_CLIENT_CONNECT_TIMEOUT_MS 5000
+
+/* Encoded requests kept before they are written even without a Flush. */
+#define ABCI_CLIENT_WRITE_BUFFER ((size_t)64 << 10)
 
 /* Default connect retry policy (abci_socket_opts). */
 #define ABCI_CLIENT_CONNECT_ATTEMPTS    10

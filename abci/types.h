@@ -86,7 +86,7 @@ static inline char *abci_str(const char *s)
 /* The callbacks. Every one must be set (abci_app_check says which is not). */
 typedef struct abci_app_ops {
 #define ABCI_OP_(m, M, C)                                                                          \
-    ag_err (*m)(void *ctx, abci_arena * arena, const abci_req_##m *req, abci_resp_##m *resp);
+    ag_err (*m)(void *ctx, abci_arena *arena, const abci_req_##m *req, abci_resp_##m *resp);
     ABCI_APP_METHODS(ABCI_OP_)
 #undef ABCI_OP_
 } abci_app_ops;
