@@ -172,7 +172,8 @@ static ag_err ensure_connected(sock_client *sc)
     }
     char detail[AG_ERR_DETAIL_MAX];
     snprintf(detail, sizeof detail, "%s", ag_err_detail());
-    return ag_err_set(err, "abci: cannot reach the application at %s (%u attempts, %u ms apart): %s",
+    return ag_err_set(err,
+                      "abci: cannot reach the application at %s (%u attempts, %u ms apart): %s",
                       sc->addr_str, attempts, sc->opts.connect_interval_ms, detail);
 }
 
@@ -225,10 +226,8 @@ static ag_err read_more(sock_client *sc)
         }
         if (n == 0)
             return disconnect(
-                sc, ag_err_set(AG_ERR_CLOSED,
-                               "abci: the application at %s closed the connection%s",
-                               sc->addr_str,
-                               sc->rbuf.len ? " in the middle of a response" : ""));
+                sc, ag_err_set(AG_ERR_CLOSED, "abci: the application at %s closed the connection%s",
+                               sc->addr_str, sc->rbuf.len ? " in the middle of a response" : ""));
         if (errno != EINTR && errno != EAGAIN)
             return disconnect(sc, ag_err_from_errno(errno, "abci: reading from the application"));
     }
@@ -302,8 +301,8 @@ static ag_err encode(sock_client *sc, const abci_request *req)
 {
     ag_err err = abci_frame_append(&sc->wbuf, &req->base, sc->opts.frame_max);
     if (err)
-        return ag_err_set(err, "abci: %s request not sent: %s",
-                          abci_request_name(req->value_case), ag_err_detail());
+        return ag_err_set(err, "abci: %s request not sent: %s", abci_request_name(req->value_case),
+                          ag_err_detail());
     return AG_OK;
 }
 

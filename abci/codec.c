@@ -1,6 +1,7 @@
 /* codec.c — Request/Response decoding on a budgeted arena, names, exceptions. */
 #include "abci/codec.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "abci/limits.h"
@@ -53,6 +54,43 @@ Tendermint__Abci__Response__ValueCase abci_response_case_for(Tendermint__Abci__R
     return req_table[c].resp;
 }
 
+/*
+ * protobuf-c keeps fields it does not know, and accepts a non-minimally
+ * encoded field number 0, which protobuf forbids and which its own encoder
+ * then cannot round-trip. Refuse it anywhere in the tree. The schema is not
+ * recursive, so the depth is bounded by it.
+ */
+static bool field_numbers_valid(const ProtobufCMessage *m)
+{
+    for (unsigned i = 0; i < m->n_unknown_fields; i++)
+        if (m->unknown_fields[i].tag == 0)
+            return false;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *)m;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(const void *)(base + f->quantifier_offset);
+            ProtobufCMessage *const *arr =
+                *(ProtobufCMessage *const *const *)(const void *)(base + f->offset);
+            for (size_t k = 0; k < n; k++)
+                if (arr[k] && !field_numbers_valid(arr[k]))
+                    return false;
+            continue;
+        }
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(const void *)(base + f->quantifier_offset) != f->id)
+            continue;
+        const ProtobufCMessage *sub =
+            *(const ProtobufCMessage *const *)(const void *)(base + f->offset);
+        if (sub && !field_numbers_valid(sub))
+            return false;
+    }
+    return true;
+}
+
 /* Unpack under the decode budget; returns NULL with the detail set. */
 static ProtobufCMessage *unpack(abci_arena *arena, const ProtobufCMessageDescriptor *desc,
                                 const uint8_t *in, size_t len)
@@ -64,6 +102,10 @@ static ProtobufCMessage *unpack(abci_arena *arena, const ProtobufCMessageDescrip
     ag_err_clear();
     ProtobufCMessage *msg = protobuf_c_message_unpack(desc, abci_arena_protobuf(arena), len, in);
     abci_arena_unlimit(arena);
+    if (msg && !field_numbers_valid(msg)) {
+        ag_err_set(AG_ERR_DECODE, "protobuf: malformed %s: field number 0", desc->name);
+        return NULL;
+    }
     if (!msg) {
         /* The arena left a detail if it refused memory; otherwise the bytes were bad. */
         if (strstr(ag_err_detail(), "bytes of memory"))

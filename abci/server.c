@@ -64,7 +64,7 @@ struct abci_server {
     uint64_t next_id;
 
     atomic_int stop_requested;
-    bool stopped; /* loop thread: handles closed */
+    bool stopped;  /* loop thread: handles closed */
     bool finished; /* the loop has returned after a stop */
     bool thread_started;
     pthread_t thread;
@@ -228,8 +228,9 @@ static bool queue_response(conn *c, abci_response *resp, const char *method)
     size_t n = protobuf_c_message_get_packed_size(&resp->base);
     if (n > s->opts.frame_max) {
         atomic_fetch_add(&s->st_exceptions, 1);
-        ag_err e = ag_err_set(AG_ERR_TOO_LARGE, "response of %zu bytes exceeds the %zu-byte frame cap",
-                              n, s->opts.frame_max);
+        ag_err e =
+            ag_err_set(AG_ERR_TOO_LARGE, "response of %zu bytes exceeds the %zu-byte frame cap", n,
+                       s->opts.frame_max);
         ag_log_error(LOG_MOD, "%s: %s", method, ag_err_detail());
         abci_exception_fill(c->arena, resp, method, e);
     }

@@ -181,8 +181,7 @@ START_TEST(frame_decode_cases)
     /* eleven continuation bytes: never valid */
     uint8_t longv[11];
     memset(longv, 0xff, sizeof longv);
-    ck_assert_int_eq(abci_frame_decode(longv, sizeof longv, SIZE_MAX, &body, &used),
-                     AG_ERR_DECODE);
+    ck_assert_int_eq(abci_frame_decode(longv, sizeof longv, SIZE_MAX, &body, &used), AG_ERR_DECODE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "longer than 10 bytes"));
     /* a length over the cap is refused before any body byte arrives */
     const uint8_t big[] = {0x80, 0x80, 0x80, 0x01}; /* 2 MiB */
@@ -251,6 +250,10 @@ START_TEST(codec_rejects)
     const uint8_t garbage[] = {0x0a, 0x05, 0x0a}; /* echo of 5 bytes, 1 present */
     ck_assert_int_eq(abci_request_decode(a, garbage, sizeof garbage, &req), AG_ERR_DECODE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "tendermint.abci.Request"));
+    /* field number 0 (a non-minimal key encoding protobuf-c would accept) */
+    const uint8_t field0[] = {0x92, 0x00, 0x80, 0x00, 0x00};
+    ck_assert_int_eq(abci_request_decode(a, field0, sizeof field0, &req), AG_ERR_DECODE);
+    ck_assert_ptr_nonnull(strstr(ag_err_detail(), "field number 0"));
     abci_response *resp;
     const uint8_t resp_field5[] = {0x2a, 0x00}; /* SetOption response, retired */
     ck_assert_int_eq(abci_response_decode(a, resp_field5, sizeof resp_field5, &resp),
@@ -379,8 +382,8 @@ START_TEST(addr_parse_cases)
     ck_assert_int_eq(abci_addr_parse(&a, "unix:///run/app.sock"), AG_OK);
     ck_assert_int_eq(a.kind, ABCI_ADDR_UNIX);
     ck_assert_str_eq(a.path, "/run/app.sock");
-    const char *bad[] = {"", "tcp://", "tcp://host", "tcp://:80", "tcp://h:99999", "tcp://h:-1",
-                         "tcp://h:8x", "http://h:80", "unix://", "tcp://[::1]80"};
+    const char *bad[] = {"",           "tcp://",     "tcp://host",  "tcp://:80", "tcp://h:99999",
+                         "tcp://h:-1", "tcp://h:8x", "http://h:80", "unix://",   "tcp://[::1]80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(abci_addr_parse(&a, bad[i]) == AG_ERR_DECODE, "accepted '%s'", bad[i]);
     char longpath[200] = "unix:///";
@@ -455,13 +458,17 @@ START_TEST(methods_field_by_field)
     struct {
         const char *tx;
         uint32_t code;
-    } checks[] = {{"k=v", ABCI_KV_OK},           {"k=", ABCI_KV_OK},
-                  {"k=a=b", ABCI_KV_OK},         {"novalue", ABCI_KV_CODE_BAD_FORMAT},
-                  {"=v", ABCI_KV_CODE_BAD_FORMAT}, {"", ABCI_KV_CODE_BAD_FORMAT}};
+    } checks[] = {{"k=v", ABCI_KV_OK},
+                  {"k=", ABCI_KV_OK},
+                  {"k=a=b", ABCI_KV_OK},
+                  {"novalue", ABCI_KV_CODE_BAD_FORMAT},
+                  {"=v", ABCI_KV_CODE_BAD_FORMAT},
+                  {"", ABCI_KV_CODE_BAD_FORMAT}};
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
         abci_req_check_tx ct = TENDERMINT__ABCI__REQUEST_CHECK_TX__INIT;
         ct.tx = bytes_of(checks[i].tx);
-        ct.type = i % 2 ? TENDERMINT__ABCI__CHECK_TX_TYPE__RECHECK : TENDERMINT__ABCI__CHECK_TX_TYPE__NEW;
+        ct.type =
+            i % 2 ? TENDERMINT__ABCI__CHECK_TX_TYPE__RECHECK : TENDERMINT__ABCI__CHECK_TX_TYPE__NEW;
         abci_resp_check_tx *cr;
         ck_assert_int_eq(abci_client_check_tx(c, a, &ct, &cr), AG_OK);
         ck_assert_msg(cr->code == checks[i].code, "tx '%s': code %u", checks[i].tx, cr->code);
@@ -533,10 +540,12 @@ START_TEST(methods_field_by_field)
     prp.height = 1;
     abci_resp_process_proposal *prr;
     ck_assert_int_eq(abci_client_process_proposal(c, a, &prp, &prr), AG_OK);
-    ck_assert_int_eq(prr->status, TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__ACCEPT);
+    ck_assert_int_eq(prr->status,
+                     TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__ACCEPT);
     prp.n_txs = 2;
     ck_assert_int_eq(abci_client_process_proposal(c, a, &prp, &prr), AG_OK);
-    ck_assert_int_eq(prr->status, TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__REJECT);
+    ck_assert_int_eq(prr->status,
+                     TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__REJECT);
 
     /* ExtendVote / VerifyVoteExtension */
     abci_req_extend_vote ev = TENDERMINT__ABCI__REQUEST_EXTEND_VOTE__INIT;
@@ -551,10 +560,12 @@ START_TEST(methods_field_by_field)
     vv.vote_extension = bytes_of("kvstore:1");
     abci_resp_verify_vote_extension *vvr;
     ck_assert_int_eq(abci_client_verify_vote_extension(c, a, &vv, &vvr), AG_OK);
-    ck_assert_int_eq(vvr->status, TENDERMINT__ABCI__RESPONSE_VERIFY_VOTE_EXTENSION__VERIFY_STATUS__ACCEPT);
+    ck_assert_int_eq(vvr->status,
+                     TENDERMINT__ABCI__RESPONSE_VERIFY_VOTE_EXTENSION__VERIFY_STATUS__ACCEPT);
     vv.vote_extension = bytes_of("kvstore:2");
     ck_assert_int_eq(abci_client_verify_vote_extension(c, a, &vv, &vvr), AG_OK);
-    ck_assert_int_eq(vvr->status, TENDERMINT__ABCI__RESPONSE_VERIFY_VOTE_EXTENSION__VERIFY_STATUS__REJECT);
+    ck_assert_int_eq(vvr->status,
+                     TENDERMINT__ABCI__RESPONSE_VERIFY_VOTE_EXTENSION__VERIFY_STATUS__REJECT);
 
     /* FinalizeBlock: results per tx, events, the app hash */
     ProtobufCBinaryData ftx[] = {bytes_of("c=3"), bytes_of("bad"), bytes_of("a=10")};
