@@ -251,7 +251,7 @@ START_TEST(codec_rejects)
     ck_assert_int_eq(abci_request_decode(a, garbage, sizeof garbage, &req), AG_ERR_DECODE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "tendermint.abci.Request"));
     /* field number 0 (a non-minimal key encoding protobuf-c would accept) */
-    const uint8_t field0[] = {0x92, 0x00, 0x80, 0x00, 0x00};
+    const uint8_t field0[] = {0x92, 0x00, 0x00, 0x80, 0x00, 0x00};
     ck_assert_int_eq(abci_request_decode(a, field0, sizeof field0, &req), AG_ERR_DECODE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "field number 0"));
     abci_response *resp;
