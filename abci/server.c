@@ -413,6 +413,9 @@ static void on_connection(uv_stream_t *lis, int status)
         return;
     }
     if (s->n_conns >= s->opts.conns_max) {
+        /* Counted first: uv_close shuts the descriptor at once, and the peer
+         * may look at the counters as soon as it sees the connection end. */
+        atomic_fetch_add(&s->st_refused, 1);
         uv_stream_t *tmp = malloc(sizeof(union {
             uv_tcp_t t;
             uv_pipe_t p;
@@ -423,7 +426,6 @@ static void on_connection(uv_stream_t *lis, int status)
         } else {
             free(tmp);
         }
-        atomic_fetch_add(&s->st_refused, 1);
         ag_log_warn(LOG_MOD, "refusing a connection: %u already open (the limit)", s->n_conns);
         return;
     }

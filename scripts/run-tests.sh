@@ -10,6 +10,8 @@ passed=0 failed=0 failures=()
 
 # Sanitized and valgrind runs are slower: scale Check's per-test timeouts.
 case "$build" in */default) ;; *) export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-4} ;; esac
+# TSan cannot see libuv's raw close syscalls: see tests/tsan.supp.
+case "$build" in *thread*) export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}" ;; esac
 wrap=()
 if [[ "${AGORA_VALGRIND:-0}" == 1 ]]; then
   export CK_FORK=no CK_TIMEOUT_MULTIPLIER=20
