@@ -27,11 +27,24 @@ fi
 
 tmp=$(mktemp -d /tmp/agora-compat-XXXXXX)
 pid=
+ready=0
+rc=0
+# stop_agorad: SIGTERM once agorad has said it serves (before that the child
+# may still be the forked shell, which would swallow the signal before exec),
+# SIGKILL otherwise; then wait at most 10 s (a watchdog sends SIGKILL). Sets
+# $rc to agorad's exit status (137 if it had to be killed).
+stop_agorad() {
+  rc=0
+  if [[ $ready -eq 1 ]]; then kill -TERM "$pid" 2>/dev/null || true; else kill -KILL "$pid" 2>/dev/null || true; fi
+  ( sleep 10; kill -KILL "$pid" 2>/dev/null ) >/dev/null 2>&1 &
+  local watchdog=$!
+  wait "$pid" || rc=$?
+  kill "$watchdog" 2>/dev/null || true
+  wait "$watchdog" 2>/dev/null || true
+  pid= ready=0
+}
 cleanup() {
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
+  [[ -n "$pid" ]] && stop_agorad
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -40,29 +53,30 @@ trap 'exit 130' INT TERM
 # start_server ADDR: runs agorad app in the background, waits until it serves,
 # sets $pid and $bound (the address it reports, e.g. the port picked for :0).
 start_server() {
+  : >"$tmp/agorad.log"
   "$agorad" app --abci "$1" --log-level info >"$tmp/agorad.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do
-    bound=$(sed -n 's/.*over ABCI on \(.*\)$/\1/p' "$tmp/agorad.log")
-    [[ -n "$bound" ]] && return 0
+    bound=$(sed -n 's/.*over ABCI on \(.*\)$/\1/p' "$tmp/agorad.log" || true)
+    [[ -n "$bound" ]] && { ready=1; return 0; }
     kill -0 "$pid" 2>/dev/null || { echo "agorad exited:"; cat "$tmp/agorad.log"; return 1; }
     sleep 0.05
   done
   echo "agorad did not start in 5 s:"; cat "$tmp/agorad.log"; return 1
 }
 
-# stop_server: SIGTERM must stop it cleanly (exit 0).
+# stop_server: SIGTERM must stop it cleanly (exit 0) and promptly.
 stop_server() {
-  kill -TERM "$pid"
-  local rc=0
-  wait "$pid" || rc=$?
-  pid=
+  stop_agorad
+  if [[ $rc -eq 137 ]]; then
+    echo "agorad did not stop within 10 s of SIGTERM (killed):"; cat "$tmp/agorad.log"; return 1
+  fi
   [[ $rc -eq 0 ]] || { echo "agorad exited $rc on SIGTERM:"; cat "$tmp/agorad.log"; return 1; }
 }
 
 for addr in "unix://$tmp/app.sock" "tcp://127.0.0.1:0"; do
   start_server "$addr"
-  NODE_PATH="$npmdir/node_modules" node "$here/abci_compat.js" --addr "$bound" \
+  NODE_PATH="$npmdir/node_modules" timeout 60 node "$here/abci_compat.js" --addr "$bound" \
     --ref "$ref" --ours "$root/proto" --shim "$here/proto-shim"
   stop_server
   if [[ "$addr" == unix://* && -e "$tmp/app.sock" ]]; then
