@@ -16,6 +16,8 @@ case "$build" in */default) ;; *) export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULT
 skip_pattern='^$'
 case "$build" in *thread*) skip_pattern='_crash$' ;; esac
 skipped=0
+# TSan cannot see libuv's raw close syscalls: see tests/tsan.supp.
+case "$build" in *thread*) export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}" ;; esac
 wrap=()
 if [[ "${AGORA_VALGRIND:-0}" == 1 ]]; then
   export CK_FORK=no CK_TIMEOUT_MULTIPLIER=20
