@@ -617,18 +617,27 @@ static ag_err load_leaf(state_store *s, const state_smt_slot *leaf, ag_buf *rec,
     return AG_OK;
 }
 
+/* What every read of a past version starts from: the version's root and
+ * root node, and the key's hash. */
+static ag_err locate(state_store *s, uint64_t version, const uint8_t *key, size_t klen,
+                     crypto_hash *root, uint64_t *node_ver, crypto_hash *kh)
+{
+    ag_err err = check_key(key, klen);
+    if (!err)
+        err = read_root(s, version, root, node_ver);
+    if (!err)
+        crypto_sha256(kh->b, key, klen);
+    return err;
+}
+
 ag_err state_store_get_at(state_store *s, uint64_t version, const uint8_t *key, size_t klen,
                           ag_buf *value)
 {
-    ag_err err = check_key(key, klen);
-    if (err)
-        return err;
     crypto_hash root, kh;
     uint64_t node_ver;
-    err = read_root(s, version, &root, &node_ver);
+    ag_err err = locate(s, version, key, klen, &root, &node_ver, &kh);
     if (err)
         return err;
-    crypto_sha256(kh.b, key, klen);
     state_smt_found *f = malloc(sizeof *f);
     if (!f)
         return ag_err_set(AG_ERR_NOMEM, "store: lookup");
@@ -652,15 +661,11 @@ ag_err state_store_get_at(state_store *s, uint64_t version, const uint8_t *key, 
 ag_err state_store_prove(state_store *s, uint64_t version, const uint8_t *key, size_t klen,
                          ag_buf *proof, ag_buf *value, bool *exists)
 {
-    ag_err err = check_key(key, klen);
-    if (err)
-        return err;
     crypto_hash root, kh;
     uint64_t node_ver;
-    err = read_root(s, version, &root, &node_ver);
+    ag_err err = locate(s, version, key, klen, &root, &node_ver, &kh);
     if (err)
         return err;
-    crypto_sha256(kh.b, key, klen);
     state_smt_found *f = malloc(3 * sizeof *f);
     if (!f)
         return ag_err_set(AG_ERR_NOMEM, "store: proof");

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +53,20 @@ TCase *ag_test_tcase(const char *name)
 void ag_test_unhex(uint8_t *out, size_t len, const char *hex)
 {
     ck_assert_msg(ag_hex_decode_exact(out, len, hex) == AG_OK, "bad test vector hex: %s", hex);
+}
+
+void ag_test_mkdtemp(char dir[64], const char *tag)
+{
+    snprintf(dir, 64, "/tmp/agora-%s-XXXXXX", tag);
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s failed", dir);
+}
+
+void ag_test_rmdir(const char *dir)
+{
+    char cmd[128];
+    ck_assert_msg(strncmp(dir, "/tmp/agora-", 11) == 0, "refusing to remove %s", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 int ag_test_run(const char *name, Suite *suite)

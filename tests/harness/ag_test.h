@@ -35,6 +35,11 @@ TCase *ag_test_tcase(const char *name);
 /* Decode hex known to be valid (test vectors); aborts the test otherwise. */
 void ag_test_unhex(uint8_t *out, size_t len, const char *hex);
 
+/* A fresh private directory under /tmp named after `tag` (written to dir,
+ * which holds 64 bytes); removed with everything in it by ag_test_rmdir. */
+void ag_test_mkdtemp(char dir[64], const char *tag);
+void ag_test_rmdir(const char *dir);
+
 /* Run the suite, print the seed and Check's summary; returns the exit status. */
 int ag_test_run(const char *name, Suite *suite);
 

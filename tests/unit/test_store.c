@@ -590,8 +590,8 @@ END_TEST
 
 START_TEST(store_node_damage_detected_on_reopen)
 {
-    char dir[] = "/tmp/agora-store-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[64];
+    ag_test_mkdtemp(dir, "store");
     state_store *s;
     ck_assert_int_eq(state_store_open_path(&s, dir, NULL), AG_OK);
     for (int i = 0; i < 300; i++) {
@@ -646,16 +646,14 @@ START_TEST(store_node_damage_detected_on_reopen)
     }
     ck_assert_int_gt(corrupt, 0);
     state_store_close(s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ag_test_rmdir(dir);
 }
 END_TEST
 
 START_TEST(store_reopen_rocksdb)
 {
-    char dir[] = "/tmp/agora-store-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[64];
+    ag_test_mkdtemp(dir, "store");
     ag_rng rng;
     ag_test_rng(&rng, 35);
     state_omap model;
@@ -683,9 +681,7 @@ START_TEST(store_reopen_rocksdb)
         state_store_close(s);
     }
     state_omap_free(&model);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ag_test_rmdir(dir);
 }
 END_TEST
 

@@ -49,8 +49,8 @@ static void child_commit_forever(const char *dir, uint64_t seed)
 
 START_TEST(store_survives_sigkill)
 {
-    char dir[] = "/tmp/agora-crash-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[64];
+    ag_test_mkdtemp(dir, "crash");
     uint64_t seed = ag_test_seed();
     ag_rng rng;
     ag_test_rng(&rng, 40);
@@ -110,9 +110,7 @@ START_TEST(store_survives_sigkill)
            (unsigned long long)last);
     ck_assert_uint_gt(last, 0);
     state_store_close(model);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ag_test_rmdir(dir);
 }
 END_TEST
 
