@@ -3,6 +3,8 @@
  * store and checks that it holds exactly a whole committed version: the root
  * and values equal a replay of batches 1..V in memory. Repeated over many
  * kills, the child resuming from whatever version survived. */
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,16 +36,20 @@ static void stage_batch(state_store *s, uint64_t seed, uint64_t v)
     }
 }
 
-static void child_commit_forever(const char *dir, uint64_t seed)
+/* Commits forever, telling the parent (one byte on `progress`) after each. */
+static void child_commit_forever(const char *dir, uint64_t seed, int progress)
 {
     state_store *s;
     state_store_options o = {.keep_versions = 20};
     if (state_store_open_path(&s, dir, &o) != AG_OK)
         _exit(3);
+    fcntl(progress, F_SETFL, O_NONBLOCK); /* never block on a full pipe */
     for (;;) {
         stage_batch(s, seed, state_store_version(s) + 1);
         if (state_store_commit(s, NULL, NULL) != AG_OK)
             _exit(4);
+        ssize_t w = write(progress, "c", 1);
+        (void)w;
     }
 }
 
@@ -62,13 +68,23 @@ START_TEST(store_survives_sigkill)
 
     uint64_t kills = ag_test_iters(30, 300), last = 0;
     for (uint64_t k = 0; k < kills; k++) {
+        int progress[2];
+        ck_assert_int_eq(pipe(progress), 0);
         pid_t pid = fork();
         ck_assert_int_ge(pid, 0);
-        if (pid == 0)
-            child_commit_forever(dir, seed);
-        struct timespec ts = {0, (long)(10 + ag_rng_below(&rng, 120)) * 1000000L};
+        if (pid == 0) {
+            close(progress[0]);
+            child_commit_forever(dir, seed, progress[1]);
+        }
+        close(progress[1]);
+        /* Wait for a first commit (however slow the build: valgrind, sanitizers),
+         * then kill at a random moment among the commits that follow. */
+        struct pollfd pfd = {.fd = progress[0], .events = POLLIN};
+        ck_assert_msg(poll(&pfd, 1, 120000) == 1, "child made no commit in 120 s");
+        struct timespec ts = {0, (long)ag_rng_below(&rng, 120) * 1000000L};
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);
+        close(progress[0]);
         int status;
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert_msg(WIFSIGNALED(status), "child exited by itself with %d", WEXITSTATUS(status));
