@@ -39,11 +39,23 @@ struct state_store {
     state_store_options opts;
     uint64_t version, oldest;
     uint64_t root_version; /* version holding the latest root node; 0: empty tree */
+    uint64_t initial;      /* version of the first commit of an empty store (default 1) */
     crypto_hash root;
     state_omap staged; /* key -> 'S' value | 'D' */
     state_smt_output out;
     state_store_stats stats;
 };
+
+ag_err state_store_set_initial_version(state_store *s, uint64_t first)
+{
+    if (s->version)
+        return ag_err_set(AG_ERR_STATE, "store: already at version %llu",
+                          (unsigned long long)s->version);
+    if (first == 0)
+        return ag_err_set(AG_ERR_INVALID_ARG, "store: versions start at 1 or later");
+    s->initial = first;
+    return AG_OK;
+}
 
 uint64_t state_store_version(const state_store *s)
 {
@@ -424,7 +436,7 @@ static void *hash_pending(void *arg)
 
 ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *root_out)
 {
-    uint64_t version = s->version + 1;
+    uint64_t version = s->version ? s->version + 1 : s->initial ? s->initial : 1;
     size_t n = s->staged.count;
     uint64_t t0 = phase_ns(), t1, t2, t3, t4;
     pending *pend = n ? malloc(n * sizeof *pend) : NULL;
@@ -517,7 +529,7 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
         err = s->kv->ops->put(b, STATE_CF_STALE, vkey, 8, s->out.stale.data, s->out.stale.len);
     if (!err)
         err = s->kv->ops->put(b, STATE_CF_META, META_LATEST, sizeof META_LATEST - 1, vkey, 8);
-    uint64_t oldest = s->oldest ? s->oldest : 1;
+    uint64_t oldest = s->oldest ? s->oldest : version;
     if (!err && s->opts.keep_versions && version > s->opts.keep_versions) {
         uint64_t horizon = version - s->opts.keep_versions + 1;
         /* horizon < oldest when keep_versions grew: nothing more to drop */

@@ -58,6 +58,11 @@ ag_err state_store_open_path(state_store **out, const char *path, const state_st
 /* Discards staged writes and closes the kv. */
 void state_store_close(state_store *s);
 
+/* A chain may start at any height (CometBFT's initial_height): the first
+ * commit of an empty store then creates version `first` instead of 1.
+ * AG_ERR_STATE once anything was committed, AG_ERR_INVALID_ARG for 0. */
+ag_err state_store_set_initial_version(state_store *s, uint64_t first);
+
 uint64_t state_store_version(const state_store *s);            /* last committed, 0 if none */
 uint64_t state_store_oldest_version(const state_store *s);     /* oldest still readable */
 void state_store_root(const state_store *s, crypto_hash *out); /* root of the last version */

@@ -275,6 +275,32 @@ START_TEST(store_small_trees)
 }
 END_TEST
 
+START_TEST(store_initial_version)
+{
+    state_store *s = open_memory(NULL);
+    ck_assert_int_eq(state_store_set_initial_version(s, 0), AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(state_store_set_initial_version(s, 1000), AG_OK);
+    ck_assert_int_eq(state_store_set(s, (const uint8_t *)"k", 1, (const uint8_t *)"v", 1), AG_OK);
+    uint64_t v;
+    crypto_hash root, r;
+    ck_assert_int_eq(state_store_commit(s, &v, &root), AG_OK);
+    ck_assert_uint_eq(v, 1000);
+    ck_assert_uint_eq(state_store_oldest_version(s), 1000);
+    ck_assert_int_eq(state_store_root_at(s, 1000, &r), AG_OK);
+    ck_assert_mem_eq(r.b, root.b, 32);
+    ck_assert_int_eq(state_store_root_at(s, 999, &r), AG_ERR_NOT_FOUND);
+    ck_assert_int_eq(state_store_commit(s, &v, NULL), AG_OK);
+    ck_assert_uint_eq(v, 1001);
+    ck_assert_int_eq(state_store_set_initial_version(s, 5), AG_ERR_STATE);
+    ag_buf val;
+    ag_buf_init(&val, 0);
+    ck_assert_int_eq(state_store_get_at(s, 1000, (const uint8_t *)"k", 1, &val), AG_OK);
+    ck_assert_mem_eq(val.data, "v", 1);
+    ag_buf_free(&val);
+    state_store_close(s);
+}
+END_TEST
+
 START_TEST(store_history_matches_snapshots)
 {
     /* get_at every version against model snapshots */
@@ -692,6 +718,7 @@ static Suite *store_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, store_matches_model);
     tcase_add_test(tc, store_small_trees);
+    tcase_add_test(tc, store_initial_version);
     tcase_add_test(tc, store_history_matches_snapshots);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("pruning");
