@@ -5,6 +5,7 @@
 
 #include "cosmos/bank/v1beta1/tx.pb-c.h"
 #include "state/msg.h"
+#include "state/tx_wire.h"
 
 /* Prefix the current detail (copied first: ag_err_set writes the same buffer). */
 static ag_err in_field(ag_err err, const char *field)
@@ -33,10 +34,16 @@ static ag_err parse_address(crypto_address *out, const ProtobufCBinaryData *s, c
 ag_err market_msg_send_decode(market_msg_send *out, const uint8_t *in, size_t len)
 {
     memset(out, 0, sizeof *out);
+    static const uint32_t coins_path[] = {3};
+    size_t n_coins = 0;
+    ag_err err = market_wire_count(in, len, coins_path, 1, MARKET_MAX_COINS, &n_coins);
+    if (err)
+        return err;
+    if (n_coins > MARKET_MAX_COINS)
+        return ag_err_set(AG_ERR_TOO_LARGE, "MsgSend.amount: more than %d coins", MARKET_MAX_COINS);
     Cosmos__Bank__V1beta1__MsgSend *m = cosmos__bank__v1beta1__msg_send__unpack(NULL, len, in);
     if (!m)
         return ag_err_from_protobuf_c("cosmos.bank.v1beta1.MsgSend");
-    ag_err err = AG_OK;
     if (m->base.n_unknown_fields)
         err = ag_err_set(AG_ERR_DECODE, "MsgSend: %u unknown fields", m->base.n_unknown_fields);
     else if (m->n_amount == 0)

@@ -6,7 +6,9 @@
  * market_tx_decode accepts only what Agora executes, and refuses everything
  * else with its own code and a detail naming the field:
  *   - size and counts are checked on the wire before the parts they bound are
- *     parsed (tx_limits.h): AG_ERR_TOO_LARGE;
+ *     parsed (tx_limits.h): AG_ERR_TOO_LARGE; ModeInfo.Multi, the one
+ *     recursive message, is refused on the wire before protobuf-c would
+ *     recurse into it (a deep nesting would overflow the stack);
  *   - malformed protobuf, unknown fields, a TxRaw not in canonical encoding
  *     (trailing bytes, repeated or out-of-order fields), no messages, no fee,
  *     no public key, a memo with a NUL or invalid UTF-8, signature count not

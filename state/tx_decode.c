@@ -28,7 +28,8 @@ static ag_err count_fields(const ProtobufCBinaryData *msg, uint32_t field, uint3
                            size_t max, const char *what)
 {
     size_t n = 0;
-    ag_err err = market_wire_count(msg->data, msg->len, field, inner, max, &n);
+    uint32_t path[2] = {field, inner};
+    ag_err err = market_wire_count(msg->data, msg->len, path, inner ? 2 : 1, max, &n);
     if (err) {
         char detail[AG_ERR_DETAIL_MAX];
         snprintf(detail, sizeof detail, "%s", ag_err_detail());
@@ -209,6 +210,15 @@ static ag_err decode_auth_info(market_tx *tx, const ProtobufCBinaryData *bytes)
         err = count_fields(bytes, 2, 1, MARKET_TX_MAX_FEE_COINS, "AuthInfo.fee.amount");
     if (err)
         return err;
+    /* ModeInfo.Multi is the one recursive type in a tx (it nests ModeInfos):
+     * refuse it on the wire, before protobuf-c would recurse into it. */
+    static const uint32_t multi_path[] = {1, 2, 2}; /* signer_infos.mode_info.multi */
+    size_t n_multi = 0;
+    err = market_wire_count(bytes->data, bytes->len, multi_path, 3, 0, &n_multi);
+    if (err)
+        return err;
+    if (n_multi)
+        return ag_err_set(AG_ERR_UNSUPPORTED, "AuthInfo.signer_infos: multisig is not supported");
     Cosmos__Tx__V1beta1__AuthInfo *ai =
         cosmos__tx__v1beta1__auth_info__unpack(NULL, bytes->len, bytes->data);
     if (!ai)

@@ -1,11 +1,17 @@
 /* tx_wire.c — a minimal protobuf wire walker that only counts fields. */
 #include "state/tx_wire.h"
 
+#include <stdbool.h>
+
 #include "lib/varint.h"
 
-ag_err market_wire_count(const uint8_t *in, size_t len, uint32_t field, uint32_t inner, size_t max,
-                         size_t *count)
+ag_err market_wire_count(const uint8_t *in, size_t len, const uint32_t *path, size_t depth,
+                         size_t max, size_t *count)
 {
+    if (depth == 0 || depth > MARKET_WIRE_PATH_MAX)
+        return ag_err_set(AG_ERR_INVALID_ARG, "protobuf: field path depth %zu", depth);
+    uint32_t field = path[0];
+    bool inner = depth > 1;
     size_t pos = 0;
     while (pos < len && *count <= max) {
         uint64_t key, v;
@@ -40,7 +46,8 @@ ag_err market_wire_count(const uint8_t *in, size_t len, uint32_t field, uint32_t
                 return ag_err_set(AG_ERR_DECODE, "protobuf: length %llu past the end at byte %zu",
                                   (unsigned long long)v, pos);
             if (num == field && inner) {
-                ag_err err = market_wire_count(in + pos, (size_t)v, inner, 0, max, count);
+                ag_err err =
+                    market_wire_count(in + pos, (size_t)v, path + 1, depth - 1, max, count);
                 if (err)
                     return err;
             } else if (num == field) {

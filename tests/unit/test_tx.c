@@ -926,6 +926,65 @@ START_TEST(tx_two_signers)
 }
 END_TEST
 
+/* Write the varint v ending just before p; returns the new start. */
+static uint8_t *put_varint_back(uint8_t *p, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            tmp[n] |= 0x80;
+        n++;
+    } while (v);
+    p -= n;
+    memcpy(p, tmp, n);
+    return p;
+}
+
+START_TEST(tx_deep_multisig_refused_before_parsing)
+{
+    /* AuthInfo{signer_infos: SignerInfo{mode_info: ModeInfo{multi: Multi{mode_infos:
+     * ModeInfo{multi: ...}}}}} nested 100,000 deep (~800 KB): refused on the wire. */
+    size_t cap = MARKET_TX_MAX_BYTES;
+    uint8_t *buf = malloc(cap), *end = buf + cap, *p = end;
+    for (size_t level = 0; level < 2 * 100000 + 2;
+         level++) { /* multi, mode_infos, ..., mode_info, signer_infos */
+        size_t inner = (size_t)(end - p);
+        p = put_varint_back(p, inner);
+        *--p = level == 2 * 100000 + 1 ? 0x0a : 0x12;
+        ck_assert((size_t)(p - buf) >= 16);
+    }
+    ag_buf body = {0}, raw = {0};
+    good_body(&body);
+    finish(&raw, ag_buf_slice(&body), (ag_slice){p, (size_t)(end - p)});
+    ASSERT_DECODE_ERR(&raw, AG_ERR_UNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(ag_err_detail(), "multisig"));
+    free(buf);
+    ag_buf_free(&body);
+    ag_buf_free(&raw);
+}
+END_TEST
+
+START_TEST(msg_send_too_many_coins)
+{
+    crypto_privkey k1 = key_of(1), k2 = key_of(2);
+    char f[CRYPTO_ADDRESS_STR_MAX], t[CRYPTO_ADDRESS_STR_MAX];
+    bech32_of(f, &k1);
+    bech32_of(t, &k2);
+    /* raw_send takes up to 8: append coins (field 3) by hand */
+    const char *d[] = {"uagora"}, *a[] = {"1"};
+    ag_buf b = {0};
+    raw_send(&b, f, t, d, a, 1);
+    for (int i = 0; i < MARKET_MAX_COINS; i++)
+        ck_assert_int_eq(ag_buf_append(&b, "\x1a\x0b\x0a\x06uagora\x12\x01\x31", 13), AG_OK);
+    market_msg_send m;
+    ck_assert_int_eq(market_msg_send_decode(&m, b.data, b.len), AG_ERR_TOO_LARGE);
+    ag_buf_free(&b);
+}
+END_TEST
+
 static Suite *tx_suite(void)
 {
     Suite *s = suite_create("tx");
@@ -936,6 +995,7 @@ static Suite *tx_suite(void)
     tcase_add_test(tc, type_url_vectors);
     tcase_add_test(tc, msg_send_roundtrip);
     tcase_add_test(tc, msg_send_rejects);
+    tcase_add_test(tc, msg_send_too_many_coins);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("tx");
     tcase_add_test(tc, tx_sign_decode_verify);
@@ -947,6 +1007,7 @@ static Suite *tx_suite(void)
     tcase_add_test(tc, tx_raw_rejects);
     tcase_add_test(tc, tx_random_garbage);
     tcase_add_test(tc, tx_two_signers);
+    tcase_add_test(tc, tx_deep_multisig_refused_before_parsing);
     suite_add_tcase(s, tc);
     return s;
 }
