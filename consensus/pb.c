@@ -144,3 +144,44 @@ ag_err cons_pb_proof_to(cons_merkle_proof *proof, const Tendermint__Crypto__Proo
     proof->n_aunts = (uint32_t)pb->n_aunts;
     return AG_OK;
 }
+
+ag_err cons_pb_count_field(const uint8_t *in, size_t len, uint32_t field_no, size_t *count)
+{
+    *count = 0;
+    size_t off = 0;
+    while (off < len) {
+        uint64_t key, v;
+        size_t used;
+        if (ag_uvarint_decode(in + off, len - off, &key, &used) != AG_OK)
+            return ag_err_set(AG_ERR_DECODE, "protobuf: bad field key at %zu", off);
+        off += used;
+        if ((key >> 3) == field_no)
+            (*count)++;
+        switch (key & 7) {
+        case 0:
+            if (ag_uvarint_decode(in + off, len - off, &v, &used) != AG_OK)
+                return ag_err_set(AG_ERR_DECODE, "protobuf: bad varint at %zu", off);
+            off += used;
+            break;
+        case 1:
+            if (len - off < 8)
+                return ag_err_set(AG_ERR_DECODE, "protobuf: truncated fixed64 at %zu", off);
+            off += 8;
+            break;
+        case 2:
+            if (ag_uvarint_decode(in + off, len - off, &v, &used) != AG_OK || v > len - off - used)
+                return ag_err_set(AG_ERR_DECODE, "protobuf: bad length at %zu", off);
+            off += used + (size_t)v;
+            break;
+        case 5:
+            if (len - off < 4)
+                return ag_err_set(AG_ERR_DECODE, "protobuf: truncated fixed32 at %zu", off);
+            off += 4;
+            break;
+        default:
+            return ag_err_set(AG_ERR_DECODE, "protobuf: wire type %u at %zu", (unsigned)(key & 7),
+                              off);
+        }
+    }
+    return AG_OK;
+}

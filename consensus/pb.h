@@ -50,4 +50,9 @@ ag_err cons_pb_proof_from(Tendermint__Crypto__Proof *pb, ProtobufCBinaryData *au
                           cons_merkle_proof *proof);
 ag_err cons_pb_proof_to(cons_merkle_proof *proof, const Tendermint__Crypto__Proof *pb);
 
+/* Count the top-level occurrences of field `field_no` in a protobuf message
+ * without decoding it, so a repeated field can be bounded before protobuf-c
+ * allocates one struct per entry. AG_ERR_DECODE if the wire format is broken. */
+ag_err cons_pb_count_field(const uint8_t *in, size_t len, uint32_t field_no, size_t *count);
+
 #endif
