@@ -18,6 +18,7 @@
 #include "consensus/header.h"
 #include "consensus/merkle.h"
 #include "consensus/proposal.h"
+#include "consensus/validator_set.h"
 #include "consensus/vote.h"
 #include "lib/hex.h"
 #include "tests/harness/ag_test.h"
@@ -690,6 +691,492 @@ START_TEST(commit_decode_rejects)
 }
 END_TEST
 
+/* ---- Validator sets: types/validator_set_test.go ---- */
+
+/* A validator with a short name as its address (zero-padded to 20 bytes,
+ * which keeps CometBFT's byte order among the names used) and a valid key. */
+static cons_validator named(const char *name, int64_t power)
+{
+    cons_validator v;
+    memset(&v, 0, sizeof v);
+    memcpy(v.address.b, name, strlen(name));
+    v.pub_key.b[0] = 0x02; /* only hashed and encoded here, never verified */
+    memcpy(v.pub_key.b + 1, name, strlen(name));
+    v.voting_power = power;
+    return v;
+}
+
+static void proposer_name(const cons_valset *vs, char *out)
+{
+    cons_validator p;
+    ck_assert_int_eq(cons_valset_proposer(vs, &p), AG_OK);
+    memcpy(out, p.address.b, 20);
+    out[20] = '\0';
+}
+
+START_TEST(valset_proposer_selection1)
+{
+    cons_validator vals[] = {named("foo", 1000), named("bar", 300), named("baz", 330)};
+    cons_valset vs;
+    ck_assert_int_eq(cons_valset_new(&vs, vals, 3), AG_OK);
+    char got[99 * 4 + 1] = "";
+    for (int i = 0; i < 99; i++) {
+        char name[21];
+        proposer_name(&vs, name);
+        if (i)
+            strcat(got, " ");
+        strcat(got, name);
+        ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+    }
+    const char *want =
+        "foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar"
+        " foo foo baz foo bar foo foo baz foo bar foo foo baz foo foo bar foo baz foo foo bar"
+        " foo baz foo foo bar foo baz foo foo bar foo baz foo foo foo baz bar foo foo foo baz"
+        " foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo bar foo foo baz foo"
+        " foo bar foo baz foo foo bar foo baz foo foo bar foo baz foo foo";
+    ck_assert_str_eq(got, want);
+    ck_assert_int_eq(cons_valset_increment(&vs, 0), AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(cons_valset_increment(&vs, -1), AG_ERR_INVALID_ARG);
+    cons_valset_free(&vs);
+}
+END_TEST
+
+static cons_validator numbered(uint8_t last, int64_t power)
+{
+    cons_validator v = named("", power);
+    v.address.b[19] = last;
+    v.pub_key.b[1] = last;
+    return v;
+}
+
+static uint8_t proposer_last(const cons_valset *vs)
+{
+    cons_validator p;
+    ck_assert_int_eq(cons_valset_proposer(vs, &p), AG_OK);
+    return p.address.b[19];
+}
+
+START_TEST(valset_proposer_selection2)
+{
+    cons_validator vals[3] = {numbered(0, 100), numbered(1, 100), numbered(2, 100)};
+    cons_valset vs;
+    ck_assert_int_eq(cons_valset_new(&vs, vals, 3), AG_OK);
+    for (int i = 0; i < 15; i++) { /* equal power: address order */
+        ck_assert_uint_eq(proposer_last(&vs), i % 3);
+        ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+    }
+    cons_valset_free(&vs);
+
+    vals[2] = numbered(2, 400); /* not enough to propose twice in a row */
+    ck_assert_int_eq(cons_valset_new(&vs, vals, 3), AG_OK);
+    ck_assert_uint_eq(proposer_last(&vs), 2);
+    ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+    ck_assert_uint_eq(proposer_last(&vs), 0);
+    cons_valset_free(&vs);
+
+    vals[2] = numbered(2, 401); /* enough to propose twice in a row */
+    ck_assert_int_eq(cons_valset_new(&vs, vals, 3), AG_OK);
+    ck_assert_uint_eq(proposer_last(&vs), 2);
+    ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+    ck_assert_uint_eq(proposer_last(&vs), 2);
+    ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+    ck_assert_uint_eq(proposer_last(&vs), 0);
+    cons_valset_free(&vs);
+
+    cons_validator prop[3] = {numbered(0, 4), numbered(1, 5), numbered(2, 3)};
+    ck_assert_int_eq(cons_valset_new(&vs, prop, 3), AG_OK);
+    int count[3] = {0};
+    for (int i = 0; i < 120; i++) {
+        count[proposer_last(&vs)]++;
+        ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+    }
+    ck_assert_int_eq(count[0], 40);
+    ck_assert_int_eq(count[1], 50);
+    ck_assert_int_eq(count[2], 30);
+    cons_valset_free(&vs);
+}
+END_TEST
+
+START_TEST(valset_priorities_with_voting_power)
+{
+    /* TestAveragingInIncrementProposerPriorityWithVotingPower: a set built
+     * directly (no NewValidatorSet), powers 10, 1, 1, priorities 0. */
+    const int64_t vp0 = 10, vp1 = 1, vp2 = 1, total = 12;
+    const int64_t want[11][3] = {
+        {0 + vp0 - total, vp1, vp2},
+        {(vp0 - total) + vp0 - total, 2 * vp1, 2 * vp2},
+        {3 * (vp0 - total), 3 * vp1, 3 * vp2},
+        {4 * (vp0 - total), 4 * vp1, 4 * vp2},
+        {4 * (vp0 - total) + vp0, 5 * vp1 - total, 5 * vp2},
+        {6 * vp0 - 5 * total, 6 * vp1 - total, 6 * vp2},
+        {7 * vp0 - 6 * total, 7 * vp1 - total, 7 * vp2},
+        {8 * vp0 - 7 * total, 8 * vp1 - total, 8 * vp2},
+        {9 * vp0 - 7 * total, 9 * vp1 - total, 9 * vp2 - total},
+        {10 * vp0 - 8 * total, 10 * vp1 - total, 10 * vp2 - total},
+        {11 * vp0 - 9 * total, 11 * vp1 - total, 11 * vp2 - total},
+    };
+    const uint8_t want_proposer[11] = {0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0};
+    for (int tc = 0; tc < 11; tc++) {
+        cons_validator vals[3] = {named("", vp0), named("", vp1), named("", vp2)};
+        for (uint8_t i = 0; i < 3; i++)
+            vals[i].address.b[0] = i;
+        cons_valset vs = {vals, 3, total, false, {{0}}};
+        ck_assert_int_eq(cons_valset_increment(&vs, tc + 1), AG_OK);
+        cons_validator p;
+        ck_assert_int_eq(cons_valset_proposer(&vs, &p), AG_OK);
+        ck_assert_uint_eq(p.address.b[0], want_proposer[tc]);
+        for (int i = 0; i < 3; i++)
+            ck_assert_int_eq(vals[i].proposer_priority, want[tc][i]);
+    }
+    /* TestAveragingInIncrementProposerPriority: zero power, only the average moves */
+    const int64_t start[3][3] = {{1, 2, 3}, {10, -10, 1}, {100, -10, 1}};
+    const int32_t times[3] = {1, 11, 1};
+    const int64_t avg[3] = {2, 0, 91 / 3};
+    for (int tc = 0; tc < 3; tc++) {
+        cons_validator vals[3] = {named("a", 0), named("b", 0), named("c", 0)};
+        for (int i = 0; i < 3; i++)
+            vals[i].proposer_priority = start[tc][i];
+        cons_valset vs = {vals, 3, 0, false, {{0}}};
+        ck_assert_int_eq(cons_valset_increment(&vs, times[tc]), AG_OK);
+        for (int i = 0; i < 3; i++)
+            ck_assert_int_eq(vals[i].proposer_priority, start[tc][i] - avg[tc]);
+    }
+}
+END_TEST
+
+typedef struct tv {
+    const char *name;
+    int64_t power;
+} tv;
+
+static cons_valset make_set(const tv *vals, size_t n)
+{
+    cons_validator v[8];
+    for (size_t i = 0; i < n; i++)
+        v[i] = named(vals[i].name, vals[i].power);
+    cons_valset vs;
+    ck_assert_int_eq(cons_valset_new(&vs, v, n), AG_OK);
+    return vs;
+}
+
+static ag_err apply(cons_valset *vs, const tv *changes, size_t n)
+{
+    cons_validator v[8];
+    for (size_t i = 0; i < n; i++)
+        v[i] = named(changes[i].name, changes[i].power);
+    return cons_valset_update(vs, v, n);
+}
+
+/* verifyValidatorSet: total power, centred and scaled priorities. */
+static void verify_set(const cons_valset *vs)
+{
+    int64_t total = 0, sum = 0, max = INT64_MIN, min = INT64_MAX;
+    for (size_t i = 0; i < vs->n; i++) {
+        total += vs->vals[i].voting_power;
+        sum += vs->vals[i].proposer_priority;
+        max = vs->vals[i].proposer_priority > max ? vs->vals[i].proposer_priority : max;
+        min = vs->vals[i].proposer_priority < min ? vs->vals[i].proposer_priority : min;
+    }
+    ck_assert_int_eq(total, vs->total_power);
+    ck_assert(sum < (int64_t)vs->n && sum > -(int64_t)vs->n);
+    ck_assert(max - min <= CONS_PRIORITY_WINDOW_FACTOR * total);
+}
+
+START_TEST(valset_updates_basic)
+{
+    static const struct {
+        tv start[4], update[4], want[4];
+        size_t ns, nu, nw;
+    } cases[] = {
+        {{{"v1", 10}, {"v2", 10}}, {{0}}, {{"v1", 10}, {"v2", 10}}, 2, 0, 2},
+        {{{"v1", 10}, {"v2", 10}}, {{"v2", 22}, {"v1", 11}}, {{"v2", 22}, {"v1", 11}}, 2, 2, 2},
+        {{{"v2", 20}, {"v1", 10}},
+         {{"v4", 40}, {"v3", 30}},
+         {{"v4", 40}, {"v3", 30}, {"v2", 20}, {"v1", 10}},
+         2,
+         2,
+         4},
+        {{{"v3", 20}, {"v1", 10}}, {{"v2", 30}}, {{"v2", 30}, {"v3", 20}, {"v1", 10}}, 2, 1, 3},
+        {{{"v3", 20}, {"v2", 10}}, {{"v1", 30}}, {{"v1", 30}, {"v3", 20}, {"v2", 10}}, 2, 1, 3},
+        {{{"v3", 30}, {"v2", 20}, {"v1", 10}}, {{"v2", 0}}, {{"v3", 30}, {"v1", 10}}, 3, 1, 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        cons_valset vs = make_set(cases[c].start, cases[c].ns);
+        ck_assert_int_eq(apply(&vs, cases[c].update, cases[c].nu), AG_OK);
+        ck_assert_uint_eq(vs.n, cases[c].nw);
+        for (size_t i = 0; i < vs.n; i++) {
+            ck_assert_str_eq((const char *)vs.vals[i].address.b, cases[c].want[i].name);
+            ck_assert_int_eq(vs.vals[i].voting_power, cases[c].want[i].power);
+        }
+        verify_set(&vs);
+        cons_valset_free(&vs);
+    }
+}
+END_TEST
+
+START_TEST(valset_update_errors_leave_set_unchanged)
+{
+    const int64_t max = CONS_TOTAL_VOTING_POWER_MAX;
+    static const struct {
+        tv start[3], update[5];
+        size_t ns, nu;
+        ag_err want;
+    } cases[] = {
+        /* TestValSetUpdatesDuplicateEntries */
+        {{{"v1", 10}, {"v2", 10}}, {{"v1", 11}, {"v1", 22}}, 2, 2, AG_ERR_INVALID_ARG},
+        {{{"v1", 10}, {"v2", 10}}, {{"v1", 11}, {"v2", 22}, {"v1", 12}}, 2, 3, AG_ERR_INVALID_ARG},
+        {{{"v1", 10}, {"v2", 10}}, {{"v1", 0}, {"v1", 0}}, 2, 2, AG_ERR_INVALID_ARG},
+        {{{"v1", 10}, {"v2", 10}}, {{"v1", 0}, {"v2", 20}, {"v1", 30}}, 2, 3, AG_ERR_INVALID_ARG},
+        {{{"v1", 10}, {"v2", 10}, {"v3", 10}},
+         {{"v1", 0}, {"v3", 5}, {"v2", 20}, {"v2", 30}, {"v1", 0}},
+         3,
+         5,
+         AG_ERR_INVALID_ARG},
+        /* TestValSetUpdatesOverflows */
+        {{{"v1", 10}, {"v2", 10}}, {{"v1", INT64_MAX}}, 2, 1, AG_ERR_INVALID_ARG},
+        {{{"v1", max - 1}}, {{"v2", 5}}, 1, 1, AG_ERR_OVERFLOW},
+        {{{"v1", max / 3}, {"v2", max / 3}}, {{"v3", max / 2}}, 2, 1, AG_ERR_OVERFLOW},
+        {{{"v1", max}}, {{"v2", max}}, 1, 1, AG_ERR_OVERFLOW},
+        /* TestValSetUpdatesOtherErrors */
+        {{{"v1", 10}, {"v2", 10}}, {{"v1", -123}}, 2, 1, AG_ERR_INVALID_ARG},
+        {{{"v1", 10}, {"v2", 10}}, {{"v3", 0}}, 2, 1, AG_ERR_INVALID_ARG},
+        {{{"v1", 10}, {"v2", 20}, {"v3", 30}},
+         {{"v1", 0}, {"v2", 0}, {"v3", 0}},
+         3,
+         3,
+         AG_ERR_INVALID_ARG},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        cons_valset vs = make_set(cases[c].start, cases[c].ns), before;
+        ck_assert_int_eq(cons_valset_copy(&before, &vs), AG_OK);
+        ck_assert_int_eq(apply(&vs, cases[c].update, cases[c].nu), cases[c].want);
+        ck_assert_uint_eq(vs.n, before.n);
+        ck_assert_mem_eq(vs.vals, before.vals, vs.n * sizeof *vs.vals);
+        ck_assert_int_eq(vs.total_power, before.total_power);
+        cons_valset_free(&vs);
+        cons_valset_free(&before);
+    }
+    /* NewValidatorSet refuses zero or negative power and duplicates */
+    cons_valset vs;
+    cons_validator bad[] = {named("v1", 0), named("v2", 22)};
+    ck_assert_int_eq(cons_valset_new(&vs, bad, 2), AG_ERR_INVALID_ARG);
+    bad[0] = named("v1", -20);
+    ck_assert_int_eq(cons_valset_new(&vs, bad, 2), AG_ERR_INVALID_ARG);
+    bad[0] = named("v2", 100);
+    ck_assert_int_eq(cons_valset_new(&vs, bad, 2), AG_ERR_INVALID_ARG);
+    ck_assert_ptr_null(vs.vals);
+}
+END_TEST
+
+START_TEST(valset_empty_and_new_validator_priority)
+{
+    /* TestValidatorSetBasic: the empty set hashes to SHA256("") */
+    cons_valset vs;
+    ck_assert_int_eq(cons_valset_new(&vs, NULL, 0), AG_OK);
+    crypto_hash h;
+    ck_assert_int_eq(cons_valset_hash(&h, &vs), AG_OK);
+    check_hex(h.b, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    cons_validator p;
+    ck_assert_int_eq(cons_valset_proposer(&vs, &p), AG_ERR_STATE);
+    ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_ERR_STATE);
+    /* add to the empty set, then delete everything: refused */
+    tv two[] = {{"v1", 100}, {"v2", 100}};
+    ck_assert_int_eq(apply(&vs, two, 2), AG_OK);
+    verify_set(&vs);
+    tv del[] = {{"v1", 0}, {"v2", 0}};
+    ck_assert_int_eq(apply(&vs, del, 2), AG_ERR_INVALID_ARG);
+    /* a new validator starts at -1.125 x the total after the update, before
+     * centring (spec: proposer-selection.md, "new validator"); an updated one
+     * keeps its priority (TestValidatorSetBasic "update") */
+    cons_valset_free(&vs);
+    tv one[] = {{"v1", 100}};
+    vs = make_set(one, 1);
+    tv add[] = {{"v2", 100}};
+    ck_assert_int_eq(apply(&vs, add, 1), AG_OK);
+    /* before centring: v1 0 (alone, it proposed and came back to 0), v2
+     * -(200 + 200/8) = -225; average -112.5 -> floor -113 */
+    long i1 = cons_valset_index_of(&vs, &(crypto_address){{'v', '1'}});
+    long i2 = cons_valset_index_of(&vs, &(crypto_address){{'v', '2'}});
+    ck_assert_int_ge(i1, 0);
+    ck_assert_int_ge(i2, 0);
+    ck_assert_int_eq(vs.vals[i1].proposer_priority, 0 + 113);
+    ck_assert_int_eq(vs.vals[i2].proposer_priority, -225 + 113);
+    int64_t prio = vs.vals[i2].proposer_priority;
+    tv upd[] = {{"v2", 200}};
+    ck_assert_int_eq(apply(&vs, upd, 1), AG_OK);
+    i2 = cons_valset_index_of(&vs, &(crypto_address){{'v', '2'}});
+    ck_assert_int_eq(vs.vals[i2].voting_power, 200);
+    /* not rescaled (span 225 <= 2 x 300), centred (sum 1: average 0) */
+    ck_assert_int_eq(vs.vals[i2].proposer_priority, prio);
+    cons_valset_free(&vs);
+}
+END_TEST
+
+/* n validators with real keys (random addresses) and powers in [1, max_power]. */
+static void random_set(ag_rng *rng, cons_validator *vals, size_t n, int64_t max_power)
+{
+    for (size_t i = 0; i < n; i++) {
+        crypto_privkey key;
+        uint8_t kb[32];
+        do
+            ag_rng_fill(rng, kb, 32);
+        while (crypto_privkey_from_bytes(&key, kb, 32) != AG_OK);
+        crypto_pubkey pub;
+        ck_assert_int_eq(crypto_pubkey_from_privkey(&pub, &key), AG_OK);
+        cons_validator_init(&vals[i], &pub, 1 + (int64_t)ag_rng_below(rng, (uint64_t)max_power));
+    }
+}
+
+/* Self-consistency (spec property): over k * total rounds a validator
+ * proposes about k * power times; copies and encode/decode round trips give
+ * the same sequence (TestProposerSelection3). */
+START_TEST(valset_frequency_and_determinism)
+{
+    ag_rng rng;
+    ag_test_rng(&rng, 6);
+    for (uint64_t it = 0; it < ag_test_iters(30, 300); it++) {
+        size_t n = 1 + ag_rng_below(&rng, 8);
+        cons_validator vals[8];
+        random_set(&rng, vals, n, 20);
+        cons_valset vs, copy;
+        ck_assert_int_eq(cons_valset_new(&vs, vals, n), AG_OK);
+        ck_assert_int_eq(cons_valset_copy(&copy, &vs), AG_OK);
+        const int64_t k = 20;
+        int64_t rounds = k * vs.total_power;
+        int64_t count[8] = {0};
+        for (int64_t r = 0; r < rounds; r++) {
+            cons_validator p, q;
+            ck_assert_int_eq(cons_valset_proposer(&vs, &p), AG_OK);
+            ck_assert_int_eq(cons_valset_proposer(&copy, &q), AG_OK);
+            ck_assert_mem_eq(p.address.b, q.address.b, 20);
+            count[cons_valset_index_of(&vs, &p.address)]++;
+            ck_assert_int_eq(cons_valset_increment(&vs, 1), AG_OK);
+            if (r % 7 == 0) { /* through the wire */
+                ag_buf b;
+                ag_buf_init(&b, 0);
+                ck_assert_int_eq(cons_valset_encode(&b, &copy), AG_OK);
+                cons_valset_free(&copy);
+                ck_assert_int_eq(cons_valset_decode(&copy, b.data, b.len), AG_OK);
+                ag_buf_free(&b);
+            }
+            ck_assert_int_eq(cons_valset_increment(&copy, 1), AG_OK);
+        }
+        for (size_t i = 0; i < vs.n; i++) {
+            int64_t want = k * vs.vals[i].voting_power;
+            ck_assert_msg(count[i] >= want - (int64_t)vs.n && count[i] <= want + (int64_t)vs.n,
+                          "validator %zu power %lld proposed %lld of %lld rounds", i,
+                          (long long)vs.vals[i].voting_power, (long long)count[i],
+                          (long long)rounds);
+        }
+        /* increments by `times` equal `times` single increments in proposer order */
+        cons_valset a, b;
+        ck_assert_int_eq(cons_valset_copy(&a, &vs), AG_OK);
+        ck_assert_int_eq(cons_valset_copy(&b, &vs), AG_OK);
+        int32_t times = 1 + (int32_t)ag_rng_below(&rng, 5);
+        ck_assert_int_eq(cons_valset_increment(&a, times), AG_OK);
+        for (int32_t t = 0; t < times; t++)
+            ck_assert_int_eq(cons_valset_increment(&b, 1), AG_OK);
+        cons_validator pa, pb;
+        ck_assert_int_eq(cons_valset_proposer(&a, &pa), AG_OK);
+        ck_assert_int_eq(cons_valset_proposer(&b, &pb), AG_OK);
+        ck_assert_mem_eq(pa.address.b, pb.address.b, 20);
+        cons_valset_free(&a);
+        cons_valset_free(&b);
+        cons_valset_free(&vs);
+        cons_valset_free(&copy);
+    }
+}
+END_TEST
+
+/* Self-consistency under extreme powers: random updates keep the invariants
+ * (sorted, total within the max, priorities centred and scaled). */
+START_TEST(valset_random_updates_keep_invariants)
+{
+    ag_rng rng;
+    ag_test_rng(&rng, 7);
+    for (uint64_t it = 0; it < ag_test_iters(100, 2000); it++) {
+        cons_validator vals[8];
+        size_t n = 1 + ag_rng_below(&rng, 8);
+        random_set(&rng, vals, n, CONS_TOTAL_VOTING_POWER_MAX / 8);
+        cons_valset vs;
+        ck_assert_int_eq(cons_valset_new(&vs, vals, n), AG_OK);
+        for (int step = 0; step < 20; step++) {
+            cons_validator ch[3];
+            size_t nc = 1 + ag_rng_below(&rng, 3);
+            for (size_t i = 0; i < nc; i++) {
+                ch[i] = ag_rng_below(&rng, 2) && vs.n ? vs.vals[ag_rng_below(&rng, vs.n)]
+                                                      : numbered((uint8_t)(100 + i), 1);
+                uint64_t r = ag_rng_below(&rng, 4);
+                ch[i].voting_power =
+                    r == 0 ? 0 : 1 + (int64_t)ag_rng_below(&rng, CONS_TOTAL_VOTING_POWER_MAX / 4);
+            }
+            cons_valset before;
+            ck_assert_int_eq(cons_valset_copy(&before, &vs), AG_OK);
+            ag_err err = cons_valset_update(&vs, ch, nc);
+            if (err) {
+                ck_assert_mem_eq(vs.vals, before.vals, vs.n * sizeof *vs.vals);
+            } else {
+                verify_set(&vs);
+                for (size_t i = 1; i < vs.n; i++)
+                    ck_assert(vs.vals[i - 1].voting_power > vs.vals[i].voting_power ||
+                              (vs.vals[i - 1].voting_power == vs.vals[i].voting_power &&
+                               memcmp(vs.vals[i - 1].address.b, vs.vals[i].address.b, 20) < 0));
+                ck_assert_int_eq(cons_valset_increment(&vs, 1 + (int32_t)ag_rng_below(&rng, 3)),
+                                 AG_OK);
+            }
+            cons_valset_free(&before);
+        }
+        cons_valset_free(&vs);
+    }
+}
+END_TEST
+
+START_TEST(valset_hash_and_codec)
+{
+    /* Self-consistency: the hash is the Merkle root of SimpleValidator
+     * {PublicKey{secp256k1 = 2}, voting_power} bytes: 0a 23 12 21 <key> 10 <power>. */
+    crypto_privkey key;
+    uint8_t kb[32] = {0};
+    kb[31] = 1;
+    ck_assert_int_eq(crypto_privkey_from_bytes(&key, kb, 32), AG_OK);
+    crypto_pubkey pub;
+    ck_assert_int_eq(crypto_pubkey_from_privkey(&pub, &key), AG_OK);
+    cons_validator v;
+    cons_validator_init(&v, &pub, 10);
+    cons_valset vs;
+    ck_assert_int_eq(cons_valset_new(&vs, &v, 1), AG_OK);
+    uint8_t sv[2 + 2 + 33 + 2] = {0x0a, 0x23, 0x12, 0x21};
+    memcpy(sv + 4, pub.b, 33);
+    sv[37] = 0x10;
+    sv[38] = 10;
+    crypto_hash want, got;
+    cons_merkle_leaf_hash(&want, sv, sizeof sv);
+    ck_assert_int_eq(cons_valset_hash(&got, &vs), AG_OK);
+    ck_assert_mem_eq(got.b, want.b, 32);
+    /* round trip */
+    ag_buf b;
+    ag_buf_init(&b, 0);
+    ck_assert_int_eq(cons_valset_encode(&b, &vs), AG_OK);
+    cons_valset back;
+    ck_assert_int_eq(cons_valset_decode(&back, b.data, b.len), AG_OK);
+    ck_assert_uint_eq(back.n, 1);
+    ck_assert_mem_eq(back.vals, vs.vals, sizeof *vs.vals);
+    ck_assert_int_eq(back.total_power, 10);
+    cons_valset_free(&back);
+    /* tampered: an address that is not the key's */
+    uint8_t *addr = memmem(b.data, b.len, v.address.b, 20);
+    ck_assert_ptr_nonnull(addr);
+    addr[0] ^= 1;
+    ck_assert_int_eq(cons_valset_decode(&back, b.data, b.len), AG_ERR_DECODE);
+    ag_buf_free(&b);
+    /* no validators; garbage */
+    ck_assert_int_eq(cons_valset_decode(&back, NULL, 0), AG_ERR_DECODE);
+    static const uint8_t junk[] = {0x0a, 0x05, 0x01};
+    ck_assert_int_eq(cons_valset_decode(&back, junk, sizeof junk), AG_ERR_DECODE);
+    cons_valset_free(&vs);
+}
+END_TEST
+
 static Suite *cons_types_suite(void)
 {
     Suite *s = suite_create("cons_types");
@@ -714,6 +1201,17 @@ static Suite *cons_types_suite(void)
     tc = ag_test_tcase("commit");
     tcase_add_test(tc, commit_hash_and_roundtrip);
     tcase_add_test(tc, commit_decode_rejects);
+    suite_add_tcase(s, tc);
+    tc = ag_test_tcase("validator_set");
+    tcase_add_test(tc, valset_proposer_selection1);
+    tcase_add_test(tc, valset_proposer_selection2);
+    tcase_add_test(tc, valset_priorities_with_voting_power);
+    tcase_add_test(tc, valset_updates_basic);
+    tcase_add_test(tc, valset_update_errors_leave_set_unchanged);
+    tcase_add_test(tc, valset_empty_and_new_validator_priority);
+    tcase_add_test(tc, valset_frequency_and_determinism);
+    tcase_add_test(tc, valset_random_updates_keep_invariants);
+    tcase_add_test(tc, valset_hash_and_codec);
     suite_add_tcase(s, tc);
     return s;
 }
