@@ -17,6 +17,7 @@
 #include "consensus/commit.h"
 #include "consensus/header.h"
 #include "consensus/merkle.h"
+#include "consensus/part_set.h"
 #include "consensus/proposal.h"
 #include "consensus/validator_set.h"
 #include "consensus/vote.h"
@@ -1177,6 +1178,137 @@ START_TEST(valset_hash_and_codec)
 }
 END_TEST
 
+/* ---- Block parts (self-consistency: CometBFT's part_set_test.go checks the
+ * same properties with random data; it publishes no byte vectors) ---- */
+
+START_TEST(part_set_split_verify_assemble)
+{
+    ag_rng rng;
+    ag_test_rng(&rng, 8);
+    const size_t sizes[] = {1,
+                            100,
+                            CONS_BLOCK_PART_SIZE - 1,
+                            CONS_BLOCK_PART_SIZE,
+                            CONS_BLOCK_PART_SIZE + 1,
+                            5 * CONS_BLOCK_PART_SIZE + 17};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t len = sizes[s];
+        uint8_t *data = malloc(len);
+        ag_rng_fill(&rng, data, len);
+        cons_part_set src;
+        ck_assert_int_eq(cons_part_set_from_data(&src, data, len), AG_OK);
+        uint32_t total = (uint32_t)((len + CONS_BLOCK_PART_SIZE - 1) / CONS_BLOCK_PART_SIZE);
+        ck_assert_uint_eq(src.header.total, total);
+        ck_assert(cons_part_set_is_complete(&src));
+        /* the header hash is the Merkle root over the parts' bytes */
+        ag_slice items[8];
+        for (uint32_t i = 0; i < total; i++)
+            items[i] =
+                (ag_slice){cons_part_set_get(&src, i)->bytes, cons_part_set_get(&src, i)->len};
+        crypto_hash root;
+        ck_assert_int_eq(cons_merkle_root(&root, items, total), AG_OK);
+        ck_assert_mem_eq(root.b, src.header.hash.b, 32);
+
+        /* a receiver gets the parts in a random order, through the wire, with duplicates */
+        cons_part_set dst;
+        ck_assert_int_eq(cons_part_set_init(&dst, &src.header), AG_OK);
+        while (!cons_part_set_is_complete(&dst)) {
+            uint32_t i = (uint32_t)ag_rng_below(&rng, total);
+            ag_buf b;
+            ag_buf_init(&b, 0);
+            ck_assert_int_eq(cons_part_encode(&b, cons_part_set_get(&src, i)), AG_OK);
+            cons_part p;
+            ck_assert_int_eq(cons_part_decode(&p, b.data, b.len), AG_OK);
+            bool was = cons_part_set_get(&dst, i) != NULL, added;
+            ck_assert_int_eq(cons_part_set_add(&dst, &p, &added), AG_OK);
+            ck_assert(added == !was);
+            cons_part_clear(&p);
+            ag_buf_free(&b);
+        }
+        ag_buf out;
+        ag_buf_init(&out, 0);
+        ck_assert_int_eq(cons_part_set_assemble(&dst, &out), AG_OK);
+        ck_assert_uint_eq(out.len, len);
+        ck_assert_mem_eq(out.data, data, len);
+        ag_buf_free(&out);
+        cons_part_set_free(&dst);
+
+        /* tampering: bytes, proof index, wrong total, out of range, missing parts */
+        ck_assert_int_eq(cons_part_set_init(&dst, &src.header), AG_OK);
+        cons_part p = *cons_part_set_get(&src, total - 1); /* borrowed bytes: not cleared */
+        uint8_t *copy = malloc(p.len);
+        memcpy(copy, p.bytes, p.len);
+        copy[ag_rng_below(&rng, p.len)] ^= 0x10;
+        p.bytes = copy;
+        bool added;
+        ck_assert_int_eq(cons_part_set_add(&dst, &p, &added), AG_ERR_VERIFY);
+        ck_assert(!added);
+        free(copy);
+        if (total > 1) {
+            p = *cons_part_set_get(&src, 0);
+            p.index = 1; /* a valid proof for part 0 offered as part 1 */
+            ck_assert_int_eq(cons_part_set_add(&dst, &p, &added), AG_ERR_VERIFY);
+            p.index = 0;
+            p.proof.total++;
+            ck_assert_int_eq(cons_part_set_add(&dst, &p, &added), AG_ERR_VERIFY);
+        }
+        p = *cons_part_set_get(&src, 0);
+        p.index = total;
+        ck_assert_int_eq(cons_part_set_add(&dst, &p, &added), AG_ERR_INVALID_ARG);
+        ag_buf_init(&out, 0);
+        ck_assert_int_eq(cons_part_set_assemble(&dst, &out), AG_ERR_STATE);
+        ag_buf_free(&out);
+        ck_assert_uint_eq(dst.count, 0);
+        cons_part_set_free(&dst);
+        cons_part_set_free(&src);
+        free(data);
+    }
+}
+END_TEST
+
+START_TEST(part_set_limits)
+{
+    cons_part_set ps;
+    uint8_t byte = 0;
+    ck_assert_int_eq(cons_part_set_from_data(&ps, &byte, 0), AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(cons_part_set_from_data(&ps, &byte, CONS_BLOCK_SIZE_MAX + 1),
+                     AG_ERR_TOO_LARGE);
+    cons_part_set_header h = {0};
+    h.hash.len = 32;
+    ck_assert_int_eq(cons_part_set_init(&ps, &h), AG_ERR_INVALID_ARG);
+    h.total = CONS_BLOCK_PARTS_MAX + 1;
+    ck_assert_int_eq(cons_part_set_init(&ps, &h), AG_ERR_INVALID_ARG);
+    h.total = CONS_BLOCK_PARTS_MAX;
+    ck_assert_int_eq(cons_part_set_init(&ps, &h), AG_OK);
+    cons_part_set_free(&ps);
+    ck_assert_uint_eq(CONS_BLOCK_PARTS_MAX, 1601); /* types.MaxBlockPartsCount */
+
+    /* a part over 64 KiB, a proof index that is not the part's, no proof */
+    cons_part p = {0};
+    uint8_t *big = calloc(1, CONS_BLOCK_PART_SIZE + 1);
+    p.bytes = big;
+    p.len = CONS_BLOCK_PART_SIZE + 1;
+    p.proof.total = 1;
+    ag_buf b;
+    ag_buf_init(&b, 0);
+    ck_assert_int_eq(cons_part_encode(&b, &p), AG_OK);
+    cons_part back;
+    ck_assert_int_eq(cons_part_decode(&back, b.data, b.len), AG_ERR_TOO_LARGE);
+    ag_buf_reset(&b);
+    p.len = 10;
+    p.index = 3;
+    p.proof.total = 5;
+    p.proof.index = 2;
+    ck_assert_int_eq(cons_part_encode(&b, &p), AG_OK);
+    ck_assert_int_eq(cons_part_decode(&back, b.data, b.len), AG_ERR_DECODE);
+    ag_buf_free(&b);
+    free(big);
+    static const uint8_t no_proof[] = {0x08, 0x01, 0x12, 0x01, 0xaa};
+    ck_assert_int_eq(cons_part_decode(&back, no_proof, sizeof no_proof), AG_ERR_DECODE);
+    ck_assert_ptr_null(back.bytes);
+}
+END_TEST
+
 static Suite *cons_types_suite(void)
 {
     Suite *s = suite_create("cons_types");
@@ -1212,6 +1344,10 @@ static Suite *cons_types_suite(void)
     tcase_add_test(tc, valset_frequency_and_determinism);
     tcase_add_test(tc, valset_random_updates_keep_invariants);
     tcase_add_test(tc, valset_hash_and_codec);
+    suite_add_tcase(s, tc);
+    tc = ag_test_tcase("part_set");
+    tcase_add_test(tc, part_set_split_verify_assemble);
+    tcase_add_test(tc, part_set_limits);
     suite_add_tcase(s, tc);
     return s;
 }
