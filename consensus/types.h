@@ -95,8 +95,9 @@ bool cons_block_id_is_zero(const cons_block_id *id);
 bool cons_block_id_is_complete(const cons_block_id *id);
 bool cons_block_id_equal(const cons_block_id *a, const cons_block_id *b);
 
-/* CometBFT's PartSetHeader/BlockID ValidateBasic: AG_ERR_DECODE if total
- * exceeds CONS_BLOCK_PARTS_MAX. (Hash lengths are guaranteed by cons_hash.) */
+/* AG_ERR_DECODE if the part count exceeds CONS_BLOCK_PARTS_MAX. CometBFT's
+ * BlockID.ValidateBasic checks only hash lengths (which cons_hash guarantees);
+ * Agora also refuses a part count no valid block can have. */
 ag_err cons_block_id_validate(const cons_block_id *id);
 
 /* Is `type` a vote (prevote or precommit)? */

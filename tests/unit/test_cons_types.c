@@ -562,6 +562,18 @@ START_TEST(vote_decode_rejects)
     ck_assert_int_eq(cons_vote_decode(&v, big, CONS_VOTE_ENCODED_MAX + 1), AG_ERR_TOO_LARGE);
     free(big);
     ck_assert_ptr_null(v.extension);
+
+    /* an absent timestamp is Go's zero time, and signs as in vector 2 above */
+    static const uint8_t prevote[] = {0x08, 0x01, 0x10, 0x01, 0x18, 0x01, 0x32, 0x14, 0, 0,
+                                      0,    0,    0,    0,    0,    0,    0,    0,    0, 0,
+                                      0,    0,    0,    0,    0,    0,    0,    0};
+    ck_assert_int_eq(cons_vote_decode(&v, prevote, sizeof prevote), AG_OK);
+    ck_assert_int_eq(v.timestamp.seconds, CONS_TIME_MIN_SECONDS);
+    ck_assert_int_eq(v.timestamp.nanos, 0);
+    char hex[401];
+    sign_bytes_hex(hex, "", &v);
+    ck_assert_str_eq(hex, "2108011101000000000000001901000000000000002a0b088092b8c398feffffff01");
+    cons_vote_clear(&v);
 }
 END_TEST
 
