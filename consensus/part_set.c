@@ -1,6 +1,7 @@
 /* part_set.c — splitting blocks into proven parts and reassembling them. */
 #include "consensus/part_set.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,8 +159,11 @@ ag_err cons_part_set_add(cons_part_set *ps, const cons_part *part, bool *added)
     crypto_hash root;
     memcpy(root.b, ps->header.hash.b, CONS_HASH_LEN);
     ag_err err = cons_merkle_proof_verify(&part->proof, &root, part->bytes, part->len);
-    if (err)
-        return ag_err_set(AG_ERR_VERIFY, "part set: part %u: %s", part->index, ag_err_detail());
+    if (err) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "part set: part %u", part->index);
+        return cons_pb_err_prefix(AG_ERR_VERIFY, prefix);
+    }
     cons_part *slot = &ps->parts[part->index];
     /* an empty part is legal on the wire: one byte keeps its slot marked present */
     slot->bytes = malloc(part->len ? part->len : 1);

@@ -1,6 +1,7 @@
 /* pb.c — value types <-> protobuf-c structs (internal to consensus/). */
 #include "consensus/pb.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/varint.h"
@@ -26,6 +27,13 @@ ag_err cons_pb_append_delimited(ag_buf *out, const ProtobufCMessage *msg)
     return AG_OK;
 }
 
+ag_err cons_pb_err_prefix(ag_err err, const char *prefix)
+{
+    char detail[AG_ERR_DETAIL_MAX];
+    snprintf(detail, sizeof detail, "%s", ag_err_detail());
+    return ag_err_set(err, "%s: %s", prefix, detail);
+}
+
 ProtobufCBinaryData cons_pb_bytes(const uint8_t *b, size_t len)
 {
     /* protobuf-c's struct is not const-correct; packing never writes through it. */
@@ -47,7 +55,7 @@ ag_err cons_pb_timestamp_to(cons_timestamp *t, const Google__Protobuf__Timestamp
     *t = pb ? (cons_timestamp){pb->seconds, pb->nanos} : CONS_TIME_ZERO;
     ag_err err = cons_timestamp_validate(t);
     if (err)
-        return ag_err_set(err, "%s: %s", field, ag_err_detail());
+        return cons_pb_err_prefix(err, field);
     return AG_OK;
 }
 
@@ -102,7 +110,7 @@ ag_err cons_pb_block_id_to(cons_block_id *id, const Tendermint__Types__BlockID *
     }
     err = cons_block_id_validate(id);
     if (err)
-        return ag_err_set(err, "%s: %s", field, ag_err_detail());
+        return cons_pb_err_prefix(err, field);
     return AG_OK;
 }
 

@@ -50,6 +50,11 @@ ag_err cons_pb_proof_from(Tendermint__Crypto__Proof *pb, ProtobufCBinaryData *au
                           cons_merkle_proof *proof);
 ag_err cons_pb_proof_to(cons_merkle_proof *proof, const Tendermint__Crypto__Proof *pb);
 
+/* Return `err` with its detail prefixed: "<prefix>: <previous detail>".
+ * (ag_err_set cannot take ag_err_detail() as an argument: that is the buffer
+ * it writes.) */
+ag_err cons_pb_err_prefix(ag_err err, const char *prefix);
+
 /* Count the top-level occurrences of field `field_no` in a protobuf message
  * without decoding it, so a repeated field can be bounded before protobuf-c
  * allocates one struct per entry. AG_ERR_DECODE if the wire format is broken. */

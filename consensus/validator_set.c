@@ -1,6 +1,7 @@
 /* validator_set.c — CometBFT validator sets: updates, priorities, proposer, hash, codec. */
 #include "consensus/validator_set.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -426,8 +427,11 @@ static ag_err val_from_pb(cons_validator *v, const Tendermint__Types__Validator 
         return ag_err_set(AG_ERR_UNSUPPORTED, "ValidatorSet.%s[%zu]: not a secp256k1 key", what, i);
     ag_err err =
         crypto_pubkey_parse(&v->pub_key, pb->pub_key->secp256k1.data, pb->pub_key->secp256k1.len);
-    if (err)
-        return ag_err_set(err, "ValidatorSet.%s[%zu]: %s", what, i, ag_err_detail());
+    if (err) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "ValidatorSet.%s[%zu]", what, i);
+        return cons_pb_err_prefix(err, prefix);
+    }
     crypto_address_from_pubkey(&v->address, &v->pub_key);
     if (pb->address.len != CRYPTO_ADDRESS_LEN ||
         memcmp(pb->address.data, v->address.b, CRYPTO_ADDRESS_LEN) != 0)

@@ -98,7 +98,7 @@ ag_err cons_vote_validate_basic(const cons_vote *v)
     if (v->round < 0)
         return ag_err_set(AG_ERR_DECODE, "vote: round %d", (int)v->round);
     if (cons_block_id_validate(&v->block_id) != AG_OK)
-        return ag_err_set(AG_ERR_DECODE, "vote: %s", ag_err_detail());
+        return cons_pb_err_prefix(AG_ERR_DECODE, "vote");
     if (!cons_block_id_is_zero(&v->block_id) && !cons_block_id_is_complete(&v->block_id))
         return ag_err_set(AG_ERR_DECODE, "vote: block id neither zero nor complete");
     if (v->validator_index < 0)

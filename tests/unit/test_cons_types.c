@@ -236,6 +236,7 @@ START_TEST(header_roundtrip_and_rejects)
     ag_buf_init(&buf, 0);
     ck_assert_int_eq(cons_header_encode(&buf, &h), AG_OK);
     ck_assert_int_eq(cons_header_decode(&back, buf.data, buf.len), AG_ERR_DECODE);
+    ck_assert_str_eq(ag_err_detail(), "Header.time: timestamp: nanos 1000000000 outside [0, 1e9)");
     ag_buf_free(&buf);
     /* oversize input */
     static uint8_t big[CONS_HEADER_ENCODED_MAX + 1];
