@@ -117,7 +117,7 @@ ag_err cons_commit_encode(ag_buf *out, const cons_commit *c)
         }
         pb.n_signatures = n;
         pb.signatures = n ? ptrs : NULL;
-        err = cons_pb_append_packed(out, &pb.base);
+        err = ag_pb_append(out, &pb.base);
     }
     free(sigs);
     free(ptrs);

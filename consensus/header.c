@@ -118,7 +118,7 @@ ag_err cons_header_encode(ag_buf *out, const cons_header *h)
     pb.last_results_hash = cons_pb_bytes(h->last_results_hash.b, h->last_results_hash.len);
     pb.evidence_hash = cons_pb_bytes(h->evidence_hash.b, h->evidence_hash.len);
     pb.proposer_address = cons_pb_bytes(h->proposer_address.b, CRYPTO_ADDRESS_LEN);
-    return cons_pb_append_packed(out, &pb.base);
+    return ag_pb_append(out, &pb.base);
 }
 
 static ag_err header_from_pb(cons_header *h, const Tendermint__Types__Header *pb)

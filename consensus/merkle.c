@@ -177,7 +177,7 @@ ag_err cons_merkle_proof_encode(ag_buf *out, const cons_merkle_proof *proof)
     ag_err err = cons_pb_proof_from(&pb, aunts, &copy);
     if (err)
         return err;
-    return cons_pb_append_packed(out, &pb.base);
+    return ag_pb_append(out, &pb.base);
 }
 
 ag_err cons_merkle_proof_decode(cons_merkle_proof *out, const uint8_t *in, size_t len)

@@ -25,7 +25,7 @@ ag_err cons_part_encode(ag_buf *out, const cons_part *p)
     if (err)
         return err;
     pb.proof = &proof;
-    return cons_pb_append_packed(out, &pb.base);
+    return ag_pb_append(out, &pb.base);
 }
 
 static ag_err part_from_pb(cons_part *p, const Tendermint__Types__Part *pb)

@@ -6,27 +6,6 @@
 
 #include "lib/varint.h"
 
-ag_err cons_pb_append_packed(ag_buf *out, const ProtobufCMessage *msg)
-{
-    size_t n = protobuf_c_message_get_packed_size(msg);
-    ag_err err = ag_buf_reserve(out, n);
-    if (err)
-        return err;
-    out->len += protobuf_c_message_pack(msg, out->data + out->len);
-    return AG_OK;
-}
-
-ag_err cons_pb_append_delimited(ag_buf *out, const ProtobufCMessage *msg)
-{
-    size_t n = protobuf_c_message_get_packed_size(msg);
-    ag_err err = ag_buf_reserve(out, n + AG_UVARINT_MAX);
-    if (err)
-        return err;
-    out->len += ag_uvarint_encode(out->data + out->len, n);
-    out->len += protobuf_c_message_pack(msg, out->data + out->len);
-    return AG_OK;
-}
-
 ag_err cons_pb_err_prefix(ag_err err, const char *prefix)
 {
     char detail[AG_ERR_DETAIL_MAX];

@@ -18,14 +18,9 @@
 #include "consensus/types.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "lib/buf.h"
+#include "lib/pb.h" /* ag_pb_append, ag_pb_append_delimited (protoio.MarshalDelimited) */
 #include "tendermint/crypto/proof.pb-c.h"
 #include "tendermint/types/types.pb-c.h"
-
-/* Append the packed message to out. AG_ERR_TOO_LARGE past out's cap, AG_ERR_NOMEM. */
-ag_err cons_pb_append_packed(ag_buf *out, const ProtobufCMessage *msg);
-
-/* Append a uvarint length prefix and the packed message (protoio.MarshalDelimited). */
-ag_err cons_pb_append_delimited(ag_buf *out, const ProtobufCMessage *msg);
 
 /* Borrowing views of optional byte fields. */
 ProtobufCBinaryData cons_pb_bytes(const uint8_t *b, size_t len);

@@ -29,7 +29,7 @@ ag_err cons_proposal_sign_bytes(ag_buf *out, const char *chain_id, const cons_pr
     cons_pb_timestamp_from(&ts, &p->timestamp);
     cp.timestamp = &ts;
     cp.chain_id = (char *)(uintptr_t)chain_id; /* packing only reads it */
-    return cons_pb_append_delimited(out, &cp.base);
+    return ag_pb_append_delimited(out, &cp.base);
 }
 
 ag_err cons_proposal_validate_basic(const cons_proposal *p)
@@ -94,7 +94,7 @@ ag_err cons_proposal_encode(ag_buf *out, const cons_proposal *p)
     cons_pb_timestamp_from(&ts, &p->timestamp);
     pb.timestamp = &ts;
     pb.signature = cons_pb_bytes(p->signature.b, p->signature.len);
-    return cons_pb_append_packed(out, &pb.base);
+    return ag_pb_append(out, &pb.base);
 }
 
 static ag_err proposal_from_pb(cons_proposal *p, const Tendermint__Types__Proposal *pb)

@@ -410,7 +410,7 @@ ag_err cons_valset_encode(ag_buf *out, const cons_valset *vs)
         pb.proposer = &prop.v;
     }
     pb.total_voting_power = vs->total_power;
-    err = cons_pb_append_packed(out, &pb.base);
+    err = ag_pb_append(out, &pb.base);
 done:
     free(pv);
     free(ptrs);

@@ -72,7 +72,7 @@ ag_err cons_vote_sign_bytes(ag_buf *out, const char *chain_id, const cons_vote *
     cons_pb_timestamp_from(&ts, &v->timestamp);
     cv.timestamp = &ts;
     cv.chain_id = (char *)(uintptr_t)chain_id; /* packing only reads it */
-    return cons_pb_append_delimited(out, &cv.base);
+    return ag_pb_append_delimited(out, &cv.base);
 }
 
 ag_err cons_vote_extension_sign_bytes(ag_buf *out, const char *chain_id, const cons_vote *v)
@@ -86,7 +86,7 @@ ag_err cons_vote_extension_sign_bytes(ag_buf *out, const char *chain_id, const c
     ce.height = v->height;
     ce.round = v->round;
     ce.chain_id = (char *)(uintptr_t)chain_id;
-    return cons_pb_append_delimited(out, &ce.base);
+    return ag_pb_append_delimited(out, &ce.base);
 }
 
 ag_err cons_vote_validate_basic(const cons_vote *v)
@@ -202,7 +202,7 @@ ag_err cons_vote_encode(ag_buf *out, const cons_vote *v)
     pb.signature = cons_pb_bytes(v->signature.b, v->signature.len);
     pb.extension = cons_pb_bytes(v->extension, v->extension_len);
     pb.extension_signature = cons_pb_bytes(v->extension_signature.b, v->extension_signature.len);
-    return cons_pb_append_packed(out, &pb.base);
+    return ag_pb_append(out, &pb.base);
 }
 
 /* SignedMsgType is an open enum on the wire; only the four named values are

@@ -1,6 +1,8 @@
 /* pubkey_proto.c — pack/unpack through the protobuf-c code generated from proto/. */
 #include "crypto/pubkey_proto.h"
 
+#include "lib/pb.h"
+
 #include <string.h>
 
 #include "cosmos/crypto/secp256k1/keys.pb-c.h"
@@ -9,16 +11,6 @@
 /* Both envelopes are a few bytes around 33: anything larger is hostile. */
 #define PUBKEY_PROTO_MAX 64
 
-static ag_err append_packed(ag_buf *out, const ProtobufCMessage *msg)
-{
-    size_t n = protobuf_c_message_get_packed_size(msg);
-    ag_err err = ag_buf_reserve(out, n);
-    if (err)
-        return err;
-    out->len += protobuf_c_message_pack(msg, out->data + out->len);
-    return AG_OK;
-}
-
 ag_err crypto_pubkey_encode_tendermint(ag_buf *out, const crypto_pubkey *pub)
 {
     crypto_pubkey key = *pub; /* protobuf-c wants a mutable pointer */
@@ -26,7 +18,7 @@ ag_err crypto_pubkey_encode_tendermint(ag_buf *out, const crypto_pubkey *pub)
     msg.sum_case = TENDERMINT__CRYPTO__PUBLIC_KEY__SUM_SECP256K1;
     msg.secp256k1.data = key.b;
     msg.secp256k1.len = sizeof key.b;
-    return append_packed(out, &msg.base);
+    return ag_pb_append(out, &msg.base);
 }
 
 ag_err crypto_pubkey_decode_tendermint(crypto_pubkey *out, const uint8_t *in, size_t len)
@@ -54,7 +46,7 @@ ag_err crypto_pubkey_encode_cosmos(ag_buf *out, const crypto_pubkey *pub)
     Cosmos__Crypto__Secp256k1__PubKey msg = COSMOS__CRYPTO__SECP256K1__PUB_KEY__INIT;
     msg.key.data = key.b;
     msg.key.len = sizeof key.b;
-    return append_packed(out, &msg.base);
+    return ag_pb_append(out, &msg.base);
 }
 
 ag_err crypto_pubkey_decode_cosmos(crypto_pubkey *out, const uint8_t *in, size_t len)

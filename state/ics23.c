@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cosmos/ics23/v1/proofs.pb-c.h"
+#include "lib/pb.h"
 #include "state/store.h"
 
 typedef Cosmos__Ics23__V1__CommitmentProof CommitmentProof;
@@ -79,16 +80,6 @@ static void exist_free(exist_storage *st)
     free(st->pre);
 }
 
-static ag_err pack(ag_buf *out, const CommitmentProof *cp)
-{
-    size_t n = cosmos__ics23__v1__commitment_proof__get_packed_size(cp);
-    ag_err err = ag_buf_reserve(out, n);
-    if (err)
-        return err;
-    out->len += cosmos__ics23__v1__commitment_proof__pack(cp, out->data + out->len);
-    return AG_OK;
-}
-
 ag_err state_ics23_encode_existence(ag_buf *out, const state_ics23_exist *e)
 {
     exist_storage st;
@@ -97,7 +88,7 @@ ag_err state_ics23_encode_existence(ag_buf *out, const state_ics23_exist *e)
         CommitmentProof cp = COSMOS__ICS23__V1__COMMITMENT_PROOF__INIT;
         cp.proof_case = COSMOS__ICS23__V1__COMMITMENT_PROOF__PROOF_EXIST;
         cp.exist = &st.proof;
-        err = pack(out, &cp);
+        err = ag_pb_append(out, &cp.base);
     }
     exist_free(&st);
     return err;
@@ -125,7 +116,7 @@ ag_err state_ics23_encode_nonexistence(ag_buf *out, const uint8_t *key, size_t k
         CommitmentProof cp = COSMOS__ICS23__V1__COMMITMENT_PROOF__INIT;
         cp.proof_case = COSMOS__ICS23__V1__COMMITMENT_PROOF__PROOF_NONEXIST;
         cp.nonexist = &ne;
-        err = pack(out, &cp);
+        err = ag_pb_append(out, &cp.base);
     }
     exist_free(&l);
     exist_free(&r);

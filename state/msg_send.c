@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/pb.h"
 #include "cosmos/bank/v1beta1/tx.pb-c.h"
 #include "state/msg.h"
 #include "state/tx_wire.h"
@@ -101,12 +102,7 @@ ag_err market_msg_send_encode(ag_buf *out, const market_msg_send *msg)
     m.to_address.len = strlen(to);
     m.n_amount = msg->n_amount;
     m.amount = ptrs;
-    size_t n = cosmos__bank__v1beta1__msg_send__get_packed_size(&m);
-    err = ag_buf_reserve(out, n);
-    if (err)
-        return err;
-    out->len += cosmos__bank__v1beta1__msg_send__pack(&m, out->data + out->len);
-    return AG_OK;
+    return ag_pb_append(out, &m.base);
 }
 
 static ag_err send_decode(void **out, const uint8_t *value, size_t len)

@@ -5,16 +5,7 @@
 
 #include "cosmos/tx/v1beta1/tx.pb-c.h"
 #include "crypto/pubkey_proto.h"
-
-static ag_err append_packed(ag_buf *out, const ProtobufCMessage *msg)
-{
-    size_t n = protobuf_c_message_get_packed_size(msg);
-    ag_err err = ag_buf_reserve(out, n);
-    if (err)
-        return err;
-    out->len += protobuf_c_message_pack(msg, out->data + out->len);
-    return AG_OK;
-}
+#include "lib/pb.h"
 
 ag_err market_tx_encode_body(ag_buf *out, const market_tx_draft *d)
 {
@@ -37,7 +28,7 @@ ag_err market_tx_encode_body(ag_buf *out, const market_tx_draft *d)
         body.memo.len = strlen(d->memo);
     }
     body.timeout_height = d->timeout_height;
-    return append_packed(out, &body.base);
+    return ag_pb_append(out, &body.base);
 }
 
 ag_err market_tx_encode_auth_info(ag_buf *out, const market_tx_draft *d)
@@ -92,7 +83,7 @@ ag_err market_tx_encode_auth_info(ag_buf *out, const market_tx_draft *d)
     ai.n_signer_infos = d->n_signers;
     ai.signer_infos = info_ptrs;
     ai.fee = &fee;
-    return append_packed(out, &ai.base);
+    return ag_pb_append(out, &ai.base);
 }
 
 ag_err market_tx_encode_raw(ag_buf *out, ag_slice body, ag_slice auth_info, const crypto_sig *sigs,
@@ -112,7 +103,7 @@ ag_err market_tx_encode_raw(ag_buf *out, ag_slice body, ag_slice auth_info, cons
     raw.auth_info_bytes.len = auth_info.len;
     raw.n_signatures = n_sigs;
     raw.signatures = sig_data;
-    return append_packed(out, &raw.base);
+    return ag_pb_append(out, &raw.base);
 }
 
 ag_err market_tx_sign(ag_buf *out, const market_tx_draft *d, const crypto_privkey *keys,

@@ -1,6 +1,7 @@
 /* tx_verify.c — SIGN_MODE_DIRECT sign bytes and signature checks. */
 #include <string.h>
 
+#include "lib/pb.h"
 #include "cosmos/tx/v1beta1/tx.pb-c.h"
 #include "state/tx_internal.h"
 
@@ -19,12 +20,7 @@ ag_err market_sign_doc_encode(ag_buf *out, ag_slice body_bytes, ag_slice auth_in
     doc.chain_id.data = (uint8_t *)(uintptr_t)chain_id;
     doc.chain_id.len = id_len;
     doc.account_number = account_number;
-    size_t n = cosmos__tx__v1beta1__sign_doc__get_packed_size(&doc);
-    ag_err err = ag_buf_reserve(out, n);
-    if (err)
-        return err;
-    out->len += cosmos__tx__v1beta1__sign_doc__pack(&doc, out->data + out->len);
-    return AG_OK;
+    return ag_pb_append(out, &doc.base);
 }
 
 ag_err market_tx_sign_bytes(const market_tx *tx, ag_buf *out, const char *chain_id,
