@@ -47,7 +47,7 @@ endif
 # ---- sources -------------------------------------------------------------
 # Library code: every .c in the module folders goes into libagora.a, except
 # <dir>/<program>_main.c files, each of which becomes build/<x>/bin/<program>.
-LIB_DIRS  := lib crypto state abci consensus node
+LIB_DIRS  := lib crypto state market abci consensus genesis node
 MAIN_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_main.c))
 LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 PROGRAMS  := $(patsubst %_main.c,$(BUILD)/bin/%,$(notdir $(MAIN_SRCS)))
@@ -58,7 +58,7 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
              $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(PROTO_C))
 LIBAGORA  := $(BUILD)/libagora.a
 
-HARNESS_SRCS := $(wildcard tests/harness/*.c)
+HARNESS_SRCS := $(wildcard tests/harness/*.c tests/sim/*.c)
 HARNESS_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRCS))
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
