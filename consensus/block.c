@@ -210,7 +210,7 @@ ag_err cons_block_encode(ag_buf *out, const cons_block *b)
         ag_buf_reset(&item);
         err = cons_evidence_encode_wrapped(&item, &b->evidence[i]);
         if (!err)
-            err = ag_buf_append(&tmp, item.data, item.len);
+            err = cons_wire_put_bytes(&tmp, 1, item.data, item.len);
     }
     if (!err)
         err = cons_wire_put_bytes(out, 3, tmp.data, tmp.len);
