@@ -354,13 +354,19 @@ ag_err cons_mempool_check_tx(cons_mempool *mp, const uint8_t *tx, size_t len,
     if (len > mp->o.max_tx_bytes)
         return ag_err_set(AG_ERR_TOO_LARGE, "mempool: tx of %zu bytes (max %zu)", len,
                           mp->o.max_tx_bytes);
-    if (is_full(mp, len))
-        return ag_err_set(AG_ERR_AGAIN, "mempool: full (%zu txs, %zu bytes, %zu in flight)",
-                          mp->n_txs, mp->n_bytes, mp->n_inflight);
     crypto_hash key;
     crypto_sha256(key.b, tx, len);
     if (htab_get(&mp->txs, &key))
         return ag_err_set(AG_ERR_EXISTS, "mempool: tx already in the mempool");
+    centry *hit = mp->o.cache_size ? (centry *)htab_get(&mp->cache, &key) : NULL;
+    if (hit) { /* seen recently: refresh it, do not ask the app again */
+        cache_unlink(mp, hit);
+        cache_push_front(mp, hit);
+        return ag_err_set(AG_ERR_EXISTS, "mempool: tx already in the cache");
+    }
+    if (is_full(mp, len))
+        return ag_err_set(AG_ERR_AGAIN, "mempool: full (%zu txs, %zu bytes, %zu in flight)",
+                          mp->n_txs, mp->n_bytes, mp->n_inflight);
     new_req *r = calloc(1, sizeof *r);
     uint8_t *copy = malloc(len ? len : 1);
     if (!r || !copy) {
@@ -368,11 +374,7 @@ ag_err cons_mempool_check_tx(cons_mempool *mp, const uint8_t *tx, size_t len,
         free(copy);
         return ag_err_set(AG_ERR_NOMEM, "mempool: tx of %zu bytes", len);
     }
-    if (!cache_push(mp, &key)) {
-        free(r);
-        free(copy);
-        return ag_err_set(AG_ERR_EXISTS, "mempool: tx already in the cache");
-    }
+    (void)cache_push(mp, &key); /* not present: always new */
     if (len)
         memcpy(copy, tx, len);
     *r = (new_req){mp, copy, len, key, cb, user};
