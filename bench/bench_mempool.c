@@ -126,8 +126,8 @@ int main(int argc, char **argv)
            admitted, 100.0 * adm / raw);
     printf("  duplicate refused by the cache  %10.0f tx/s  (%ld refused)\n", dup, dups);
     printf("  reap 1 MiB proposal             %10.2f ms    (%zu txs)\n", reap_ms, reaped);
-    printf("  update + recheck of %zu txs  %10.2f ms    (%zu left)\n", (size_t)n - reaped,
-           upd_ms, cons_mempool_size(mp));
+    printf("  update + recheck of %zu txs  %10.2f ms    (%zu left)\n", (size_t)n - reaped, upd_ms,
+           cons_mempool_size(mp));
     int bad = admitted != n || dups != n || raw_ok != n;
     cons_mempool_free(mp);
     abci_client_free(cli);

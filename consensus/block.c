@@ -298,8 +298,8 @@ static ag_err decode_evidence_list(cons_block *b, const uint8_t *in, size_t len)
             break;
         if (f.no != 1)
             continue;
-        ag_err err = cons_evidence_decode_wrapped(&b->evidence[b->n_evidence], f.bytes.ptr,
-                                                  f.bytes.len);
+        ag_err err =
+            cons_evidence_decode_wrapped(&b->evidence[b->n_evidence], f.bytes.ptr, f.bytes.len);
         if (err) {
             char prefix[48];
             snprintf(prefix, sizeof prefix, "Block.evidence[%zu]", b->n_evidence);

@@ -186,7 +186,8 @@ ag_err cons_evidence_decode(cons_evidence *out, const uint8_t *in, size_t len)
         err = cons_wire_next(in, len, &off, &f, &end);
         if (err || end)
             break;
-        if (f.no >= 1 && f.no <= 5 && f.type != (f.no == 3 || f.no == 4 ? CONS_WIRE_VARINT : CONS_WIRE_LEN)) {
+        if (f.no >= 1 && f.no <= 5 &&
+            f.type != (f.no == 3 || f.no == 4 ? CONS_WIRE_VARINT : CONS_WIRE_LEN)) {
             err = ag_err_set(AG_ERR_DECODE, "DuplicateVoteEvidence: field %u has wire type %u",
                              f.no, f.type);
             break;
@@ -466,8 +467,8 @@ ag_err cons_evpool_verify(const cons_evpool *p, const cons_evidence *e)
     if (err)
         return cons_pb_err_prefix(err, "evidence: no block at its height");
     if (bt.seconds != e->timestamp.seconds || bt.nanos != e->timestamp.nanos)
-        return ag_err_set(AG_ERR_VERIFY,
-                          "evidence: time differs from the time of block %lld", (long long)h);
+        return ag_err_set(AG_ERR_VERIFY, "evidence: time differs from the time of block %lld",
+                          (long long)h);
     if (cons_evidence_is_expired(&p->st, h, bt))
         return ag_err_set(AG_ERR_STATE, "evidence: expired (height %lld, last height %lld)",
                           (long long)h, (long long)p->st.last_height);
@@ -511,8 +512,8 @@ static ag_err insert_pending(cons_evpool *p, const cons_evidence *e, const crypt
     ent.bytes = bytes;
     int64_t h = cons_evidence_height(e);
     size_t pos = p->n_pend;
-    while (pos > 0 &&
-           pending_cmp(h, hash, cons_evidence_height(&p->pend[pos - 1].ev), &p->pend[pos - 1].hash) < 0)
+    while (pos > 0 && pending_cmp(h, hash, cons_evidence_height(&p->pend[pos - 1].ev),
+                                  &p->pend[pos - 1].hash) < 0)
         pos--;
     memmove(&p->pend[pos + 1], &p->pend[pos], (p->n_pend - pos) * sizeof *p->pend);
     p->pend[pos] = ent;

@@ -102,11 +102,11 @@ void cons_evidence_to_abci(Tendermint__Abci__Misbehavior *pb, Tendermint__Abci__
 
 /* The chain state the pool checks against, updated after every commit. */
 typedef struct cons_evidence_state {
-    const char *chain_id;      /* borrowed until the next set_state/update */
-    int64_t last_height;       /* last committed block */
-    cons_timestamp last_time;  /* its time */
-    int64_t max_age_blocks;    /* ConsensusParams.evidence.max_age_num_blocks */
-    int64_t max_age_ns;        /* ConsensusParams.evidence.max_age_duration */
+    const char *chain_id;     /* borrowed until the next set_state/update */
+    int64_t last_height;      /* last committed block */
+    cons_timestamp last_time; /* its time */
+    int64_t max_age_blocks;   /* ConsensusParams.evidence.max_age_num_blocks */
+    int64_t max_age_ns;       /* ConsensusParams.evidence.max_age_duration */
     /* Validator set at `height` (borrowed until the call returns):
      * AG_ERR_NOT_FOUND if unknown. */
     ag_err (*valset_at)(void *ctx, int64_t height, const cons_valset **out);

@@ -611,8 +611,7 @@ ag_err cons_mempool_remove(cons_mempool *mp, const crypto_hash *key)
     return AG_OK;
 }
 
-void cons_mempool_set_txs_available(cons_mempool *mp, cons_mempool_txs_available_cb cb,
-                                    void *user)
+void cons_mempool_set_txs_available(cons_mempool *mp, cons_mempool_txs_available_cb cb, void *user)
 {
     mp->avail_cb = cb;
     mp->avail_user = user;

@@ -117,8 +117,8 @@ typedef struct cons_mempool_txs {
     ag_slice *txs; /* n entries pointing into data */
     size_t n;
     uint8_t *data;
-    int64_t gas;   /* sum of their gas_wanted */
-    size_t bytes;  /* their Data proto size */
+    int64_t gas;  /* sum of their gas_wanted */
+    size_t bytes; /* their Data proto size */
 } cons_mempool_txs;
 
 /* ReapMaxBytesMaxGas (max_bytes / max_gas < 0: no limit). AG_ERR_NOMEM. */
@@ -153,12 +153,11 @@ ag_err cons_mempool_remove(cons_mempool *mp, const crypto_hash *key);
 
 typedef void (*cons_mempool_txs_available_cb)(void *user);
 /* cb (NULL: none) and user borrowed until replaced or freed. */
-void cons_mempool_set_txs_available(cons_mempool *mp, cons_mempool_txs_available_cb cb,
-                                    void *user);
+void cons_mempool_set_txs_available(cons_mempool *mp, cons_mempool_txs_available_cb cb, void *user);
 
-size_t cons_mempool_size(const cons_mempool *mp);      /* txs held */
-size_t cons_mempool_bytes(const cons_mempool *mp);     /* their bytes */
-size_t cons_mempool_in_flight(const cons_mempool *mp); /* CheckTx NEW awaiting an answer */
+size_t cons_mempool_size(const cons_mempool *mp);            /* txs held */
+size_t cons_mempool_bytes(const cons_mempool *mp);           /* their bytes */
+size_t cons_mempool_in_flight(const cons_mempool *mp);       /* CheckTx NEW awaiting an answer */
 size_t cons_mempool_recheck_pending(const cons_mempool *mp); /* txs not yet rechecked */
 int64_t cons_mempool_height(const cons_mempool *mp);         /* last update's height */
 bool cons_mempool_contains(const cons_mempool *mp, const crypto_hash *key);

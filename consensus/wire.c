@@ -51,8 +51,7 @@ ag_err cons_wire_next(const uint8_t *in, size_t len, size_t *off, cons_wire_fiel
         o += 4;
         break;
     default:
-        return ag_err_set(AG_ERR_DECODE, "protobuf: wire type %u at %zu", (unsigned)f->type,
-                          *off);
+        return ag_err_set(AG_ERR_DECODE, "protobuf: wire type %u at %zu", (unsigned)f->type, *off);
     }
     *off = o;
     return AG_OK;

@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ag_err v1 = cons_block_validate_basic(&b), v2 = cons_block_validate_basic(&c);
     FUZZ_ASSERT(v1 == v2);
     crypto_hash h;
-    FUZZ_ASSERT(cons_block_hash(&h, &b) == (b.header.validators_hash.len ? AG_OK : AG_ERR_INVALID_ARG));
+    FUZZ_ASSERT(cons_block_hash(&h, &b) ==
+                (b.header.validators_hash.len ? AG_OK : AG_ERR_INVALID_ARG));
     if (e1.len > 0) {
         cons_part_set ps;
         FUZZ_ASSERT(cons_block_make_part_set(&ps, &b) == AG_OK);

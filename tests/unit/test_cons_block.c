@@ -540,7 +540,7 @@ static void make_test_block(net *n, cons_block *b, int64_t height, size_t ntx, s
     cons_commit lc;
     make_commit(n, &lc, &h);
     ag_slice *txs = calloc(ntx + 1, sizeof *txs);
-    char (*bufs)[32] = calloc(ntx + 1, sizeof *bufs);
+    char(*bufs)[32] = calloc(ntx + 1, sizeof *bufs);
     for (size_t i = 0; i < ntx; i++) {
         snprintf(bufs[i], sizeof bufs[i], "key%zu=value%zu", i, i * 7);
         txs[i] = (ag_slice){(const uint8_t *)bufs[i], strlen(bufs[i])};
