@@ -39,8 +39,9 @@
  * with a local client every CheckTx is answered inside the call that sent it;
  * with a socket client answers arrive during cons_mempool_flush_app_conn (or
  * when the client flushes itself every ABCI_CLIENT_UNFLUSHED_MAX requests),
- * which the driver calls when it wants them. Completion callbacks must not
- * call into the mempool or its client.
+ * which the driver calls when it wants them. Completion callbacks and the
+ * txs-available callback must not call into the mempool or its client (they
+ * may run inside a mempool call); defer such work to the loop.
  *
  * "Txs available": set with cons_mempool_set_txs_available; called at most
  * once per height (reset by each update) when a reapable tx exists — after

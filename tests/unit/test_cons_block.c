@@ -675,6 +675,7 @@ START_TEST(block_large_spans_parts)
     ck_assert_int_eq(cons_block_from_part_set(&r, &ps), AG_OK);
     ck_assert_int_eq(cons_block_validate_basic(&r), AG_OK);
     assert_blocks_equal(&b, &r);
+    cons_block_clear(&r);
     /* a missing part */
     cons_part_set rx;
     cons_part_set_init(&rx, &ps.header);

@@ -462,6 +462,85 @@ START_TEST(socket_client_async)
 }
 END_TEST
 
+/* Random operations against a model: the mempool holds exactly the admitted,
+ * not yet committed or rechecked-out txs, in arrival order, with the right
+ * byte count, and reaping everything returns them in that order. */
+START_TEST(random_against_model)
+{
+    cons_mempool_opts opts;
+    cons_mempool_opts_default(&opts);
+    opts.max_txs = 40;
+    opts.cache_size = 16;
+    opts.recheck_batch = 5;
+    rig r;
+    rig_up(&r, false, &opts);
+    ag_rng rng;
+    ag_test_rng(&rng, 7);
+    enum { NKEYS = 64 };
+    char model[64][16]; /* FIFO of held txs */
+    size_t nm = 0;
+    int64_t height = 0;
+    uint64_t iters = ag_test_iters(3000, 100000);
+    for (uint64_t it = 0; it < iters; it++) {
+        unsigned op = (unsigned)ag_rng_below(&rng, 10);
+        char tx[16];
+        snprintf(tx, sizeof tx, "k%u=%u", (unsigned)ag_rng_below(&rng, NKEYS),
+                 (unsigned)ag_rng_below(&rng, 3));
+        if (op < 6) {
+            bool held = false;
+            for (size_t i = 0; i < nm; i++)
+                held |= strcmp(model[i], tx) == 0;
+            outcome o;
+            ag_err err = add(&r, tx, &o);
+            if (held)
+                ck_assert_int_eq(err, AG_ERR_EXISTS);
+            if (err == AG_OK) {
+                ck_assert(!held && nm < opts.max_txs);
+                snprintf(model[nm++], sizeof model[0], "%s", tx);
+            } else {
+                ck_assert(err == AG_ERR_EXISTS || err == AG_ERR_AGAIN);
+                if (err == AG_ERR_AGAIN)
+                    ck_assert_uint_eq(nm, opts.max_txs);
+            }
+        } else if (op < 8) {
+            /* commit a random prefix, ban a random digit of values, recheck fully */
+            size_t k = nm ? (size_t)ag_rng_below(&rng, nm + 1) : 0;
+            ag_slice txs[64];
+            for (size_t i = 0; i < k; i++)
+                txs[i] = (ag_slice){(const uint8_t *)model[i], strlen(model[i])};
+            char b[8];
+            snprintf(b, sizeof b, "k%u", (unsigned)ag_rng_below(&rng, 10));
+            ban(b);
+            ck_assert_int_eq(cons_mempool_update(r.mp, ++height, txs, NULL, k), AG_OK);
+            bool more = true;
+            while (more)
+                ck_assert_int_eq(cons_mempool_recheck_step(r.mp, &more), AG_OK);
+            size_t w = 0;
+            for (size_t i = k; i < nm; i++)
+                if (strncmp(model[i], b, strlen(b)) != 0)
+                    memmove(model[w++], model[i], sizeof model[0]);
+            nm = w;
+            ban("");
+        } else {
+            cons_mempool_txs t;
+            ck_assert_int_eq(cons_mempool_reap(r.mp, -1, -1, &t), AG_OK);
+            ck_assert_uint_eq(t.n, nm);
+            size_t bytes = 0;
+            for (size_t i = 0; i < nm; i++) {
+                ck_assert_uint_eq(t.txs[i].len, strlen(model[i]));
+                ck_assert_mem_eq(t.txs[i].ptr, model[i], t.txs[i].len);
+                bytes += t.txs[i].len;
+            }
+            ck_assert_uint_eq(cons_mempool_bytes(r.mp), bytes);
+            cons_mempool_txs_free(&t);
+        }
+        ck_assert_uint_eq(cons_mempool_size(r.mp), nm);
+        ck_assert_uint_eq(cons_mempool_recheck_pending(r.mp), 0);
+    }
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *cons_mempool_suite(void)
 {
     Suite *s = suite_create("cons_mempool");
@@ -474,6 +553,7 @@ static Suite *cons_mempool_suite(void)
     tcase_add_test(tc, update_and_recheck);
     tcase_add_test(tc, recheck_in_batches);
     tcase_add_test(tc, socket_client_async);
+    tcase_add_test(tc, random_against_model);
     suite_add_tcase(s, tc);
     return s;
 }
