@@ -72,7 +72,8 @@ ag_err cons_block_store_open(cons_block_store **out, state_kv *kv,
     if (e == AG_OK) {
         Agora__Consensus__BlockStoreState *s =
             agora__consensus__block_store_state__unpack(NULL, v.len, v.data);
-        if (!s || s->base_height < 0 || s->height < s->base_height || (s->base_height == 0) != (s->height == 0)) {
+        if (!s || s->base_height < 0 || s->height < s->base_height ||
+            (s->base_height == 0) != (s->height == 0)) {
             e = ag_err_set(AG_ERR_CORRUPT, "block store: bad bs/state record");
         } else {
             bs->base = s->base_height;
@@ -139,26 +140,27 @@ static ag_err save_checks(cons_block_store *bs, const cons_header *header,
         return ag_err_set(AG_ERR_INVALID_ARG, "block store: height %" PRId64, h);
     if (bs->height && h != bs->height + 1)
         return ag_err_set(AG_ERR_INVALID_ARG,
-                          "block store: block %" PRId64 " does not follow the stored height %" PRId64,
+                          "block store: block %" PRId64
+                          " does not follow the stored height %" PRId64,
                           h, bs->height);
     if (!cons_part_set_is_complete(parts))
         return ag_err_set(AG_ERR_STATE, "block store: block %" PRId64 " has missing parts", h);
     if (!seen || seen->height != h || !cons_block_id_equal(&seen->block_id, id))
-        return ag_err_set(AG_ERR_INVALID_ARG,
-                          "block store: seen commit is not for block %" PRId64, h);
-    if (bs->height && !last_commit)
-        return ag_err_set(AG_ERR_INVALID_ARG, "block store: block %" PRId64 " needs its last commit",
+        return ag_err_set(AG_ERR_INVALID_ARG, "block store: seen commit is not for block %" PRId64,
                           h);
+    if (bs->height && !last_commit)
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "block store: block %" PRId64 " needs its last commit", h);
     if (last_commit) {
         if (last_commit->height != h - 1)
             return ag_err_set(AG_ERR_INVALID_ARG,
-                              "block store: last commit of block %" PRId64 " is for height %" PRId64,
+                              "block store: last commit of block %" PRId64
+                              " is for height %" PRId64,
                               h, last_commit->height);
         if (!cons_block_id_equal(&last_commit->block_id, &header->last_block_id))
-            return ag_err_set(AG_ERR_INVALID_ARG,
-                              "block store: last commit of block %" PRId64
-                              " is not for its last block id",
-                              h);
+            return ag_err_set(
+                AG_ERR_INVALID_ARG,
+                "block store: last commit of block %" PRId64 " is not for its last block id", h);
     }
     return AG_OK;
 }
@@ -318,8 +320,7 @@ ag_err cons_block_store_load_meta_by_hash(cons_block_store *bs, const crypto_has
     return AG_OK;
 }
 
-ag_err cons_block_store_load_part(cons_block_store *bs, int64_t height, uint32_t index,
-                                  ag_buf *out)
+ag_err cons_block_store_load_part(cons_block_store *bs, int64_t height, uint32_t index, ag_buf *out)
 {
     ag_err e = in_range(bs, height);
     if (e != AG_OK)

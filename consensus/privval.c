@@ -166,9 +166,9 @@ ag_err cons_privval_key_to_json(char **out, const crypto_privkey *key)
     ag_hex_encode(addr_hex, addr.b, CRYPTO_ADDRESS_LEN, true);
     ag_base64_encode(pub64, pub.b, CRYPTO_PUBKEY_LEN);
     ag_base64_encode(priv64, key->b, CRYPTO_PRIVKEY_LEN);
-    json_t *root = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}}", "address", addr_hex, "pub_key",
-                             "type", PUBKEY_TYPE, "value", pub64, "priv_key", "type", PRIVKEY_TYPE,
-                             "value", priv64);
+    json_t *root =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}}", "address", addr_hex, "pub_key", "type",
+                  PUBKEY_TYPE, "value", pub64, "priv_key", "type", PRIVKEY_TYPE, "value", priv64);
     ag_wipe(priv64, sizeof priv64);
     /* jansson copied the private key into its own string: dump wipes nothing,
      * so keep the window short and free it at once. */
@@ -189,8 +189,8 @@ ag_err cons_privval_state_from_json(cons_privval_state *st, const char *json, si
         goto out;
     size_t hl = strlen(h);
     if (hl == 0 || hl > 19 || strspn(h, "0123456789") != hl || (hl > 1 && h[0] == '0')) {
-        e = ag_err_set(AG_ERR_DECODE, "privval: state file: height \"%.32s\" is not a decimal int64",
-                       h);
+        e = ag_err_set(AG_ERR_DECODE,
+                       "privval: state file: height \"%.32s\" is not a decimal int64", h);
         goto out;
     }
     uint64_t hv = strtoull(h, NULL, 10);
@@ -217,7 +217,8 @@ ag_err cons_privval_state_from_json(cons_privval_state *st, const char *json, si
             ag_base64_decode(st->signature.b, sizeof st->signature.b, &got, json_string_value(sig),
                              json_string_length(sig)) != AG_OK ||
             (got != 0 && got != CRYPTO_SIG_LEN)) {
-            e = ag_err_set(AG_ERR_DECODE, "privval: state file: signature is not base64 of 64 bytes");
+            e = ag_err_set(AG_ERR_DECODE,
+                           "privval: state file: signature is not base64 of 64 bytes");
             goto out;
         }
         st->signature.len = (uint8_t)got;
@@ -226,8 +227,9 @@ ag_err cons_privval_state_from_json(cons_privval_state *st, const char *json, si
         if (!json_is_string(sb) ||
             ag_hex_decode(st->sign_bytes, sizeof st->sign_bytes, &st->sign_bytes_len,
                           json_string_value(sb), json_string_length(sb)) != AG_OK) {
-            e = ag_err_set(AG_ERR_DECODE, "privval: state file: signbytes is not hex of at most %u "
-                                          "bytes",
+            e = ag_err_set(AG_ERR_DECODE,
+                           "privval: state file: signbytes is not hex of at most %u "
+                           "bytes",
                            CONS_PRIVVAL_SIGNBYTES_MAX);
             goto out;
         }
@@ -352,8 +354,8 @@ static ag_err write_all_sync(int fd, const char *data, size_t len)
 }
 
 /* tmp + fsync + (hook) + rename + fsync(dir). exclusive: fail if path exists. */
-static ag_err write_atomic(const char *path, const char *data, bool exclusive,
-                           void (*hook)(void *), void *ctx)
+static ag_err write_atomic(const char *path, const char *data, bool exclusive, void (*hook)(void *),
+                           void *ctx)
 {
     if (exclusive) {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -531,9 +533,9 @@ static ag_err check_hrs(const cons_privval_state *s, int64_t h, int32_t r, int8_
 {
     *same = false;
     if (s->height > h)
-        return ag_err_set(AG_ERR_STATE, "privval: height regression: got %" PRId64
-                                        ", last signed %" PRId64,
-                          h, s->height);
+        return ag_err_set(AG_ERR_STATE,
+                          "privval: height regression: got %" PRId64 ", last signed %" PRId64, h,
+                          s->height);
     if (s->height == h) {
         if (s->round > r)
             return ag_err_set(AG_ERR_STATE,
@@ -743,9 +745,9 @@ ag_err cons_privval_check_commits(const cons_privval *pv, const cons_commit *com
             const cons_commit_sig *s = &c->sigs[k];
             if (s->flag == CONS_BLOCK_ID_FLAG_ABSENT || s->flag == CONS_BLOCK_ID_FLAG_UNKNOWN)
                 continue;
-            bool mine = (s->has_address && crypto_address_equal(&s->validator_address,
-                                                                &pv->address)) ||
-                        (idx >= 0 && (size_t)idx == k);
+            bool mine =
+                (s->has_address && crypto_address_equal(&s->validator_address, &pv->address)) ||
+                (idx >= 0 && (size_t)idx == k);
             if (mine)
                 return ag_err_set(AG_ERR_EXISTS,
                                   "privval: this validator already signed the commit of height "

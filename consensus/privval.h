@@ -47,8 +47,8 @@
 #include "consensus/vote.h"
 
 /* Largest JSON file accepted and largest stored sign bytes. */
-#define CONS_PRIVVAL_JSON_MAX       16384u
-#define CONS_PRIVVAL_SIGNBYTES_MAX  1024u
+#define CONS_PRIVVAL_JSON_MAX      16384u
+#define CONS_PRIVVAL_SIGNBYTES_MAX 1024u
 
 typedef enum cons_privval_step {
     CONS_STEP_NONE = 0,

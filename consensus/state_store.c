@@ -191,9 +191,8 @@ ag_err cons_state_decode(cons_state *out, const uint8_t *in, size_t len)
     if ((e = cons_pb_block_id_to(&out->last_block_id, m->last_block_id, "last_block_id")) != AG_OK)
         goto out;
     out->last_block_time = CONS_TIME_ZERO;
-    if (m->last_block_time &&
-        (e = cons_pb_timestamp_to(&out->last_block_time, m->last_block_time, "last_block_time")) !=
-            AG_OK)
+    if (m->last_block_time && (e = cons_pb_timestamp_to(&out->last_block_time, m->last_block_time,
+                                                        "last_block_time")) != AG_OK)
         goto out;
     if ((e = cons_pb_hash_to(&out->last_results_hash, &m->last_results_hash,
                              "last_results_hash")) != AG_OK)
@@ -306,8 +305,8 @@ ag_err cons_state_store_save(cons_state_store *ss, const cons_state *st)
 {
     if (st->initial_height < 1 ||
         (st->last_block_height && st->last_block_height < st->initial_height))
-        return ag_err_set(AG_ERR_INVALID_ARG, "state store: initial height %" PRId64
-                                              ", last block %" PRId64,
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "state store: initial height %" PRId64 ", last block %" PRId64,
                           st->initial_height, st->last_block_height);
     int64_t next = st->last_block_height + 1;
     if (st->last_block_height == 0)

@@ -522,8 +522,8 @@ ag_err cons_wal_end_height(cons_wal *wal, int64_t height)
 {
     if (height <= wal->last_height)
         return ag_err_set(AG_ERR_INVALID_ARG,
-                          "wal: end of height %" PRId64 " not above the last (%" PRId64 ")",
-                          height, wal->last_height);
+                          "wal: end of height %" PRId64 " not above the last (%" PRId64 ")", height,
+                          wal->last_height);
     uint8_t p[8];
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)((uint64_t)height >> (8 * i));

@@ -144,11 +144,11 @@ void cons_wal_iter_free(cons_wal_iter *it);
 uint32_t cons_wal_crc32c(uint32_t crc, const uint8_t *data, size_t len);
 
 typedef enum cons_wal_scan {
-    CONS_WAL_SCAN_OK = 0,    /* a valid record: *rec and *used set */
-    CONS_WAL_SCAN_SHORT,     /* input ends inside the header or payload */
-    CONS_WAL_SCAN_BAD_LEN,   /* length over CONS_WAL_RECORD_MAX */
-    CONS_WAL_SCAN_BAD_TYPE,  /* type 0, or an end marker with a bad payload */
-    CONS_WAL_SCAN_BAD_CRC    /* checksum mismatch */
+    CONS_WAL_SCAN_OK = 0,   /* a valid record: *rec and *used set */
+    CONS_WAL_SCAN_SHORT,    /* input ends inside the header or payload */
+    CONS_WAL_SCAN_BAD_LEN,  /* length over CONS_WAL_RECORD_MAX */
+    CONS_WAL_SCAN_BAD_TYPE, /* type 0, or an end marker with a bad payload */
+    CONS_WAL_SCAN_BAD_CRC   /* checksum mismatch */
 } cons_wal_scan;
 
 /* Decode one record at the start of in[0..len). rec->payload borrows from in. */

@@ -86,8 +86,8 @@ static ag_err save_block(cons_block_store *bs, chain *c, int64_t i)
     if (i)
         make_commit(&last, c->headers[i].height - 1, &c->ids[i - 1], (uint8_t)i);
     make_commit(&seen, c->headers[i].height, &c->ids[i], (uint8_t)(i + 100));
-    ag_err e = cons_block_store_save(bs, &c->headers[i], &ps, (int64_t)i * 3,
-                                     i ? &last : NULL, &seen);
+    ag_err e =
+        cons_block_store_save(bs, &c->headers[i], &ps, (int64_t)i * 3, i ? &last : NULL, &seen);
     cons_commit_clear(&last);
     cons_commit_clear(&seen);
     cons_part_set_free(&ps);
@@ -316,9 +316,8 @@ START_TEST(blockstore_rocksdb_reopen)
 {
     char dir[64];
     ag_test_mkdtemp(dir, "bsrdb");
-    state_kv_rocksdb_options o = {.block_cache_bytes = 8 << 20,
-                                  .write_buffer_bytes = 4 << 20,
-                                  .create_if_missing = true};
+    state_kv_rocksdb_options o = {
+        .block_cache_bytes = 8 << 20, .write_buffer_bytes = 4 << 20, .create_if_missing = true};
     state_kv *kv;
     ck_assert_int_eq(state_kv_open_rocksdb(&kv, dir, &o), AG_OK);
     cons_block_store *bs;
@@ -555,9 +554,9 @@ START_TEST(statestore_codec_and_errors)
     st.initial_height = 1;
     ck_assert_int_eq(cons_state_store_save(ss, &st), AG_OK);
     uint8_t big[1];
-    ck_assert_int_eq(cons_state_store_save_finalize_response(
-                         ss, 1, big, (size_t)CONS_FINALIZE_RESPONSE_MAX + 1),
-                     AG_ERR_TOO_LARGE);
+    ck_assert_int_eq(
+        cons_state_store_save_finalize_response(ss, 1, big, (size_t)CONS_FINALIZE_RESPONSE_MAX + 1),
+        AG_ERR_TOO_LARGE);
     /* a corrupt state record */
     state_kv_batch *bt;
     ck_assert_int_eq(kv->ops->batch_new(kv, &bt), AG_OK);

@@ -110,7 +110,9 @@ START_TEST(privval_files_round_trip)
     ck_assert_mem_eq(cons_privval_pubkey(pv)->b, pub.b, 33);
     cons_vote v = vote(CONS_MSG_PREVOTE, 5, 1, 7, 1000);
     ck_assert_int_eq(cons_privval_sign_vote(pv, CHAIN, &v, false), AG_OK);
-    ck_assert_int_eq(cons_vote_verify(&(cons_vote){.type = v.type, .height = 5, .round = 1,
+    ck_assert_int_eq(cons_vote_verify(&(cons_vote){.type = v.type,
+                                                   .height = 5,
+                                                   .round = 1,
                                                    .block_id = v.block_id,
                                                    .timestamp = v.timestamp,
                                                    .validator_address = addr,
@@ -192,10 +194,10 @@ START_TEST(privval_load_errors)
         snprintf(bad, sizeof bad, "%.*s%s%s", (int)pre, good, cases[i].to,
                  at + strlen(cases[i].from));
         if (i == 2) /* keep 40 digits: drop the last two */
-            memmove(strstr(bad, "\",\n") - 2, strstr(bad, "\",\n"), strlen(strstr(bad, "\",\n")) + 1);
+            memmove(strstr(bad, "\",\n") - 2, strstr(bad, "\",\n"),
+                    strlen(strstr(bad, "\",\n")) + 1);
         ck_assert_int_eq(cons_privval_key_from_json(&k2, &p2, bad, strlen(bad)), AG_ERR_DECODE);
-        ck_assert_msg(strstr(ag_err_detail(), cases[i].detail), "case %zu: %s", i,
-                      ag_err_detail());
+        ck_assert_msg(strstr(ag_err_detail(), cases[i].detail), "case %zu: %s", i, ag_err_detail());
         write_file(kp, bad, 0600);
         ck_assert_int_eq(cons_privval_load(&pv, kp, sp), AG_ERR_DECODE);
         ck_assert_ptr_null(pv);
@@ -273,8 +275,12 @@ static void check_rules(cons_privval *pv)
     cons_vote back = vote(CONS_MSG_PREVOTE, 10, 0, 1, 500);
     ck_assert_int_eq(cons_privval_sign_vote(pv, CHAIN, &back, false), AG_ERR_STATE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "step regression"));
-    cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 10, .round = 0, .pol_round = -1,
-                       .block_id = block_id(1), .timestamp = {499, 0}};
+    cons_proposal p = {.type = CONS_MSG_PROPOSAL,
+                       .height = 10,
+                       .round = 0,
+                       .pol_round = -1,
+                       .block_id = block_id(1),
+                       .timestamp = {499, 0}};
     ck_assert_int_eq(cons_privval_sign_proposal(pv, CHAIN, &p), AG_ERR_STATE);
     /* round 2: propose, then regression to round 1 */
     p.round = 2;
@@ -301,15 +307,15 @@ static void check_rules(cons_privval *pv)
     ck_assert_int_eq(cons_vote_set_extension(&ext, (const uint8_t *)"ext", 3), AG_OK);
     ck_assert_int_eq(cons_privval_sign_vote(pv, CHAIN, &ext, true), AG_OK);
     ck_assert_uint_eq(ext.extension_signature.len, 64);
-    ck_assert_int_eq(cons_vote_verify_extension(&(cons_vote){.type = ext.type,
-                                                             .height = 11,
-                                                             .round = 0,
-                                                             .extension = ext.extension,
-                                                             .extension_len = 3,
-                                                             .extension_signature =
-                                                                 ext.extension_signature},
-                                                CHAIN, cons_privval_pubkey(pv)),
-                     AG_OK);
+    ck_assert_int_eq(
+        cons_vote_verify_extension(&(cons_vote){.type = ext.type,
+                                                .height = 11,
+                                                .round = 0,
+                                                .extension = ext.extension,
+                                                .extension_len = 3,
+                                                .extension_signature = ext.extension_signature},
+                                   CHAIN, cons_privval_pubkey(pv)),
+        AG_OK);
     cons_vote_clear(&ext);
     cons_vote bad_ext = vote(CONS_MSG_PREVOTE, 12, 0, 3, 600);
     ck_assert_int_eq(cons_vote_set_extension(&bad_ext, (const uint8_t *)"ext", 3), AG_OK);
