@@ -75,7 +75,8 @@ typedef struct cons_privval cons_privval;
 ag_err cons_privval_create_files(const char *key_path, const char *state_path,
                                  const crypto_privkey *key);
 
-/* Load both files (rules above). *out: caller frees with cons_privval_free. */
+/* Load both files (rules above; a missing file is AG_ERR_NOT_FOUND naming it).
+ * *out: caller frees with cons_privval_free. */
 ag_err cons_privval_load(cons_privval **out, const char *key_path, const char *state_path);
 
 /* A signer for `key` (copied) with the state kept in memory, starting from

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ struct cons_wal_iter {
 /* ---- CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) ---- */
 
 static uint32_t crc_table[256];
-static bool crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
@@ -58,13 +59,11 @@ static void crc_init(void)
             c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
         crc_table[i] = c;
     }
-    crc_ready = true;
 }
 
 uint32_t cons_wal_crc32c(uint32_t crc, const uint8_t *data, size_t len)
 {
-    if (!crc_ready) /* idempotent: racing initialisers write the same values */
-        crc_init();
+    pthread_once(&crc_once, crc_init);
     crc = ~crc;
     for (size_t i = 0; i < len; i++)
         crc = crc_table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
@@ -226,6 +225,13 @@ static ag_err list_segments(cons_wal *w)
     closedir(d);
     if (e == AG_OK && w->n_segs > 1)
         qsort(w->segs, w->n_segs, sizeof *w->segs, cmp_seg);
+    /* segments are numbered consecutively: a gap is a lost segment */
+    for (size_t i = 1; e == AG_OK && i < w->n_segs; i++)
+        if (w->segs[i].seq != w->segs[i - 1].seq + 1)
+            e = ag_err_set(AG_ERR_CORRUPT,
+                           "wal: %s: segment %016" PRIx64 " is missing (found %016" PRIx64
+                           " and %016" PRIx64 ")",
+                           w->dir, w->segs[i - 1].seq + 1, w->segs[i - 1].seq, w->segs[i].seq);
     return e;
 }
 

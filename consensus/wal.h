@@ -26,10 +26,10 @@
  * crash during an append: it is truncated away with one warning line naming
  * the segment, offset and reason. A bad record that IS followed by a valid one
  * (a bit flip or lost block in the middle), or any bad record in an older
- * segment (which was fsynced before the next one was started), is
- * AG_ERR_CORRUPT: the log is not silently shortened, since dropping inputs
- * that were already acted on (e.g. our own signed votes) could make the node
- * equivocate. The operator decides (restore, or move the WAL away).
+ * segment (which was fsynced before the next one was started), or a missing
+ * segment between two others, is AG_ERR_CORRUPT: the log is not silently shortened, since dropping
+ * inputs that were already acted on (e.g. our own signed votes) could make the node equivocate. The
+ * operator decides (restore, or move the WAL away).
  *
  * Durability: cons_wal_write buffers in memory (up to CONS_WAL_BUFFER bytes,
  * then write(2)); cons_wal_write_sync and cons_wal_end_height write and

@@ -350,6 +350,13 @@ START_TEST(wal_rotation_and_prune)
     ck_assert_uint_eq(replay_count(w, 10, seed, 180), n - 180);
     cons_wal_close(w);
 
+    /* a lost segment in the middle is corruption */
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s/moved", dir);
+    ck_assert_int_eq(rename(head_path(dir, (unsigned)segs - 3), moved), 0);
+    ck_assert_int_eq(cons_wal_open(&w, dir, &o), AG_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(ag_err_detail(), "missing"));
+    ck_assert_int_eq(rename(moved, head_path(dir, (unsigned)segs - 3)), 0);
     /* a bad record in an older (non-head) segment is corruption */
     flip_bit(head_path(dir, (unsigned)segs - 2), 20, 0);
     ck_assert_int_eq(cons_wal_open(&w, dir, &o), AG_ERR_CORRUPT);
