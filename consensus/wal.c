@@ -225,14 +225,16 @@ static ag_err list_segments(cons_wal *w)
     closedir(d);
     if (e == AG_OK && w->n_segs > 1)
         qsort(w->segs, w->n_segs, sizeof *w->segs, cmp_seg);
-    /* segments are numbered consecutively: a gap is a lost segment */
-    for (size_t i = 1; e == AG_OK && i < w->n_segs; i++)
-        if (w->segs[i].seq != w->segs[i - 1].seq + 1)
-            e = ag_err_set(AG_ERR_CORRUPT,
-                           "wal: %s: segment %016" PRIx64 " is missing (found %016" PRIx64
-                           " and %016" PRIx64 ")",
-                           w->dir, w->segs[i - 1].seq + 1, w->segs[i - 1].seq, w->segs[i].seq);
     return e;
+}
+
+/* Index of the first segment after a gap in the numbering, or n_segs. */
+static size_t first_gap(const cons_wal *w)
+{
+    for (size_t i = 1; i < w->n_segs; i++)
+        if (w->segs[i].seq != w->segs[i - 1].seq + 1)
+            return i;
+    return w->n_segs;
 }
 
 static ag_err read_file(const char *path, uint8_t **data, size_t *len)
@@ -388,6 +390,15 @@ ag_err cons_wal_open(cons_wal **out, const char *dir, const cons_wal_options *op
     }
     if ((e = list_segments(w)) != AG_OK)
         goto fail;
+    size_t gap = first_gap(w);
+    if (gap < w->n_segs) {
+        /* segments are numbered consecutively: a gap is a lost segment */
+        e = ag_err_set(AG_ERR_CORRUPT,
+                       "wal: %s: segment %016" PRIx64 " is missing (found %016" PRIx64
+                       " and %016" PRIx64 ")",
+                       dir, w->segs[gap - 1].seq + 1, w->segs[gap - 1].seq, w->segs[gap].seq);
+        goto fail;
+    }
     bool create = w->n_segs == 0;
     if (create) {
         if ((e = push_seg(w, 0)) != AG_OK)
@@ -409,6 +420,103 @@ fail:
     free(w->segs);
     free(w->dir);
     free(w);
+    return e;
+}
+
+/* ---- operator repair ---- */
+
+static ag_err set_aside(const char *dir, uint64_t seq)
+{
+    char path[4096], broken[4120];
+    seg_path(path, sizeof path, dir, seq);
+    snprintf(broken, sizeof broken, "%s.broken", path);
+    if (rename(path, broken) != 0)
+        return ag_err_from_errno(errno, "wal: set aside a segment");
+    ag_log_warn("wal", "repair: moved %s to %s", path, broken);
+    return AG_OK;
+}
+
+/* Keep the first `keep` bytes of segment seq: the whole segment is set aside
+ * and a new one with its valid prefix written and synced in its place. */
+static ag_err cut_segment(const char *dir, uint64_t seq, const uint8_t *data, size_t keep)
+{
+    ag_err e = set_aside(dir, seq);
+    if (e != AG_OK)
+        return e;
+    char path[4096];
+    seg_path(path, sizeof path, dir, seq);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ag_err_from_errno(errno, "wal: repair: create segment");
+    size_t done = 0;
+    while (done < keep) {
+        ssize_t r = write(fd, data + done, keep - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            e = ag_err_from_errno(errno, "wal: repair: write");
+            break;
+        }
+        done += (size_t)r;
+    }
+    if (e == AG_OK && fdatasync(fd) != 0)
+        e = ag_err_from_errno(errno, "wal: repair: fdatasync");
+    close(fd);
+    return e;
+}
+
+ag_err cons_wal_repair(const char *dir, uint64_t *dropped)
+{
+    if (dropped)
+        *dropped = 0;
+    cons_wal w = {.dir = (char *)(uintptr_t)dir};
+    ag_err e = list_segments(&w);
+    size_t bad_seg = first_gap(&w), bad_off = 0;
+    uint8_t *bad_data = NULL;
+    uint64_t lost = 0;
+    for (size_t i = 0; e == AG_OK && i < w.n_segs; i++) {
+        char path[4096];
+        seg_path(path, sizeof path, dir, w.segs[i].seq);
+        uint8_t *data;
+        size_t len;
+        if ((e = read_file(path, &data, &len)) != AG_OK)
+            break;
+        if (i >= bad_seg) {
+            lost += len;
+            free(data);
+            continue;
+        }
+        size_t off = 0;
+        cons_wal_record rec;
+        size_t used;
+        while (off < len && cons_wal_decode(data + off, len - off, &rec, &used) == CONS_WAL_SCAN_OK)
+            off += used;
+        if (off < len) {
+            ag_log_warn("wal",
+                        "repair: %s: first bad record at offset %zu: dropping it and "
+                        "everything after it",
+                        path, off);
+            bad_seg = i;
+            bad_off = off;
+            bad_data = data;
+            lost += len - off;
+            continue;
+        }
+        free(data);
+    }
+    if (e == AG_OK && bad_seg < w.n_segs) {
+        for (size_t i = w.n_segs; e == AG_OK && i-- > bad_seg + 1;)
+            e = set_aside(dir, w.segs[i].seq);
+        if (e == AG_OK)
+            e = bad_data ? cut_segment(dir, w.segs[bad_seg].seq, bad_data, bad_off)
+                         : set_aside(dir, w.segs[bad_seg].seq);
+        if (e == AG_OK)
+            e = sync_dir(dir);
+    }
+    free(bad_data);
+    free(w.segs);
+    if (e == AG_OK && dropped)
+        *dropped = lost;
     return e;
 }
 

@@ -86,6 +86,16 @@ typedef struct cons_wal cons_wal;
  * segments), AG_ERR_NOMEM. *out: caller frees with cons_wal_close. */
 ag_err cons_wal_open(cons_wal **out, const char *dir, const cons_wal_options *opts);
 
+/* Operator repair of a WAL that cons_wal_open refused as corrupt (a node
+ * flag, never automatic): keeps the records before the first bad record (or
+ * missing segment) and sets the rest aside as "<segment>.broken" files (the
+ * segment holding the bad record is set aside whole and its valid prefix
+ * rewritten in its place), logging each step. *dropped (may be NULL): bytes
+ * no longer in the log. Records after a corruption may be the node's own
+ * signed votes: the signer's state file still prevents signing them again.
+ * AG_ERR_IO, AG_ERR_NOMEM. The WAL must not be open. */
+ag_err cons_wal_repair(const char *dir, uint64_t *dropped);
+
 /* Flush buffered records, fdatasync and close. NULL is a no-op. Errors of the
  * final flush are logged (call cons_wal_sync first to see them). */
 void cons_wal_close(cons_wal *wal);

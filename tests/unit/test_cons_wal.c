@@ -225,6 +225,29 @@ START_TEST(wal_flipped_bits)
         ck_assert_int_eq(file_size(head_path(dir, 0)), sizes[5]);
         flip_bit(head_path(dir, 0), off, bit);
     }
+    /* the operator's repair keeps the records before a bad one */
+    flip_bit(head_path(dir, 0), sizes[2] + 4, 0); /* the length of record 2 */
+    ck_assert_int_eq(cons_wal_open(&w, dir, NULL), AG_ERR_CORRUPT);
+    char saved[160];
+    snprintf(saved, sizeof saved, "%s/whole", dir);
+    {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", head_path(dir, 0), saved);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    uint64_t dropped;
+    ck_assert_int_eq(cons_wal_repair(dir, &dropped), AG_OK);
+    ck_assert_uint_eq(dropped, (uint64_t)(sizes[5] - sizes[2]));
+    ck_assert_int_eq(cons_wal_open(&w, dir, NULL), AG_OK);
+    ck_assert_uint_eq(replay_count(w, 0, seed, 0), 2);
+    cons_wal_close(w);
+    {
+        char broken[200];
+        snprintf(broken, sizeof broken, "%s.broken", head_path(dir, 0));
+        ck_assert_int_eq(file_size(broken), sizes[5]);
+    }
+    ck_assert_int_eq(rename(saved, head_path(dir, 0)), 0);
+    flip_bit(head_path(dir, 0), sizes[2] + 4, 0);
     /* the last record */
     long off = sizes[4] + (long)ag_rng_below(&rng, (uint64_t)(sizes[5] - sizes[4]));
     flip_bit(head_path(dir, 0), off, 3);
@@ -337,6 +360,7 @@ START_TEST(wal_rotation_and_prune)
     size_t removed;
     ck_assert_int_eq(cons_wal_prune(w, 10, &removed), AG_OK);
     ck_assert_uint_gt(removed, 0);
+    size_t removed_first = removed;
     ck_assert_uint_eq(cons_wal_segments(w), segs - removed);
     ck_assert_uint_eq(replay_count(w, 10, seed, 180), n - 180);
     ck_assert_uint_eq(replay_count(w, 15, seed, 280), n - 280);
@@ -360,6 +384,14 @@ START_TEST(wal_rotation_and_prune)
     /* a bad record in an older (non-head) segment is corruption */
     flip_bit(head_path(dir, (unsigned)segs - 2), 20, 0);
     ck_assert_int_eq(cons_wal_open(&w, dir, &o), AG_ERR_CORRUPT);
+    /* repair: the bad segment keeps its valid prefix, the head is set aside */
+    uint64_t dropped;
+    ck_assert_int_eq(cons_wal_repair(dir, &dropped), AG_OK);
+    ck_assert_uint_gt(dropped, 0);
+    ck_assert_int_eq(cons_wal_open(&w, dir, &o), AG_OK);
+    ck_assert_uint_eq(cons_wal_segments(w), segs - 1 - removed_first);
+    ck_assert_uint_lt(replay_count(w, 10, seed, 180), n - 180);
+    cons_wal_close(w);
     ag_test_rmdir(dir);
 }
 END_TEST
