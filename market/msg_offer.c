@@ -1,0 +1,115 @@
+/* msg_offer.c — MsgCreateOffer and MsgUpdateOffer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agora/market/v1/tx.pb-c.h"
+#include "market/msg.h"
+#include "market/msg_internal.h"
+
+ag_err market_msg_create_offer_decode(market_msg_offer *out, const uint8_t *in, size_t len)
+{
+    memset(out, 0, sizeof *out);
+    static const uint32_t attrs[] = {3}, gpu[] = {4, 6};
+    ag_err err = market_pb_check_size(len, "MsgCreateOffer");
+    if (!err)
+        err = market_pb_cap(in, len, attrs, 1, MARKET_MAX_ATTRIBUTES, "MsgCreateOffer.attributes");
+    if (!err)
+        err = market_pb_cap(in, len, gpu, 2, MARKET_MAX_ATTRIBUTES,
+                            "MsgCreateOffer.capacity.gpu_attributes");
+    if (err)
+        return err;
+    Agora__Market__V1__MsgCreateOffer *m =
+        agora__market__v1__msg_create_offer__unpack(NULL, len, in);
+    if (!m)
+        return ag_err_from_protobuf_c("agora.market.v1.MsgCreateOffer");
+    err = market_pb_no_unknown(&m->base, "MsgCreateOffer");
+    if (!err)
+        err = market_pb_address(&out->provider, &m->provider, "MsgCreateOffer.provider");
+    if (!err)
+        err = market_pb_offer_spec(&out->spec, &m->host_uri, m->attributes, m->n_attributes,
+                                   m->capacity, m->floor_prices, "MsgCreateOffer");
+    agora__market__v1__msg_create_offer__free_unpacked(m, NULL);
+    if (err)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+ag_err market_msg_update_offer_decode(market_msg_offer *out, const uint8_t *in, size_t len)
+{
+    memset(out, 0, sizeof *out);
+    static const uint32_t attrs[] = {4}, gpu[] = {5, 6};
+    ag_err err = market_pb_check_size(len, "MsgUpdateOffer");
+    if (!err)
+        err = market_pb_cap(in, len, attrs, 1, MARKET_MAX_ATTRIBUTES, "MsgUpdateOffer.attributes");
+    if (!err)
+        err = market_pb_cap(in, len, gpu, 2, MARKET_MAX_ATTRIBUTES,
+                            "MsgUpdateOffer.capacity.gpu_attributes");
+    if (err)
+        return err;
+    Agora__Market__V1__MsgUpdateOffer *m =
+        agora__market__v1__msg_update_offer__unpack(NULL, len, in);
+    if (!m)
+        return ag_err_from_protobuf_c("agora.market.v1.MsgUpdateOffer");
+    err = market_pb_no_unknown(&m->base, "MsgUpdateOffer");
+    if (!err)
+        err = market_pb_address(&out->provider, &m->provider, "MsgUpdateOffer.provider");
+    if (!err && m->offer_id == 0)
+        err = ag_err_set(AG_ERR_DECODE, "MsgUpdateOffer.offer_id: 0");
+    if (!err)
+        err = market_pb_offer_spec(&out->spec, &m->host_uri, m->attributes, m->n_attributes,
+                                   m->capacity, m->floor_prices, "MsgUpdateOffer");
+    if (!err)
+        out->offer_id = m->offer_id;
+    agora__market__v1__msg_update_offer__free_unpacked(m, NULL);
+    if (err)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+static ag_err offer_new(void **out, const uint8_t *in, size_t len, bool update)
+{
+    *out = NULL;
+    market_msg_offer *m = malloc(sizeof *m);
+    if (!m)
+        return ag_err_set(AG_ERR_NOMEM, "offer message: allocation");
+    ag_err err = update ? market_msg_update_offer_decode(m, in, len)
+                        : market_msg_create_offer_decode(m, in, len);
+    if (err) {
+        free(m);
+        return err;
+    }
+    *out = m;
+    return AG_OK;
+}
+
+static ag_err create_decode(void **out, const uint8_t *in, size_t len)
+{
+    return offer_new(out, in, len, false);
+}
+
+static ag_err update_decode(void **out, const uint8_t *in, size_t len)
+{
+    return offer_new(out, in, len, true);
+}
+
+static void offer_free(void *msg)
+{
+    free(msg);
+}
+
+static void offer_signer(const void *msg, crypto_address *out)
+{
+    *out = ((const market_msg_offer *)msg)->provider;
+}
+
+const market_msg_type market_msg_create_offer_type = {
+    MARKET_MSG_CREATE_OFFER_URL, create_decode, offer_free, offer_signer};
+const market_msg_type market_msg_update_offer_type = {
+    MARKET_MSG_UPDATE_OFFER_URL, update_decode, offer_free, offer_signer};
+
+const market_msg_offer *market_msg_as_offer(const market_msg *msg)
+{
+    return msg->type == &market_msg_create_offer_type || msg->type == &market_msg_update_offer_type
+               ? msg->value
+               : NULL;
+}
