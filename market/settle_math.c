@@ -50,7 +50,11 @@ ag_err market_exhaustion_height(int64_t *out, market_u128 price, market_u128 esc
     if (last_settled < 0)
         return ag_err_set(AG_ERR_INVALID_ARG, "exhaustion: negative height");
     market_u128 k = escrow / price;
-    market_u128 h = (market_u128)last_settled + k + 1; /* < 2^127: no overflow */
+    if (k >= (market_u128)INT64_MAX) { /* checked first: last + k + 1 could wrap */
+        *out = INT64_MAX;
+        return AG_OK;
+    }
+    market_u128 h = (market_u128)last_settled + k + 1; /* < 2^64: no overflow */
     *out = h > (market_u128)INT64_MAX ? INT64_MAX : (int64_t)h;
     return AG_OK;
 }
