@@ -441,7 +441,8 @@ ag_err market_pb_workload_caps(const uint8_t *in, size_t len, const uint32_t *pr
         uint32_t path[MARKET_WIRE_PATH_MAX];
         if (depth + caps[i].n > MARKET_WIRE_PATH_MAX)
             return ag_err_set(AG_ERR_INTERNAL, "%s: workload nested too deep", what);
-        memcpy(path, prefix, depth * sizeof *path);
+        if (depth)
+            memcpy(path, prefix, depth * sizeof *path);
         memcpy(path + depth, caps[i].sub, caps[i].n * sizeof *path);
         char field[96];
         snprintf(field, sizeof field, "%s: %s", what, caps[i].name);
