@@ -40,7 +40,8 @@ ag_err market_bid_check(const market_order *order, const market_offer *offer,
                         int64_t height)
 {
     if (bid->order_id != order->id || bid->offer_id != offer->id)
-        return ag_err_set(AG_ERR_INVALID_ARG, "bid: names order %llu / offer %llu, given %llu / %llu",
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "bid: names order %llu / offer %llu, given %llu / %llu",
                           (unsigned long long)bid->order_id, (unsigned long long)bid->offer_id,
                           (unsigned long long)order->id, (unsigned long long)offer->id);
     if (order->state != MARKET_ORDER_OPEN)

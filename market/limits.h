@@ -21,23 +21,23 @@
 #define MARKET_HOST_URI_MAX 256
 
 /* Workload. */
-#define MARKET_MAX_SERVICES       16
-#define MARKET_SERVICE_NAME_MAX   63 /* a DNS label: [a-z0-9]([a-z0-9-]*[a-z0-9])? */
-#define MARKET_IMAGE_MAX          256
-#define MARKET_MAX_COMMAND        16 /* command words per service */
-#define MARKET_MAX_ARGS           32 /* args per service */
-#define MARKET_ARG_MAX            1024
-#define MARKET_MAX_ENV            64 /* env vars per service */
-#define MARKET_ENV_NAME_MAX       128
-#define MARKET_ENV_VALUE_MAX      1024
-#define MARKET_MAX_PORTS          16 /* ports per service */
-#define MARKET_MAX_REPLICAS       256
+#define MARKET_MAX_SERVICES     16
+#define MARKET_SERVICE_NAME_MAX 63 /* a DNS label: [a-z0-9]([a-z0-9-]*[a-z0-9])? */
+#define MARKET_IMAGE_MAX        256
+#define MARKET_MAX_COMMAND      16 /* command words per service */
+#define MARKET_MAX_ARGS         32 /* args per service */
+#define MARKET_ARG_MAX          1024
+#define MARKET_MAX_ENV          64 /* env vars per service */
+#define MARKET_ENV_NAME_MAX     128
+#define MARKET_ENV_VALUE_MAX    1024
+#define MARKET_MAX_PORTS        16 /* ports per service */
+#define MARKET_MAX_REPLICAS     256
 
 /* Resource maxima: any quantity in a message (per replica or an offer's
  * capacity) and any total of an order's workload. */
-#define MARKET_MAX_CPU_MILLIS    ((uint64_t)1000000000)       /* 1 M cores */
-#define MARKET_MAX_MEMORY_BYTES  ((uint64_t)1 << 50)          /* 1 PiB */
-#define MARKET_MAX_STORAGE_BYTES ((uint64_t)1 << 56)          /* 64 PiB */
+#define MARKET_MAX_CPU_MILLIS    ((uint64_t)1000000000) /* 1 M cores */
+#define MARKET_MAX_MEMORY_BYTES  ((uint64_t)1 << 50)    /* 1 PiB */
+#define MARKET_MAX_STORAGE_BYTES ((uint64_t)1 << 56)    /* 64 PiB */
 #define MARKET_MAX_GPUS          ((uint64_t)1 << 20)
 #define MARKET_MAX_ENDPOINTS     ((uint64_t)1 << 20)
 

@@ -61,8 +61,8 @@ static void bid_signer(const void *msg, crypto_address *out)
     *out = ((const market_msg_create_bid *)msg)->provider;
 }
 
-const market_msg_type market_msg_create_bid_type = {MARKET_MSG_CREATE_BID_URL, bid_decode,
-                                                    bid_free, bid_signer};
+const market_msg_type market_msg_create_bid_type = {MARKET_MSG_CREATE_BID_URL, bid_decode, bid_free,
+                                                    bid_signer};
 
 const market_msg_create_bid *market_msg_as_create_bid(const market_msg *msg)
 {

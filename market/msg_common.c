@@ -39,8 +39,8 @@ ag_err market_pb_cap(const uint8_t *in, size_t len, const uint32_t *path, size_t
 ag_err market_pb_no_unknown(const ProtobufCMessage *m, const char *what)
 {
     if (m->n_unknown_fields)
-        return ag_err_set(AG_ERR_DECODE, "%s: %u unknown fields in %s", what,
-                          m->n_unknown_fields, m->descriptor->short_name);
+        return ag_err_set(AG_ERR_DECODE, "%s: %u unknown fields in %s", what, m->n_unknown_fields,
+                          m->descriptor->short_name);
     const ProtobufCMessageDescriptor *d = m->descriptor;
     const char *base = (const char *)m;
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -240,8 +240,8 @@ ag_err market_pb_offer_spec(market_offer_spec *out, const ProtobufCBinaryData *h
     memset(out, 0, sizeof *out);
     char field[96];
     snprintf(field, sizeof field, "%s.host_uri", what);
-    ag_err err = market_pb_text(out->host_uri, host_uri, 1, MARKET_HOST_URI_MAX,
-                                MARKET_TEXT_TOKEN, field);
+    ag_err err =
+        market_pb_text(out->host_uri, host_uri, 1, MARKET_HOST_URI_MAX, MARKET_TEXT_TOKEN, field);
     if (!err && strncmp(out->host_uri, "https://", 8) != 0 &&
         strncmp(out->host_uri, "http://", 7) != 0)
         err = ag_err_set(AG_ERR_DECODE, "%s: not an http:// or https:// URI", field);
@@ -273,8 +273,8 @@ static ag_err merge_gpu(market_attributes *all, const market_attributes *one, co
     for (size_t i = 0; i < one->n; i++) {
         const char *v = market_attributes_get(all, one->a[i].key);
         if (v && strcmp(v, one->a[i].value) != 0)
-            return ag_err_set(AG_ERR_DECODE, "%s: services disagree on GPU attribute \"%s\"",
-                              what, one->a[i].key);
+            return ag_err_set(AG_ERR_DECODE, "%s: services disagree on GPU attribute \"%s\"", what,
+                              one->a[i].key);
         if (v)
             continue;
         if (all->n == MARKET_MAX_ATTRIBUTES)
@@ -306,8 +306,8 @@ static ag_err check_service(market_workload_summary *sum, const Agora__Market__V
 {
     char field[128];
     snprintf(field, sizeof field, "%s.name", what);
-    ag_err err = market_pb_text(NULL, &s->name, 1, MARKET_SERVICE_NAME_MAX, MARKET_TEXT_DNS_LABEL,
-                                field);
+    ag_err err =
+        market_pb_text(NULL, &s->name, 1, MARKET_SERVICE_NAME_MAX, MARKET_TEXT_DNS_LABEL, field);
     if (err)
         return err;
     snprintf(field, sizeof field, "%s.image", what);
@@ -421,8 +421,8 @@ ag_err market_pb_workload(market_workload_summary *out, const Agora__Market__V1_
     return AG_OK;
 }
 
-ag_err market_pb_workload_caps(const uint8_t *in, size_t len, const uint32_t *prefix,
-                               size_t depth, const char *what)
+ag_err market_pb_workload_caps(const uint8_t *in, size_t len, const uint32_t *prefix, size_t depth,
+                               const char *what)
 {
     static const struct {
         uint32_t sub[3];
@@ -475,8 +475,7 @@ void market_pb_fill_prices(Agora__Market__V1__ResourcePrices *out, const market_
     agora__market__v1__resource_prices__init(out);
     fill_text(&out->denom, in->denom);
     const market_u128 v[5] = {in->cpu, in->memory, in->storage, in->gpu, in->endpoint};
-    ProtobufCBinaryData *f[5] = {&out->cpu, &out->memory, &out->storage, &out->gpu,
-                                 &out->endpoint};
+    ProtobufCBinaryData *f[5] = {&out->cpu, &out->memory, &out->storage, &out->gpu, &out->endpoint};
     for (int i = 0; i < 5; i++) {
         market_amount_format(strs[i], v[i]);
         fill_text(f[i], strs[i]);

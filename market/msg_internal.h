@@ -71,8 +71,8 @@ ag_err market_pb_workload(market_workload_summary *out, const Agora__Market__V1_
 
 /* Wire caps of a Workload whose services sit at path[0..depth) (depth 0:
  * the Workload itself; 1: a field of the enclosing message). */
-ag_err market_pb_workload_caps(const uint8_t *in, size_t len, const uint32_t *prefix,
-                               size_t depth, const char *what);
+ag_err market_pb_workload_caps(const uint8_t *in, size_t len, const uint32_t *prefix, size_t depth,
+                               const char *what);
 
 /* Fill protobuf-c values from C ones for encoding. The returned pointers
  * borrow from the C values (and from strs, which holds 5 amount strings). */

@@ -102,10 +102,10 @@ static void offer_signer(const void *msg, crypto_address *out)
     *out = ((const market_msg_offer *)msg)->provider;
 }
 
-const market_msg_type market_msg_create_offer_type = {
-    MARKET_MSG_CREATE_OFFER_URL, create_decode, offer_free, offer_signer};
-const market_msg_type market_msg_update_offer_type = {
-    MARKET_MSG_UPDATE_OFFER_URL, update_decode, offer_free, offer_signer};
+const market_msg_type market_msg_create_offer_type = {MARKET_MSG_CREATE_OFFER_URL, create_decode,
+                                                      offer_free, offer_signer};
+const market_msg_type market_msg_update_offer_type = {MARKET_MSG_UPDATE_OFFER_URL, update_decode,
+                                                      offer_free, offer_signer};
 
 const market_msg_offer *market_msg_as_offer(const market_msg *msg)
 {

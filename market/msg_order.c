@@ -42,13 +42,14 @@ ag_err market_msg_create_order_decode(market_msg_create_order *out, const uint8_
     static const uint32_t workload[] = {2}, placement[] = {3};
     ag_err err = market_pb_check_size(len, "MsgCreateOrder");
     if (!err)
-        err = market_pb_cap(in, len, placement, 1, MARKET_MAX_ATTRIBUTES,
-                            "MsgCreateOrder.placement");
+        err =
+            market_pb_cap(in, len, placement, 1, MARKET_MAX_ATTRIBUTES, "MsgCreateOrder.placement");
     if (!err)
         err = market_pb_workload_caps(in, len, workload, 1, "MsgCreateOrder.workload");
     if (err)
         return err;
-    Agora__Market__V1__MsgCreateOrder *m = agora__market__v1__msg_create_order__unpack(NULL, len, in);
+    Agora__Market__V1__MsgCreateOrder *m =
+        agora__market__v1__msg_create_order__unpack(NULL, len, in);
     if (!m)
         return ag_err_from_protobuf_c("agora.market.v1.MsgCreateOrder");
     err = market_pb_no_unknown(&m->base, "MsgCreateOrder");

@@ -19,8 +19,8 @@ typedef struct kind {
 static const kind kinds[] = {
     {&market_msg_deactivate_offer_type, &agora__market__v1__msg_deactivate_offer__descriptor,
      "MsgDeactivateOffer", false},
-    {&market_msg_close_order_type, &agora__market__v1__msg_close_order__descriptor,
-     "MsgCloseOrder", false},
+    {&market_msg_close_order_type, &agora__market__v1__msg_close_order__descriptor, "MsgCloseOrder",
+     false},
     {&market_msg_withdraw_bid_type, &agora__market__v1__msg_withdraw_bid__descriptor,
      "MsgWithdrawBid", false},
     {&market_msg_accept_bid_type, &agora__market__v1__msg_accept_bid__descriptor, "MsgAcceptBid",
@@ -116,7 +116,8 @@ static ag_err decode_new(const market_msg_type *type, void **out, const uint8_t 
     const kind *k = find_kind(type);
     if (!k)
         return ag_err_set(AG_ERR_INTERNAL, "market message type without a kind");
-    market_msg_deposit *m = malloc(k->deposit ? sizeof(market_msg_deposit) : sizeof(market_msg_ref));
+    market_msg_deposit *m =
+        malloc(k->deposit ? sizeof(market_msg_deposit) : sizeof(market_msg_ref));
     if (!m)
         return ag_err_set(AG_ERR_NOMEM, "%s: allocation", k->name);
     market_msg_deposit d;

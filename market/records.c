@@ -187,8 +187,8 @@ ag_err market_order_decode(market_order *out, const uint8_t *in, size_t len)
     if (!err)
         err = market_pb_workload(&out->summary, m->workload, "Order.workload");
     if (!err)
-        err = market_pb_attributes(&out->placement, m->placement, m->n_placement,
-                                   "Order.placement");
+        err =
+            market_pb_attributes(&out->placement, m->placement, m->n_placement, "Order.placement");
     if (!err)
         err = market_pb_coin(&out->max_price, m->max_price, true, "Order.max_price");
     if (!err)
@@ -356,7 +356,8 @@ ag_err market_lease_decode(market_lease *out, const uint8_t *in, size_t len)
     if (!err)
         err = check_enum(m->close_reason, MARKET_CLOSE_NONE, MARKET_CLOSE_ORDER_CLOSED,
                          "Lease.close_reason");
-    if (!err && ((int)m->state == MARKET_LEASE_CLOSED) != ((int)m->close_reason != MARKET_CLOSE_NONE))
+    if (!err &&
+        ((int)m->state == MARKET_LEASE_CLOSED) != ((int)m->close_reason != MARKET_CLOSE_NONE))
         err = ag_err_set(AG_ERR_DECODE, "Lease: a close reason iff closed");
     if (!err)
         err = check_height(m->created_height, "Lease.created_height");
@@ -470,8 +471,7 @@ void market_params_default(market_params *out, const char *denom)
 }
 
 static void params_to_pb(Agora__Market__V1__Params *m, const market_params *p,
-                         Cosmos__Base__V1beta1__Coin coins[2],
-                         char strs[2][MARKET_AMOUNT_STR_MAX])
+                         Cosmos__Base__V1beta1__Coin coins[2], char strs[2][MARKET_AMOUNT_STR_MAX])
 {
     agora__market__v1__params__init(m);
     market_pb_fill_coin(&coins[0], &p->min_order_deposit, strs[0]);
@@ -552,13 +552,15 @@ ag_err market_genesis_decode(market_params *params, market_offer **offers, size_
         return ag_err_set(AG_ERR_TOO_LARGE, "GenesisState: %zu bytes", len);
     static const uint32_t offers_path[] = {2}, attrs[] = {2, 4}, gpu[] = {2, 5, 6},
                           leased_gpu[] = {2, 6, 6};
-    ag_err err = market_pb_cap(in, len, offers_path, 1, MARKET_GENESIS_MAX_OFFERS,
-                               "GenesisState.offers");
+    ag_err err =
+        market_pb_cap(in, len, offers_path, 1, MARKET_GENESIS_MAX_OFFERS, "GenesisState.offers");
     if (!err)
-        err = market_pb_cap(in, len, attrs, 2, (size_t)MARKET_GENESIS_MAX_OFFERS * MARKET_MAX_ATTRIBUTES,
+        err = market_pb_cap(in, len, attrs, 2,
+                            (size_t)MARKET_GENESIS_MAX_OFFERS * MARKET_MAX_ATTRIBUTES,
                             "GenesisState.offers attributes");
     if (!err)
-        err = market_pb_cap(in, len, gpu, 3, (size_t)MARKET_GENESIS_MAX_OFFERS * MARKET_MAX_ATTRIBUTES,
+        err = market_pb_cap(in, len, gpu, 3,
+                            (size_t)MARKET_GENESIS_MAX_OFFERS * MARKET_MAX_ATTRIBUTES,
                             "GenesisState.offers GPU attributes");
     if (!err)
         err = market_pb_cap(in, len, leased_gpu, 3, 0, "GenesisState.offers leased");
@@ -567,9 +569,9 @@ ag_err market_genesis_decode(market_params *params, market_offer **offers, size_
     Agora__Market__V1__GenesisState *m = agora__market__v1__genesis_state__unpack(NULL, len, in);
     if (!m)
         return ag_err_from_protobuf_c("agora.market.v1.GenesisState");
-    err = m->base.n_unknown_fields
-              ? ag_err_set(AG_ERR_DECODE, "GenesisState: %u unknown fields", m->base.n_unknown_fields)
-              : params_from_pb(params, m->params);
+    err = m->base.n_unknown_fields ? ag_err_set(AG_ERR_DECODE, "GenesisState: %u unknown fields",
+                                                m->base.n_unknown_fields)
+                                   : params_from_pb(params, m->params);
     market_offer *list = NULL;
     size_t n = m->n_offers;
     if (!err && n) {

@@ -87,10 +87,10 @@ typedef struct market_lease {
 typedef struct market_params {
     market_coin min_order_deposit;
     market_coin min_bid_deposit;
-    uint32_t max_bids_per_order;    /* 1..MARKET_MAX_BIDS_PER_ORDER */
-    uint64_t min_auction_blocks;    /* >= 1 */
-    uint64_t max_auction_blocks;    /* >= min, <= MARKET_AUCTION_BLOCKS_MAX */
-    uint32_t take_rate_bps;         /* 0..MARKET_TAKE_RATE_BPS_MAX */
+    uint32_t max_bids_per_order; /* 1..MARKET_MAX_BIDS_PER_ORDER */
+    uint64_t min_auction_blocks; /* >= 1 */
+    uint64_t max_auction_blocks; /* >= min, <= MARKET_AUCTION_BLOCKS_MAX */
+    uint32_t take_rate_bps;      /* 0..MARKET_TAKE_RATE_BPS_MAX */
     uint64_t prune_delay_blocks;
     uint32_t max_open_orders_per_tenant; /* >= 1 */
     uint32_t max_offers_per_provider;    /* >= 1 */

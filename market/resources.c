@@ -29,7 +29,7 @@ ag_err market_resources_sub(market_resources *out, const market_resources *a,
     market_resources r;
 #define SUB(f, max)                                                                                \
     if (__builtin_sub_overflow(a->f, b->f, &r.f))                                                  \
-        return ag_err_set(AG_ERR_OVERFLOW, "resources: " #f " %llu below %llu",                   \
+        return ag_err_set(AG_ERR_OVERFLOW, "resources: " #f " %llu below %llu",                    \
                           (unsigned long long)a->f, (unsigned long long)b->f);
     FOR_EACH_COMPONENT(SUB)
 #undef SUB
@@ -42,7 +42,7 @@ ag_err market_resources_scale(market_resources *out, const market_resources *a, 
     market_resources r;
 #define MUL(f, max)                                                                                \
     if (__builtin_mul_overflow(a->f, n, &r.f))                                                     \
-        return ag_err_set(AG_ERR_OVERFLOW, "resources: " #f " x %llu overflows",                  \
+        return ag_err_set(AG_ERR_OVERFLOW, "resources: " #f " x %llu overflows",                   \
                           (unsigned long long)n);
     FOR_EACH_COMPONENT(MUL)
 #undef MUL
@@ -69,7 +69,7 @@ ag_err market_resources_check_max(const market_resources *r, const char *what)
 {
 #define CAP(f, max)                                                                                \
     if (r->f > (max))                                                                              \
-        return ag_err_set(AG_ERR_TOO_LARGE, "%s." #f ": %llu (at most %llu)", what,               \
+        return ag_err_set(AG_ERR_TOO_LARGE, "%s." #f ": %llu (at most %llu)", what,                \
                           (unsigned long long)r->f, (unsigned long long)(max));
     FOR_EACH_COMPONENT(CAP)
 #undef CAP

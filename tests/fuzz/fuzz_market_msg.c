@@ -90,11 +90,11 @@ static void check_message(const market_msg_type *t, const uint8_t *data, size_t 
     FUZZ_ASSERT(t->decode(&again, data, size) == AG_OK);
     if (!o) {
         /* same struct bytes (structs are zeroed before filling) */
-        size_t sz = of ? sizeof(market_msg_offer)
-                       : r ? sizeof(market_msg_ref)
-                           : d ? sizeof(market_msg_deposit)
-                               : market_msg_as_create_bid(&msg) ? sizeof(market_msg_create_bid)
-                                                                : sizeof(market_msg_close_lease);
+        size_t sz = of                               ? sizeof(market_msg_offer)
+                    : r                              ? sizeof(market_msg_ref)
+                    : d                              ? sizeof(market_msg_deposit)
+                    : market_msg_as_create_bid(&msg) ? sizeof(market_msg_create_bid)
+                                                     : sizeof(market_msg_close_lease);
         FUZZ_ASSERT(memcmp(again, v, sz) == 0);
     }
     t->free_msg(again);

@@ -223,7 +223,7 @@ START_TEST(order_decodes_and_summarises)
 END_TEST
 
 /* Each rejection starts from the valid fixture and breaks one thing. */
-#define ORDER_REJECT(code, ...)                                                                 \
+#define ORDER_REJECT(code, ...)                                                                    \
     do {                                                                                           \
         order_fx f;                                                                                \
         order_fx_init(&f);                                                                         \
@@ -255,12 +255,12 @@ START_TEST(order_rejections)
     /* workload shape */
     ORDER_REJECT(AG_ERR_DECODE, f.m.workload = NULL);
     ORDER_REJECT(AG_ERR_DECODE, f.w.n_services = 0);
-    ORDER_REJECT(AG_ERR_DECODE, f.svc[1].name = txt("web"));     /* duplicate service */
-    ORDER_REJECT(AG_ERR_DECODE, f.svc[0].name = txt("Web"));     /* not a DNS label */
-    ORDER_REJECT(AG_ERR_DECODE, f.svc[0].name = txt("web-"));    /* ends with '-' */
+    ORDER_REJECT(AG_ERR_DECODE, f.svc[1].name = txt("web"));  /* duplicate service */
+    ORDER_REJECT(AG_ERR_DECODE, f.svc[0].name = txt("Web"));  /* not a DNS label */
+    ORDER_REJECT(AG_ERR_DECODE, f.svc[0].name = txt("web-")); /* ends with '-' */
     ORDER_REJECT(AG_ERR_DECODE, f.svc[0].name = txt(""));
     ORDER_REJECT(AG_ERR_TOO_LARGE, f.svc[0].name = txt("a234567890123456789012345678901234567890"
-                                                        "123456789012345678901234"));
+                                                       "123456789012345678901234"));
     ORDER_REJECT(AG_ERR_DECODE, f.svc[0].image = txt(""));
     ORDER_REJECT(AG_ERR_DECODE, f.svc[0].image = txt("nginx latest"));
     ORDER_REJECT(AG_ERR_DECODE, f.args[1] = txt("a\nb"));
@@ -298,17 +298,19 @@ START_TEST(order_rejections)
     ORDER_REJECT(AG_ERR_TOO_LARGE, f.res[0].cpu_millis = MARKET_MAX_CPU_MILLIS + 1);
     ORDER_REJECT(AG_ERR_TOO_LARGE, f.res[0].storage_bytes = MARKET_MAX_STORAGE_BYTES + 1);
     ORDER_REJECT(AG_ERR_TOO_LARGE, { /* each replica within limits, the total not */
-        f.res[0].memory_bytes = MARKET_MAX_MEMORY_BYTES;
+                                     f.res[0].memory_bytes = MARKET_MAX_MEMORY_BYTES;
     });
     ORDER_REJECT(AG_ERR_DECODE, f.res[0].n_gpu_attributes = 1, f.res[0].gpu_attributes = f.gpu_p);
-    ORDER_REJECT(AG_ERR_DECODE, { /* services disagree on the GPU model */
-        static Agora__Market__V1__Attribute other = AGORA__MARKET__V1__ATTRIBUTE__INIT, *p = &other;
-        other.key = txt("model");
-        other.value = txt("h100");
-        f.res[0].gpus = 1;
-        f.res[0].n_gpu_attributes = 1;
-        f.res[0].gpu_attributes = &p;
-    });
+    ORDER_REJECT(AG_ERR_DECODE,
+                 { /* services disagree on the GPU model */
+                   static Agora__Market__V1__Attribute other = AGORA__MARKET__V1__ATTRIBUTE__INIT,
+                                                       *p = &other;
+                   other.key = txt("model");
+                   other.value = txt("h100");
+                   f.res[0].gpus = 1;
+                   f.res[0].n_gpu_attributes = 1;
+                   f.res[0].gpu_attributes = &p;
+                 });
     /* placement attributes */
     ORDER_REJECT(AG_ERR_DECODE, f.place[1].key = txt("region")); /* duplicate key */
     ORDER_REJECT(AG_ERR_DECODE, f.place[1].key = txt("Region"));
@@ -325,7 +327,8 @@ START_TEST(order_rejections)
     ORDER_REJECT(AG_ERR_DECODE, f.max_price.amount = txt("0"));
     ORDER_REJECT(AG_ERR_DECODE, f.max_price.amount = txt("012"));
     ORDER_REJECT(AG_ERR_DECODE, f.max_price.amount = txt("-5"));
-    ORDER_REJECT(AG_ERR_OVERFLOW, f.max_price.amount = txt("340282366920938463463374607431768211456"));
+    ORDER_REJECT(AG_ERR_OVERFLOW,
+                 f.max_price.amount = txt("340282366920938463463374607431768211456"));
     ORDER_REJECT(AG_ERR_TOO_LARGE,
                  f.max_price.amount = txt("0000000000000000000000000000000000000000001"));
     ORDER_REJECT(AG_ERR_LENGTH, f.max_price.denom = txt("ua"));
@@ -495,7 +498,7 @@ static ag_err offer_try(offer_fx *f, market_msg_offer *out)
     return err;
 }
 
-#define OFFER_REJECT(code, ...)                                                                 \
+#define OFFER_REJECT(code, ...)                                                                    \
     do {                                                                                           \
         offer_fx f;                                                                                \
         offer_fx_init(&f);                                                                         \
@@ -661,7 +664,7 @@ START_TEST(bid_and_close_lease_messages)
     free(b);
 #define BID_REJECT(code, mutate, undo)                                                             \
     do {                                                                                           \
-        mutate;                                                                                   \
+        mutate;                                                                                    \
         b = pack(&m.base, &len);                                                                   \
         ck_assert_int_eq(market_msg_create_bid_decode(&bid, b, len), code);                        \
         ck_assert_uint_eq(bid.order_id, 0);                                                        \
@@ -712,13 +715,16 @@ END_TEST
 START_TEST(registry_entries)
 {
     static const char *urls[] = {
-        MARKET_MSG_CREATE_OFFER_URL,   MARKET_MSG_UPDATE_OFFER_URL,  MARKET_MSG_DEACTIVATE_OFFER_URL,
-        MARKET_MSG_CREATE_ORDER_URL,   MARKET_MSG_DEPOSIT_ORDER_URL, MARKET_MSG_CLOSE_ORDER_URL,
-        MARKET_MSG_CREATE_BID_URL,     MARKET_MSG_WITHDRAW_BID_URL,  MARKET_MSG_ACCEPT_BID_URL,
-        MARKET_MSG_WITHDRAW_LEASE_URL, MARKET_MSG_DEPOSIT_LEASE_URL, MARKET_MSG_CLOSE_LEASE_URL,
+        MARKET_MSG_CREATE_OFFER_URL,     MARKET_MSG_UPDATE_OFFER_URL,
+        MARKET_MSG_DEACTIVATE_OFFER_URL, MARKET_MSG_CREATE_ORDER_URL,
+        MARKET_MSG_DEPOSIT_ORDER_URL,    MARKET_MSG_CLOSE_ORDER_URL,
+        MARKET_MSG_CREATE_BID_URL,       MARKET_MSG_WITHDRAW_BID_URL,
+        MARKET_MSG_ACCEPT_BID_URL,       MARKET_MSG_WITHDRAW_LEASE_URL,
+        MARKET_MSG_DEPOSIT_LEASE_URL,    MARKET_MSG_CLOSE_LEASE_URL,
     };
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
-        ck_assert_int_eq(market_type_url_validate((const uint8_t *)urls[i], strlen(urls[i])), AG_OK);
+        ck_assert_int_eq(market_type_url_validate((const uint8_t *)urls[i], strlen(urls[i])),
+                         AG_OK);
         const market_msg_type *t = market_msg_type_find((const uint8_t *)urls[i], strlen(urls[i]));
         ck_assert_msg(t != NULL, "%s not registered", urls[i]);
         ck_assert_str_eq(t->type_url, urls[i]);
@@ -862,8 +868,13 @@ START_TEST(records_round_trip)
     ck_assert_int_eq(market_order_encode(&a, &ord), AG_ERR_INVALID_ARG);
     market_order_clear(&ord);
 
-    market_bid bid = {.id = 2, .order_id = 1, .offer_id = 3, .provider = addr_of(2),
-                      .state = MARKET_BID_WON, .created_height = 105, .closed_height = 110};
+    market_bid bid = {.id = 2,
+                      .order_id = 1,
+                      .offer_id = 3,
+                      .provider = addr_of(2),
+                      .state = MARKET_BID_WON,
+                      .created_height = 105,
+                      .closed_height = 110};
     snprintf(bid.price.denom, sizeof bid.price.denom, "uagora");
     bid.price.amount = 700;
     snprintf(bid.deposit.denom, sizeof bid.deposit.denom, "uagora");
@@ -1068,13 +1079,20 @@ START_TEST(keys_layout_and_order)
     ck_assert_int_eq(market_key_height(&h, k.b, k.len), AG_ERR_LENGTH);
 
     /* every prefix in 0x10..0x3F */
-    const uint8_t prefixes[] = {MARKET_KEY_SEQUENCE,      MARKET_KEY_PARAMS,
-                                MARKET_KEY_OFFER,         MARKET_KEY_OFFER_BY_PROVIDER,
-                                MARKET_KEY_ORDER,         MARKET_KEY_ORDER_BY_TENANT,
-                                MARKET_KEY_ORDER_BY_CLOSING, MARKET_KEY_BID,
-                                MARKET_KEY_BID_BY_ORDER,  MARKET_KEY_BID_BY_PROVIDER,
-                                MARKET_KEY_LEASE,         MARKET_KEY_LEASE_BY_TENANT,
-                                MARKET_KEY_LEASE_BY_PROVIDER, MARKET_KEY_LEASE_BY_EXHAUST,
+    const uint8_t prefixes[] = {MARKET_KEY_SEQUENCE,
+                                MARKET_KEY_PARAMS,
+                                MARKET_KEY_OFFER,
+                                MARKET_KEY_OFFER_BY_PROVIDER,
+                                MARKET_KEY_ORDER,
+                                MARKET_KEY_ORDER_BY_TENANT,
+                                MARKET_KEY_ORDER_BY_CLOSING,
+                                MARKET_KEY_BID,
+                                MARKET_KEY_BID_BY_ORDER,
+                                MARKET_KEY_BID_BY_PROVIDER,
+                                MARKET_KEY_LEASE,
+                                MARKET_KEY_LEASE_BY_TENANT,
+                                MARKET_KEY_LEASE_BY_PROVIDER,
+                                MARKET_KEY_LEASE_BY_EXHAUST,
                                 MARKET_KEY_PRUNE};
     for (size_t i = 0; i < sizeof prefixes; i++) {
         ck_assert_uint_ge(prefixes[i], 0x10);
@@ -1090,10 +1108,10 @@ START_TEST(keys_layout_and_order)
         uint64_t x = ag_rng_next(&rng) >> ag_rng_below(&rng, 64);
         uint64_t y = ag_rng_next(&rng) >> ag_rng_below(&rng, 64);
         market_key kx, ky;
-        ck_assert_int_eq(market_key_by_height(&kx, MARKET_KEY_LEASE_BY_EXHAUST,
-                                              (int64_t)(x >> 1), y), AG_OK);
-        ck_assert_int_eq(market_key_by_height(&ky, MARKET_KEY_LEASE_BY_EXHAUST,
-                                              (int64_t)(y >> 1), x), AG_OK);
+        ck_assert_int_eq(
+            market_key_by_height(&kx, MARKET_KEY_LEASE_BY_EXHAUST, (int64_t)(x >> 1), y), AG_OK);
+        ck_assert_int_eq(
+            market_key_by_height(&ky, MARKET_KEY_LEASE_BY_EXHAUST, (int64_t)(y >> 1), x), AG_OK);
         int c = memcmp(kx.b, ky.b, kx.len);
         if ((x >> 1) != (y >> 1))
             ck_assert_int_eq(c < 0, (x >> 1) < (y >> 1));
@@ -1157,8 +1175,7 @@ START_TEST(placement_matching)
     ck_assert_ptr_null(market_attributes_get(&off.spec.attributes, "tie"));
     /* a value differs */
     snprintf(ord.placement.a[1].value, sizeof ord.placement.a[1].value, "silver");
-    ck_assert_int_eq(market_placement_check(&off.spec, &ord.placement, &ord.summary),
-                     AG_ERR_STATE);
+    ck_assert_int_eq(market_placement_check(&off.spec, &ord.placement, &ord.summary), AG_ERR_STATE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "tier=silver"));
     size_t miss = 99;
     ck_assert(!market_attributes_match(&off.spec.attributes, &ord.placement, &miss));
@@ -1166,8 +1183,7 @@ START_TEST(placement_matching)
     snprintf(ord.placement.a[1].value, sizeof ord.placement.a[1].value, "gold");
     /* GPU model */
     snprintf(off.spec.gpu_attributes.a[0].value, sizeof off.spec.gpu_attributes.a[0].value, "h100");
-    ck_assert_int_eq(market_placement_check(&off.spec, &ord.placement, &ord.summary),
-                     AG_ERR_STATE);
+    ck_assert_int_eq(market_placement_check(&off.spec, &ord.placement, &ord.summary), AG_ERR_STATE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "GPU"));
     /* no GPU needed: the model does not matter */
     market_workload_summary no_gpu = ord.summary;
@@ -1184,8 +1200,8 @@ END_TEST
 
 START_TEST(floor_cost_rounding)
 {
-    market_prices p = {.denom = "uagora", .cpu = 10, .memory = 3, .storage = 1, .gpu = 100,
-                       .endpoint = 7};
+    market_prices p = {
+        .denom = "uagora", .cpu = 10, .memory = 3, .storage = 1, .gpu = 100, .endpoint = 7};
     market_u128 c;
     market_resources r = {1000, (uint64_t)1 << 30, (uint64_t)2 << 30, 1, 1};
     ck_assert_int_eq(market_floor_cost(&c, &p, &r), AG_OK);
@@ -1234,7 +1250,7 @@ static void auction_fx_init(auction_fx *f)
      * 2 GPUs x 100, endpoints 0: 55 + 84 + 3 + 200 = 342 */
 }
 
-#define BID_CHECK(code, ...)                                                                    \
+#define BID_CHECK(code, ...)                                                                       \
     do {                                                                                           \
         auction_fx f;                                                                              \
         auction_fx_init(&f);                                                                       \
@@ -1257,14 +1273,14 @@ START_TEST(bid_acceptability)
         market_order_clear(&f.order);
     }
     BID_CHECK(AG_OK, (void)0);
-    BID_CHECK(AG_OK, f.bid.price.amount = 342);              /* exactly the floor */
-    BID_CHECK(AG_ERR_STATE, f.bid.price.amount = 341);       /* below the floor */
-    BID_CHECK(AG_OK, f.bid.price.amount = 1000);             /* exactly the max */
-    BID_CHECK(AG_ERR_STATE, f.bid.price.amount = 1001);      /* above the max */
+    BID_CHECK(AG_OK, f.bid.price.amount = 342);         /* exactly the floor */
+    BID_CHECK(AG_ERR_STATE, f.bid.price.amount = 341);  /* below the floor */
+    BID_CHECK(AG_OK, f.bid.price.amount = 1000);        /* exactly the max */
+    BID_CHECK(AG_ERR_STATE, f.bid.price.amount = 1001); /* above the max */
     BID_CHECK(AG_ERR_STATE, f.order.state = MARKET_ORDER_ACTIVE);
     BID_CHECK(AG_ERR_STATE, f.order.state = MARKET_ORDER_CLOSED);
-    BID_CHECK(AG_ERR_STATE, f.order.closing_height = 105);   /* window ended */
-    BID_CHECK(AG_OK, f.order.closing_height = 106);          /* last block of the window */
+    BID_CHECK(AG_ERR_STATE, f.order.closing_height = 105); /* window ended */
+    BID_CHECK(AG_OK, f.order.closing_height = 106);        /* last block of the window */
     BID_CHECK(AG_ERR_STATE, f.order.bid_count = f.params.max_bids_per_order);
     BID_CHECK(AG_OK, f.order.bid_count = f.params.max_bids_per_order - 1);
     BID_CHECK(AG_ERR_PERMISSION, f.bid.provider = addr_of(9));
@@ -1276,9 +1292,9 @@ START_TEST(bid_acceptability)
     BID_CHECK(AG_ERR_STATE, f.bid.deposit.amount = 499999);
     BID_CHECK(AG_ERR_STATE, snprintf(f.bid.deposit.denom, sizeof f.bid.deposit.denom, "uother"));
     BID_CHECK(AG_OK, f.params.min_bid_deposit.amount = 0);
-    BID_CHECK(AG_ERR_STATE, f.offer.spec.attributes.n = 1);  /* lacks tier=gold */
-    BID_CHECK(AG_ERR_STATE, f.offer.leased.gpus = 7);        /* 1 GPU free, 2 needed */
-    BID_CHECK(AG_OK, f.offer.leased.gpus = 6);               /* exactly 2 free */
+    BID_CHECK(AG_ERR_STATE, f.offer.spec.attributes.n = 1); /* lacks tier=gold */
+    BID_CHECK(AG_ERR_STATE, f.offer.leased.gpus = 7);       /* 1 GPU free, 2 needed */
+    BID_CHECK(AG_OK, f.offer.leased.gpus = 6);              /* exactly 2 free */
     BID_CHECK(AG_ERR_STATE, f.offer.leased.cpu_millis = f.offer.spec.capacity.cpu_millis + 1);
     BID_CHECK(AG_ERR_OVERFLOW, f.offer.spec.floor.gpu = ~(market_u128)0);
 }
@@ -1286,8 +1302,12 @@ END_TEST
 
 static market_bid open_bid(uint64_t id, market_u128 price, int64_t height, uint8_t provider)
 {
-    market_bid b = {.id = id, .order_id = 1, .offer_id = 1, .provider = addr_of(provider),
-                    .state = MARKET_BID_OPEN, .created_height = height};
+    market_bid b = {.id = id,
+                    .order_id = 1,
+                    .offer_id = 1,
+                    .provider = addr_of(provider),
+                    .state = MARKET_BID_OPEN,
+                    .created_height = height};
     snprintf(b.price.denom, sizeof b.price.denom, "uagora");
     b.price.amount = price;
     return b;
@@ -1311,10 +1331,8 @@ START_TEST(auction_winner)
     ck_assert_uint_eq(w, 4); /* 400 at 102 beats 400 at 103 despite the higher id */
     /* same price, height and id: the provider address decides */
     market_bid x = open_bid(20, 1, 1, 1), y = open_bid(20, 1, 1, 2);
-    ck_assert_int_lt(market_bid_compare(&x, &y) * memcmp(x.provider.b, y.provider.b, 20) >= 0
-                         ? -1
-                         : 1,
-                     0);
+    ck_assert_int_lt(
+        market_bid_compare(&x, &y) * memcmp(x.provider.b, y.provider.b, 20) >= 0 ? -1 : 1, 0);
     ck_assert_int_eq(market_bid_compare(&x, &x), 0);
     for (int i = 0; i < 5; i++)
         bids[i].state = MARKET_BID_WITHDRAWN;
