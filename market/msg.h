@@ -113,6 +113,22 @@ ag_err market_msg_ref_decode(market_msg_ref *out, const market_msg_type *type, c
 ag_err market_msg_deposit_decode(market_msg_deposit *out, const market_msg_type *type,
                                  const uint8_t *in, size_t len);
 
+/*
+ * Encoders: append the protobuf encoding of a message (addresses as
+ * "agora1...") to out, for clients (CLI, provider daemon) and tests. What
+ * they write decodes to the same value. AG_ERR_INVALID_ARG for a value the
+ * decoder would refuse in an obvious way (a zero id, too many attributes, a
+ * workload that does not decode, a type of the wrong family); ag_buf errors.
+ */
+ag_err market_msg_create_offer_encode(ag_buf *out, const market_msg_offer *msg);
+ag_err market_msg_update_offer_encode(ag_buf *out, const market_msg_offer *msg);
+ag_err market_msg_create_order_encode(ag_buf *out, const market_msg_create_order *msg);
+ag_err market_msg_create_bid_encode(ag_buf *out, const market_msg_create_bid *msg);
+ag_err market_msg_close_lease_encode(ag_buf *out, const market_msg_close_lease *msg);
+ag_err market_msg_ref_encode(ag_buf *out, const market_msg_type *type, const market_msg_ref *msg);
+ag_err market_msg_deposit_encode(ag_buf *out, const market_msg_type *type,
+                                 const market_msg_deposit *msg);
+
 /* Release what a decoded MsgCreateOrder owns (the workload); idempotent. */
 void market_msg_create_order_clear(market_msg_create_order *msg);
 

@@ -4,6 +4,7 @@
 
 #include "agora/market/v1/tx.pb-c.h"
 #include "market/msg.h"
+#include "lib/pb.h"
 #include "market/msg_internal.h"
 
 ag_err market_msg_create_bid_decode(market_msg_create_bid *out, const uint8_t *in, size_t len)
@@ -67,4 +68,24 @@ const market_msg_type market_msg_create_bid_type = {MARKET_MSG_CREATE_BID_URL, b
 const market_msg_create_bid *market_msg_as_create_bid(const market_msg *msg)
 {
     return msg->type == &market_msg_create_bid_type ? msg->value : NULL;
+}
+
+ag_err market_msg_create_bid_encode(ag_buf *out, const market_msg_create_bid *msg)
+{
+    if (msg->order_id == 0 || msg->offer_id == 0)
+        return ag_err_set(AG_ERR_INVALID_ARG, "MsgCreateBid: id 0");
+    char provider[CRYPTO_ADDRESS_STR_MAX];
+    Agora__Market__V1__MsgCreateBid m = AGORA__MARKET__V1__MSG_CREATE_BID__INIT;
+    ag_err err = market_pb_fill_address(&m.provider, provider, &msg->provider);
+    if (err)
+        return err;
+    Cosmos__Base__V1beta1__Coin price, deposit;
+    char s1[MARKET_AMOUNT_STR_MAX], s2[MARKET_AMOUNT_STR_MAX];
+    market_pb_fill_coin(&price, &msg->price, s1);
+    market_pb_fill_coin(&deposit, &msg->deposit, s2);
+    m.order_id = msg->order_id;
+    m.offer_id = msg->offer_id;
+    m.price = &price;
+    m.deposit = &deposit;
+    return ag_pb_append(out, &m.base);
 }

@@ -463,10 +463,22 @@ void market_pb_fill_resources(Agora__Market__V1__Resources *out, const market_re
     out->endpoints = in->endpoints;
 }
 
-static void fill_text(ProtobufCBinaryData *out, const char *s)
+void market_pb_fill_text(ProtobufCBinaryData *out, const char *s)
 {
     out->data = (uint8_t *)(uintptr_t)s;
     out->len = strlen(s);
+}
+
+#define fill_text market_pb_fill_text
+
+ag_err market_pb_fill_address(ProtobufCBinaryData *out, char buf[CRYPTO_ADDRESS_STR_MAX],
+                              const crypto_address *a)
+{
+    ag_err err = crypto_address_to_bech32(buf, CRYPTO_ADDRESS_STR_MAX, AGORA_BECH32_PREFIX, a);
+    if (err)
+        return err;
+    fill_text(out, buf);
+    return AG_OK;
 }
 
 void market_pb_fill_prices(Agora__Market__V1__ResourcePrices *out, const market_prices *in,

@@ -81,6 +81,11 @@ void market_pb_fill_prices(Agora__Market__V1__ResourcePrices *out, const market_
                            char strs[5][MARKET_AMOUNT_STR_MAX]);
 void market_pb_fill_coin(Cosmos__Base__V1beta1__Coin *out, const market_coin *in,
                          char str[MARKET_AMOUNT_STR_MAX]);
+/* Point out at the bech32 form of a, written to buf. */
+ag_err market_pb_fill_address(ProtobufCBinaryData *out, char buf[CRYPTO_ADDRESS_STR_MAX],
+                              const crypto_address *a);
+/* Point out at the NUL-terminated s. */
+void market_pb_fill_text(ProtobufCBinaryData *out, const char *s);
 /* Attribute arrays: items and ptrs hold MARKET_MAX_ATTRIBUTES each. */
 void market_pb_fill_attributes(Agora__Market__V1__Attribute *items,
                                Agora__Market__V1__Attribute **ptrs, const market_attributes *in);

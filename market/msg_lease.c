@@ -4,6 +4,7 @@
 
 #include "agora/market/v1/tx.pb-c.h"
 #include "market/msg.h"
+#include "lib/pb.h"
 #include "market/msg_internal.h"
 
 ag_err market_msg_close_lease_decode(market_msg_close_lease *out, const uint8_t *in, size_t len)
@@ -62,4 +63,18 @@ const market_msg_type market_msg_close_lease_type = {MARKET_MSG_CLOSE_LEASE_URL,
 const market_msg_close_lease *market_msg_as_close_lease(const market_msg *msg)
 {
     return msg->type == &market_msg_close_lease_type ? msg->value : NULL;
+}
+
+ag_err market_msg_close_lease_encode(ag_buf *out, const market_msg_close_lease *msg)
+{
+    if (msg->lease_id == 0)
+        return ag_err_set(AG_ERR_INVALID_ARG, "MsgCloseLease: id 0");
+    char signer[CRYPTO_ADDRESS_STR_MAX];
+    Agora__Market__V1__MsgCloseLease m = AGORA__MARKET__V1__MSG_CLOSE_LEASE__INIT;
+    ag_err err = market_pb_fill_address(&m.signer, signer, &msg->signer);
+    if (err)
+        return err;
+    m.lease_id = msg->lease_id;
+    market_pb_fill_text(&m.reason, msg->reason);
+    return ag_pb_append(out, &m.base);
 }

@@ -4,6 +4,7 @@
 
 #include "agora/market/v1/tx.pb-c.h"
 #include "market/msg.h"
+#include "lib/pb.h"
 #include "market/msg_internal.h"
 
 ag_err market_msg_create_offer_decode(market_msg_offer *out, const uint8_t *in, size_t len)
@@ -112,4 +113,63 @@ const market_msg_offer *market_msg_as_offer(const market_msg *msg)
     return msg->type == &market_msg_create_offer_type || msg->type == &market_msg_update_offer_type
                ? msg->value
                : NULL;
+}
+
+/* The fields both offer messages share, filled from the spec. */
+typedef struct offer_pb {
+    char provider[CRYPTO_ADDRESS_STR_MAX];
+    Agora__Market__V1__Attribute attrs[MARKET_MAX_ATTRIBUTES], *attr_p[MARKET_MAX_ATTRIBUTES];
+    Agora__Market__V1__Attribute gpu[MARKET_MAX_ATTRIBUTES], *gpu_p[MARKET_MAX_ATTRIBUTES];
+    Agora__Market__V1__Resources capacity;
+    Agora__Market__V1__ResourcePrices prices;
+    char amounts[5][MARKET_AMOUNT_STR_MAX];
+} offer_pb;
+
+static ag_err fill_offer(offer_pb *p, const market_msg_offer *msg)
+{
+    if (msg->spec.attributes.n > MARKET_MAX_ATTRIBUTES ||
+        msg->spec.gpu_attributes.n > MARKET_MAX_ATTRIBUTES)
+        return ag_err_set(AG_ERR_INVALID_ARG, "offer message: too many attributes");
+    market_pb_fill_attributes(p->attrs, p->attr_p, &msg->spec.attributes);
+    market_pb_fill_attributes(p->gpu, p->gpu_p, &msg->spec.gpu_attributes);
+    market_pb_fill_resources(&p->capacity, &msg->spec.capacity);
+    p->capacity.n_gpu_attributes = msg->spec.gpu_attributes.n;
+    p->capacity.gpu_attributes = p->gpu_p;
+    market_pb_fill_prices(&p->prices, &msg->spec.floor, p->amounts);
+    return market_pb_fill_address(&(ProtobufCBinaryData){0}, p->provider, &msg->provider);
+}
+
+ag_err market_msg_create_offer_encode(ag_buf *out, const market_msg_offer *msg)
+{
+    offer_pb p;
+    ag_err err = fill_offer(&p, msg);
+    if (err)
+        return err;
+    Agora__Market__V1__MsgCreateOffer m = AGORA__MARKET__V1__MSG_CREATE_OFFER__INIT;
+    market_pb_fill_text(&m.provider, p.provider);
+    market_pb_fill_text(&m.host_uri, msg->spec.host_uri);
+    m.n_attributes = msg->spec.attributes.n;
+    m.attributes = p.attr_p;
+    m.capacity = &p.capacity;
+    m.floor_prices = &p.prices;
+    return ag_pb_append(out, &m.base);
+}
+
+ag_err market_msg_update_offer_encode(ag_buf *out, const market_msg_offer *msg)
+{
+    if (msg->offer_id == 0)
+        return ag_err_set(AG_ERR_INVALID_ARG, "MsgUpdateOffer: offer id 0");
+    offer_pb p;
+    ag_err err = fill_offer(&p, msg);
+    if (err)
+        return err;
+    Agora__Market__V1__MsgUpdateOffer m = AGORA__MARKET__V1__MSG_UPDATE_OFFER__INIT;
+    market_pb_fill_text(&m.provider, p.provider);
+    m.offer_id = msg->offer_id;
+    market_pb_fill_text(&m.host_uri, msg->spec.host_uri);
+    m.n_attributes = msg->spec.attributes.n;
+    m.attributes = p.attr_p;
+    m.capacity = &p.capacity;
+    m.floor_prices = &p.prices;
+    return ag_pb_append(out, &m.base);
 }

@@ -130,3 +130,34 @@ const market_msg_create_order *market_msg_as_create_order(const market_msg *msg)
 {
     return msg->type == &market_msg_create_order_type ? msg->value : NULL;
 }
+
+ag_err market_msg_create_order_encode(ag_buf *out, const market_msg_create_order *msg)
+{
+    if (!msg->workload || msg->placement.n > MARKET_MAX_ATTRIBUTES)
+        return ag_err_set(AG_ERR_INVALID_ARG, "MsgCreateOrder: no workload or too many attributes");
+    char tenant[CRYPTO_ADDRESS_STR_MAX];
+    Agora__Market__V1__MsgCreateOrder m = AGORA__MARKET__V1__MSG_CREATE_ORDER__INIT;
+    ag_err err = market_pb_fill_address(&m.tenant, tenant, &msg->tenant);
+    if (err)
+        return err;
+    Agora__Market__V1__Workload *w =
+        agora__market__v1__workload__unpack(NULL, msg->workload_len, msg->workload);
+    if (!w)
+        return ag_err_set(AG_ERR_INVALID_ARG, "MsgCreateOrder: workload does not decode");
+    Agora__Market__V1__Attribute attrs[MARKET_MAX_ATTRIBUTES], *ptrs[MARKET_MAX_ATTRIBUTES];
+    market_pb_fill_attributes(attrs, ptrs, &msg->placement);
+    Cosmos__Base__V1beta1__Coin max_price, deposit;
+    char s1[MARKET_AMOUNT_STR_MAX], s2[MARKET_AMOUNT_STR_MAX];
+    market_pb_fill_coin(&max_price, &msg->max_price, s1);
+    market_pb_fill_coin(&deposit, &msg->deposit, s2);
+    m.workload = w;
+    m.n_placement = msg->placement.n;
+    m.placement = ptrs;
+    m.max_price = &max_price;
+    m.auction_blocks = msg->auction_blocks;
+    m.auto_award = msg->auto_award;
+    m.deposit = &deposit;
+    err = ag_pb_append(out, &m.base);
+    agora__market__v1__workload__free_unpacked(w, NULL);
+    return err;
+}

@@ -7,6 +7,7 @@
 
 #include "agora/market/v1/tx.pb-c.h"
 #include "market/msg.h"
+#include "lib/pb.h"
 #include "market/msg_internal.h"
 
 typedef struct kind {
@@ -171,4 +172,61 @@ const market_msg_deposit *market_msg_as_deposit(const market_msg *msg)
 {
     const kind *k = find_kind(msg->type);
     return k && k->deposit ? msg->value : NULL;
+}
+
+/* Build the message in `mem` through its descriptor: signer, id, amount. */
+static ag_err encode_kind(ag_buf *out, const kind *k, const market_msg_deposit *d)
+{
+    if (d->id == 0)
+        return ag_err_set(AG_ERR_INVALID_ARG, "%s: id 0", k->name);
+    union {
+        ProtobufCMessage base;
+        Agora__Market__V1__MsgDepositOrder deposit; /* the largest of the family */
+        Agora__Market__V1__MsgDepositLease lease;
+        Agora__Market__V1__MsgCloseOrder ref;
+    } mem;
+    if (k->desc->sizeof_message > sizeof mem)
+        return ag_err_set(AG_ERR_INTERNAL, "%s: message larger than expected", k->name);
+    protobuf_c_message_init(k->desc, &mem);
+    char signer[CRYPTO_ADDRESS_STR_MAX];
+    ProtobufCBinaryData s;
+    ag_err err = market_pb_fill_address(&s, signer, &d->signer);
+    if (err)
+        return err;
+    const ProtobufCFieldDescriptor *f1 = protobuf_c_message_descriptor_get_field(k->desc, 1);
+    const ProtobufCFieldDescriptor *f2 = protobuf_c_message_descriptor_get_field(k->desc, 2);
+    const ProtobufCFieldDescriptor *f3 = protobuf_c_message_descriptor_get_field(k->desc, 3);
+    if (!f1 || !f2 || (k->deposit && !f3))
+        return ag_err_set(AG_ERR_INTERNAL, "%s: descriptor lacks fields", k->name);
+    char *base = (char *)&mem;
+    memcpy(base + f1->offset, &s, sizeof s);
+    memcpy(base + f2->offset, &d->id, sizeof d->id);
+    Cosmos__Base__V1beta1__Coin coin, *coin_p = &coin;
+    char amount[MARKET_AMOUNT_STR_MAX];
+    if (k->deposit) {
+        market_pb_fill_coin(&coin, &d->amount, amount);
+        memcpy(base + f3->offset, &coin_p, sizeof coin_p);
+    }
+    return ag_pb_append(out, &mem.base);
+}
+
+ag_err market_msg_ref_encode(ag_buf *out, const market_msg_type *type, const market_msg_ref *msg)
+{
+    const kind *k = find_kind(type);
+    if (!k || k->deposit)
+        return ag_err_set(AG_ERR_INVALID_ARG, "market_msg_ref_encode: not a reference message");
+    market_msg_deposit d;
+    memset(&d, 0, sizeof d);
+    d.signer = msg->signer;
+    d.id = msg->id;
+    return encode_kind(out, k, &d);
+}
+
+ag_err market_msg_deposit_encode(ag_buf *out, const market_msg_type *type,
+                                 const market_msg_deposit *msg)
+{
+    const kind *k = find_kind(type);
+    if (!k || !k->deposit)
+        return ag_err_set(AG_ERR_INVALID_ARG, "market_msg_deposit_encode: not a deposit message");
+    return encode_kind(out, k, msg);
 }

@@ -32,6 +32,25 @@ static void check_attrs(const market_attributes *a)
     }
 }
 
+/* Encode a decoded message with its encoder. */
+static ag_err reencode(ag_buf *out, const market_msg *m)
+{
+    const market_msg_type *t = m->type;
+    if (t == &market_msg_create_offer_type)
+        return market_msg_create_offer_encode(out, m->value);
+    if (t == &market_msg_update_offer_type)
+        return market_msg_update_offer_encode(out, m->value);
+    if (t == &market_msg_create_order_type)
+        return market_msg_create_order_encode(out, m->value);
+    if (t == &market_msg_create_bid_type)
+        return market_msg_create_bid_encode(out, m->value);
+    if (t == &market_msg_close_lease_type)
+        return market_msg_close_lease_encode(out, m->value);
+    if (market_msg_as_ref(m))
+        return market_msg_ref_encode(out, t, m->value);
+    return market_msg_deposit_encode(out, t, m->value);
+}
+
 static void check_message(const market_msg_type *t, const uint8_t *data, size_t size)
 {
     void *v = (void *)1;
@@ -88,6 +107,30 @@ static void check_message(const market_msg_type *t, const uint8_t *data, size_t 
     /* deterministic */
     void *again = NULL;
     FUZZ_ASSERT(t->decode(&again, data, size) == AG_OK);
+    t->free_msg(again);
+    /* encode -> decode gives the same value; encoding is a fixed point */
+    ag_buf e1, e2;
+    ag_buf_init(&e1, 0);
+    ag_buf_init(&e2, 0);
+    FUZZ_ASSERT(reencode(&e1, &msg) == AG_OK);
+    again = NULL;
+    FUZZ_ASSERT(t->decode(&again, e1.data, e1.len) == AG_OK);
+    market_msg back = {t, again};
+    FUZZ_ASSERT(reencode(&e2, &back) == AG_OK);
+    FUZZ_ASSERT(e1.len == e2.len && memcmp(e1.data, e2.data, e1.len) == 0);
+    ag_buf_free(&e1);
+    ag_buf_free(&e2);
+    if (o) {
+        const market_msg_create_order *o2 = again;
+        FUZZ_ASSERT(o2->workload_len == o->workload_len &&
+                    memcmp(o2->workload, o->workload, o->workload_len) == 0);
+        FUZZ_ASSERT(memcmp(&o2->summary, &o->summary, sizeof o->summary) == 0);
+        FUZZ_ASSERT(memcmp(&o2->placement, &o->placement, sizeof o->placement) == 0);
+        FUZZ_ASSERT(memcmp(&o2->tenant, &o->tenant, sizeof o->tenant) == 0);
+        FUZZ_ASSERT(memcmp(&o2->max_price, &o->max_price, sizeof o->max_price) == 0);
+        FUZZ_ASSERT(memcmp(&o2->deposit, &o->deposit, sizeof o->deposit) == 0);
+        FUZZ_ASSERT(o2->auction_blocks == o->auction_blocks && o2->auto_award == o->auto_award);
+    }
     if (!o) {
         /* same struct bytes (structs are zeroed before filling) */
         size_t sz = of                               ? sizeof(market_msg_offer)

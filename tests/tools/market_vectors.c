@@ -26,8 +26,8 @@ static json_t *attrs_json(const market_attributes *a)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < a->n; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:s}", "key", a->a[i].key, "value",
-                                             a->a[i].value));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s}", "key", a->a[i].key, "value", a->a[i].value));
     return arr;
 }
 
@@ -119,8 +119,8 @@ int main(int argc, char **argv)
         size_t len = 0;
         json_t *out;
         const market_msg_type *t = market_msg_type_find((const uint8_t *)line, strlen(line));
-        ag_err err = t ? ag_hex_decode(bytes, sizeof bytes, &len, hex, strlen(hex))
-                       : AG_ERR_UNSUPPORTED;
+        ag_err err =
+            t ? ag_hex_decode(bytes, sizeof bytes, &len, hex, strlen(hex)) : AG_ERR_UNSUPPORTED;
         market_msg m = {t, NULL};
         if (!err)
             err = t->decode(&m.value, bytes, len);

@@ -768,6 +768,112 @@ START_TEST(registry_entries)
 }
 END_TEST
 
+/* Every seed message: decode, encode, decode again to the same value; the
+ * encoders refuse obvious misuse. */
+START_TEST(message_encoders_round_trip)
+{
+    ag_buf e;
+    ag_buf_init(&e, 0);
+    /* order */
+    order_fx f;
+    order_fx_init(&f);
+    market_msg_create_order o, o2;
+    ck_assert_int_eq(order_try(&f, &o), AG_OK);
+    ck_assert_int_eq(market_msg_create_order_encode(&e, &o), AG_OK);
+    size_t len;
+    uint8_t *b = pack(&f.m.base, &len);
+    ck_assert_uint_eq(e.len, len); /* the fixture is canonical: same bytes */
+    ck_assert_mem_eq(e.data, b, len);
+    free(b);
+    ck_assert_int_eq(market_msg_create_order_decode(&o2, e.data, e.len), AG_OK);
+    ck_assert_mem_eq(o2.workload, o.workload, o.workload_len);
+    ck_assert_mem_eq(&o2.summary, &o.summary, sizeof o.summary);
+    ck_assert_mem_eq(&o2.max_price, &o.max_price, sizeof o.max_price);
+    market_msg_create_order_clear(&o2);
+    uint8_t *keep = o.workload;
+    o.workload = NULL;
+    ck_assert_int_eq(market_msg_create_order_encode(&e, &o), AG_ERR_INVALID_ARG);
+    o.workload = keep;
+    market_msg_create_order_clear(&o);
+    /* offers */
+    offer_fx of;
+    offer_fx_init(&of);
+    market_msg_offer mo, mo2;
+    ck_assert_int_eq(offer_try(&of, &mo), AG_OK);
+    ag_buf_reset(&e);
+    ck_assert_int_eq(market_msg_create_offer_encode(&e, &mo), AG_OK);
+    ck_assert_int_eq(market_msg_create_offer_decode(&mo2, e.data, e.len), AG_OK);
+    ck_assert_mem_eq(&mo2, &mo, sizeof mo);
+    ck_assert_int_eq(market_msg_update_offer_encode(&e, &mo), AG_ERR_INVALID_ARG); /* id 0 */
+    mo.offer_id = 12;
+    ag_buf_reset(&e);
+    ck_assert_int_eq(market_msg_update_offer_encode(&e, &mo), AG_OK);
+    ck_assert_int_eq(market_msg_update_offer_decode(&mo2, e.data, e.len), AG_OK);
+    ck_assert_mem_eq(&mo2, &mo, sizeof mo);
+    /* bid */
+    /* memset first: memcmp below also compares padding */
+    market_msg_create_bid bid, bid2;
+    memset(&bid, 0, sizeof bid);
+    bid.provider = addr_of(2);
+    bid.order_id = 1;
+    bid.offer_id = 2;
+    snprintf(bid.price.denom, sizeof bid.price.denom, "uagora");
+    bid.price.amount = 5;
+    bid.deposit = bid.price;
+    ag_buf_reset(&e);
+    ck_assert_int_eq(market_msg_create_bid_encode(&e, &bid), AG_OK);
+    ck_assert_int_eq(market_msg_create_bid_decode(&bid2, e.data, e.len), AG_OK);
+    ck_assert_mem_eq(&bid2, &bid, sizeof bid);
+    /* close lease */
+    market_msg_close_lease cl, cl2;
+    memset(&cl, 0, sizeof cl);
+    cl.signer = addr_of(3);
+    cl.lease_id = 9;
+    snprintf(cl.reason, sizeof cl.reason, "done");
+    ag_buf_reset(&e);
+    ck_assert_int_eq(market_msg_close_lease_encode(&e, &cl), AG_OK);
+    ck_assert_int_eq(market_msg_close_lease_decode(&cl2, e.data, e.len), AG_OK);
+    ck_assert_mem_eq(&cl2, &cl, sizeof cl);
+    /* refs and deposits, every type of each family */
+    const market_msg_type *refs[] = {
+        &market_msg_deactivate_offer_type, &market_msg_close_order_type,
+        &market_msg_withdraw_bid_type,     &market_msg_accept_bid_type,
+        &market_msg_withdraw_lease_type,
+    };
+    market_msg_ref r, r2;
+    memset(&r, 0, sizeof r);
+    r.signer = addr_of(4);
+    r.id = UINT64_MAX;
+    for (size_t i = 0; i < 5; i++) {
+        ag_buf_reset(&e);
+        ck_assert_int_eq(market_msg_ref_encode(&e, refs[i], &r), AG_OK);
+        ck_assert_int_eq(market_msg_ref_decode(&r2, refs[i], e.data, e.len), AG_OK);
+        ck_assert_mem_eq(&r2, &r, sizeof r);
+    }
+    ck_assert_int_eq(market_msg_ref_encode(&e, &market_msg_deposit_order_type, &r),
+                     AG_ERR_INVALID_ARG);
+    market_msg_deposit d, d2;
+    memset(&d, 0, sizeof d);
+    d.signer = addr_of(5);
+    d.id = 3;
+    snprintf(d.amount.denom, sizeof d.amount.denom, "uagora");
+    d.amount.amount = ~(market_u128)0;
+    const market_msg_type *deps[] = {&market_msg_deposit_order_type,
+                                     &market_msg_deposit_lease_type};
+    for (size_t i = 0; i < 2; i++) {
+        ag_buf_reset(&e);
+        ck_assert_int_eq(market_msg_deposit_encode(&e, deps[i], &d), AG_OK);
+        ck_assert_int_eq(market_msg_deposit_decode(&d2, deps[i], e.data, e.len), AG_OK);
+        ck_assert_mem_eq(&d2, &d, sizeof d);
+    }
+    ck_assert_int_eq(market_msg_deposit_encode(&e, &market_msg_accept_bid_type, &d),
+                     AG_ERR_INVALID_ARG);
+    d.id = 0;
+    ck_assert_int_eq(market_msg_deposit_encode(&e, deps[0], &d), AG_ERR_INVALID_ARG);
+    ag_buf_free(&e);
+}
+END_TEST
+
 /* ---- records -------------------------------------------------------------- */
 
 static void make_offer(market_offer *o, uint64_t id)
@@ -1512,6 +1618,7 @@ static Suite *market_types_suite(void)
     tcase_add_test(tc, ref_and_deposit_messages);
     tcase_add_test(tc, bid_and_close_lease_messages);
     tcase_add_test(tc, registry_entries);
+    tcase_add_test(tc, message_encoders_round_trip);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("records");
     tcase_add_test(tc, records_round_trip);
