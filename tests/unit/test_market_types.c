@@ -974,13 +974,15 @@ START_TEST(records_round_trip)
     ck_assert_int_eq(market_order_encode(&a, &ord), AG_ERR_INVALID_ARG);
     market_order_clear(&ord);
 
-    market_bid bid = {.id = 2,
-                      .order_id = 1,
-                      .offer_id = 3,
-                      .provider = addr_of(2),
-                      .state = MARKET_BID_WON,
-                      .created_height = 105,
-                      .closed_height = 110};
+    market_bid bid; /* memset first: memcmp below also compares padding */
+    memset(&bid, 0, sizeof bid);
+    bid.id = 2;
+    bid.order_id = 1;
+    bid.offer_id = 3;
+    bid.provider = addr_of(2);
+    bid.state = MARKET_BID_WON;
+    bid.created_height = 105;
+    bid.closed_height = 110;
     snprintf(bid.price.denom, sizeof bid.price.denom, "uagora");
     bid.price.amount = 700;
     snprintf(bid.deposit.denom, sizeof bid.deposit.denom, "uagora");
