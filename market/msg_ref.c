@@ -127,10 +127,15 @@ static ag_err decode_new(const market_msg_type *type, void **out, const uint8_t 
         free(m);
         return err;
     }
+    /* memcpy, not assignment: the padding stays zeroed, so equal messages
+     * compare equal byte for byte */
     if (k->deposit) {
-        *m = d;
+        memcpy(m, &d, sizeof d);
     } else {
-        market_msg_ref r = {d.signer, d.id};
+        market_msg_ref r;
+        memset(&r, 0, sizeof r);
+        r.signer = d.signer;
+        r.id = d.id;
         memcpy(m, &r, sizeof r);
     }
     *out = m;
