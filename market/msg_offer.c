@@ -136,7 +136,8 @@ static ag_err fill_offer(offer_pb *p, const market_msg_offer *msg)
     p->capacity.n_gpu_attributes = msg->spec.gpu_attributes.n;
     p->capacity.gpu_attributes = p->gpu_p;
     market_pb_fill_prices(&p->prices, &msg->spec.floor, p->amounts);
-    return market_pb_fill_address(&(ProtobufCBinaryData){0}, p->provider, &msg->provider);
+    return crypto_address_to_bech32(p->provider, sizeof p->provider, AGORA_BECH32_PREFIX,
+                                    &msg->provider);
 }
 
 ag_err market_msg_create_offer_encode(ag_buf *out, const market_msg_offer *msg)
