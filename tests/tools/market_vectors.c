@@ -1,6 +1,6 @@
 /*
  * market_vectors — Agora's market message decoders driven by a client we did
- * not write (tests/integration/test_market_compat.sh: protobufjs encodes
+ * not write (tests/integration/test_market_msg_compat.sh: protobufjs encodes
  * messages from proto/agora/market/v1/ with text fields declared `string`).
  *
  *   market_vectors decode   reads lines "TYPE_URL HEX"; writes one JSON line

@@ -10,7 +10,7 @@
 #include "agora/market/v1/tx.pb-c.h"
 #include "lib/pb.h"
 #include "market/auction.h"
-#include "market/events.h"
+#include "market/event_names.h"
 #include "market/market_keys.h"
 #include "market/msg.h"
 #include "market/records.h"

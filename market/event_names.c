@@ -1,5 +1,5 @@
-/* events.c — names of the market's event attribute values. */
-#include "market/events.h"
+/* event_names.c — names of the market's event attribute values. */
+#include "market/event_names.h"
 
 #include <stddef.h>
 

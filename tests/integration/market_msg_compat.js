@@ -1,4 +1,4 @@
-// market_compat.js — Agora's market message decoders against protobufjs.
+// market_msg_compat.js — Agora's market message decoders against protobufjs.
 // The schema is Agora's own proto/agora/market/v1/{types,tx}.proto and
 // cosmos/base/v1beta1/coin.proto, with every `bytes` field declared `string`
 // as a client would (same wire type): protobufjs encodes the messages, the C
@@ -7,8 +7,8 @@
 // expected error code; the canonical workload the C side keeps must decode
 // in protobufjs to the workload that was sent.
 //
-//   node market_compat.js make DIR_OF_PROTOS > lines      ("TYPE_URL HEX" per line)
-//   node market_compat.js check DIR_OF_PROTOS lines results
+//   node market_msg_compat.js make DIR_OF_PROTOS > lines      ("TYPE_URL HEX" per line)
+//   node market_msg_compat.js check DIR_OF_PROTOS lines results
 'use strict';
 const fs = require('fs');
 const path = require('path');

@@ -22,8 +22,8 @@
  *   settled                         lease_id provider amount take escrow settled_height height
  *   withdrawn                       lease_id provider amount height
  */
-#ifndef AGORA_MARKET_EVENTS_H
-#define AGORA_MARKET_EVENTS_H
+#ifndef AGORA_MARKET_EVENT_NAMES_H
+#define AGORA_MARKET_EVENT_NAMES_H
 
 #include "market/types.h"
 
