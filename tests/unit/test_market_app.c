@@ -341,6 +341,7 @@ START_TEST(send_moves_funds_and_fee)
     crypto_address fresh;
     memset(fresh.b, 0x77, sizeof fresh.b);
     r.seq[0] = 1;
+    ag_buf_free(&tx);
     build_tx(&tx, &r, 0, &fresh, 5, &o);
     fr = finalize(&r, &tx, 1, true);
     ck_assert_msg(fr->tx_results[0]->code == 0, "%s", fr->tx_results[0]->log);
