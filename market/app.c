@@ -203,8 +203,9 @@ ag_err market_run_tx(market_app *app, market_kv *base, market_mode mode, int64_t
         tx = own;
     }
     market_gas_meter gas;
-    market_gas_init(&gas, market_tx_fee(tx)->gas_limit);
-    out->gas_wanted = gas.limit;
+    /* Simulate measures: no limit (CosmJS simulates with gas limit 0). */
+    market_gas_init(&gas, mode == MARKET_MODE_SIMULATE ? UINT64_MAX : market_tx_fee(tx)->gas_limit);
+    out->gas_wanted = market_tx_fee(tx)->gas_limit;
     market_kv ante_kv, msg_kv;
     market_kv_init(&ante_kv, base, base->store);
     market_kv_init(&msg_kv, base, base->store);

@@ -12,6 +12,7 @@
 #include "cosmos/bank/v1beta1/query.pb-c.h"
 #include "cosmos/crypto/secp256k1/keys.pb-c.h"
 #include "cosmos/tx/v1beta1/service.pb-c.h"
+#include "cosmos/tx/v1beta1/tx.pb-c.h"
 #include "lib/pb.h"
 #include "market/bank.h"
 #include "market/internal.h"
@@ -286,6 +287,36 @@ ag_err market_bank_query(market_ctx *ctx, const char *path, const uint8_t *req, 
 
 /* ---- tx simulation ---- */
 
+/* CosmJS simulates with empty signatures: give them 64 zero bytes so the tx
+ * decodes (Simulate does not verify signatures). *out is the tx to run:
+ * `in` itself, or `in` re-encoded into buf. */
+static ag_err fill_empty_signatures(const ProtobufCBinaryData *in, ag_buf *buf,
+                                    ProtobufCBinaryData *out)
+{
+    *out = *in;
+    if (in->len > MARKET_TX_MAX_BYTES)
+        return AG_OK;
+    Cosmos__Tx__V1beta1__TxRaw *raw = cosmos__tx__v1beta1__tx_raw__unpack(NULL, in->len, in->data);
+    if (!raw)
+        return AG_OK; /* the decoder reports it */
+    static const uint8_t zero[CRYPTO_SIG_LEN];
+    bool any = false;
+    for (size_t i = 0; i < raw->n_signatures && i < MARKET_TX_MAX_SIGNERS; i++) {
+        if (raw->signatures[i].len == 0) {
+            raw->signatures[i] = (ProtobufCBinaryData){CRYPTO_SIG_LEN, (uint8_t *)(uintptr_t)zero};
+            any = true;
+        }
+    }
+    ag_err err = AG_OK;
+    if (any && (err = ag_pb_append(buf, &raw->base)) == AG_OK)
+        *out = (ProtobufCBinaryData){buf->len, buf->data};
+    for (size_t i = 0; i < raw->n_signatures; i++)
+        if (raw->signatures[i].data == zero)
+            raw->signatures[i] = (ProtobufCBinaryData){0, NULL};
+    cosmos__tx__v1beta1__tx_raw__free_unpacked(raw, NULL);
+    return err;
+}
+
 static ag_err simulate(market_app *app, market_ctx *qctx, abci_arena *a, const uint8_t *req,
                        size_t len, ag_buf *out)
 {
@@ -299,13 +330,19 @@ static ag_err simulate(market_app *app, market_ctx *qctx, abci_arena *a, const u
                                "SimulateRequest: tx_bytes required (the decoded tx field is "
                                "not supported)");
     }
+    ag_buf filled;
+    ag_buf_init(&filled, MARKET_TX_MAX_BYTES + 1024);
+    ProtobufCBinaryData txb;
+    ag_err err = fill_empty_signatures(&q->tx_bytes, &filled, &txb);
     market_kv scratch;
     market_kv_init(&scratch, NULL, app->store);
     market_tx_outcome o;
     market_events_reset(&app->events);
-    ag_err err = market_run_tx(app, &scratch, MARKET_MODE_SIMULATE, market_app_height(app) + 1,
-                               0, q->tx_bytes.data, q->tx_bytes.len, NULL, NULL, &o);
+    if (!err)
+        err = market_run_tx(app, &scratch, MARKET_MODE_SIMULATE, market_app_height(app) + 1, 0,
+                            txb.data, txb.len, NULL, NULL, &o);
     market_kv_free(&scratch);
+    ag_buf_free(&filled);
     cosmos__tx__v1beta1__simulate_request__free_unpacked(q, NULL);
     if (!err && o.code) {
         market_events_reset(&app->events);

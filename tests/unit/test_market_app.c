@@ -849,6 +849,40 @@ START_TEST(queries)
     ck_assert_uint_gt(sr->result->n_events, 0);
     cosmos__tx__v1beta1__simulate_response__free_unpacked(sr, NULL);
     ck_assert_uint_eq(account(&r, &r.addrs[0]).sequence, 1);
+    ck_assert_msg(sim_gas > 20000 && sim_gas < 60000, "MsgSend gas %llu", (unsigned long long)sim_gas);
+    /* as CosmJS simulates: empty fee (gas limit 0) and an empty signature */
+    {
+        market_msg_send m = {.from = r.addrs[0], .to = r.addrs[1], .n_amount = 1};
+        strcpy(m.amount[0].denom, "uagora");
+        m.amount[0].amount = 1;
+        ag_buf val, body, auth, raw;
+        ag_buf_init(&val, 0);
+        ag_buf_init(&body, 0);
+        ag_buf_init(&auth, 0);
+        ag_buf_init(&raw, 0);
+        ck_assert_int_eq(market_msg_send_encode(&val, &m), AG_OK);
+        market_any any = {MARKET_MSG_SEND_TYPE_URL, ag_buf_slice(&val)};
+        market_fee fee = {.n_amount = 0, .gas_limit = 0};
+        uint64_t seq = 1;
+        market_tx_draft d = {.msgs = &any, .n_msgs = 1, .fee = &fee, .pubkeys = &r.pubs[0],
+                             .sequences = &seq, .n_signers = 1};
+        ck_assert_int_eq(market_tx_encode_body(&body, &d), AG_OK);
+        ck_assert_int_eq(market_tx_encode_auth_info(&auth, &d), AG_OK);
+        ck_assert_int_eq(market_tx_encode_raw(&raw, ag_buf_slice(&body), ag_buf_slice(&auth), NULL, 0), AG_OK);
+        ck_assert_int_eq(ag_buf_append(&raw, "\x1a\x00", 2), AG_OK);
+        sq.tx_bytes = (ProtobufCBinaryData){raw.len, raw.data};
+        qr = query(&r, "/cosmos.tx.v1beta1.Service/Simulate", &sq.base, 0, false, NULL, 0);
+        ck_assert_msg(qr->code == 0, "%s", qr->log);
+        sr = cosmos__tx__v1beta1__simulate_response__unpack(NULL, qr->value.len, qr->value.data);
+        ck_assert_ptr_nonnull(sr);
+        ck_assert_uint_gt(sr->gas_info->gas_used, 10000);
+        ck_assert_uint_eq(sr->gas_info->gas_wanted, 0);
+        cosmos__tx__v1beta1__simulate_response__free_unpacked(sr, NULL);
+        ag_buf_free(&val);
+        ag_buf_free(&body);
+        ag_buf_free(&auth);
+        ag_buf_free(&raw);
+    }
     abci_resp_finalize_block *fr = finalize(&r, &stx, 1, true);
     ck_assert_uint_eq(fr->tx_results[0]->code, 0);
     ck_assert_int_eq(fr->tx_results[0]->gas_used, (int64_t)sim_gas);
