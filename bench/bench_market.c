@@ -192,8 +192,12 @@ int main(int argc, char **argv)
             strcpy(fee.amount[0].denom, "uagora");
             fee.amount[0].amount = 5000;
             uint64_t seq = b, an = 2 + i;
-            market_tx_draft d = {.msgs = &any, .n_msgs = 1, .fee = &fee, .pubkeys = &pubs[i],
-                                 .sequences = &seq, .n_signers = 1};
+            market_tx_draft d = {.msgs = &any,
+                                 .n_msgs = 1,
+                                 .fee = &fee,
+                                 .pubkeys = &pubs[i],
+                                 .sequences = &seq,
+                                 .n_signers = 1};
             if (market_tx_sign(&out, &d, &keys[i], &an, CHAIN))
                 die("sign");
             size_t len = out.len;
@@ -237,8 +241,8 @@ int main(int argc, char **argv)
         if (memcmp(h1[b].b, h2[b].b, 32))
             die("app hashes differ between the two runs");
 
-    printf("bench_market: %zu accounts, %zu blocks of %zu MsgSend txs (signed in %.2f s)\n",
-           naccts, blocks, naccts, t_sign);
+    printf("bench_market: %zu accounts, %zu blocks of %zu MsgSend txs (signed in %.2f s)\n", naccts,
+           blocks, naccts, t_sign);
     printf("  secp256k1 verify, 1 core:                 %9.0f /s\n", v1);
     printf("  secp256k1 verify, 2 cores:                %9.0f /s\n", v2);
     printf("  CheckTx (1 core, verifies each sig):      %9.0f tx/s  (%zu/%zu accepted)\n",

@@ -89,8 +89,12 @@ ag_err market_presig_run(market_app *app, market_kv *kv, market_tx *const *txs, 
     market_gas_init(&gas, UINT64_MAX);
     market_events ev;
     market_events_init(&ev);
-    market_ctx ctx = {.app = app, .kv = kv, .gas = &gas, .events = &ev,
-                      .params = &app->params, .chain_id = app->chain_id,
+    market_ctx ctx = {.app = app,
+                      .kv = kv,
+                      .gas = &gas,
+                      .events = &ev,
+                      .params = &app->params,
+                      .chain_id = app->chain_id,
                       .mode = MARKET_MODE_QUERY};
     size_t nj = 0;
     ag_err err = AG_OK;
@@ -217,8 +221,8 @@ ag_err market_ante(market_ctx *ctx, const market_tx *tx, size_t tx_len, const ma
                                "insufficient fees; got: %s%s required: %s%s", a, p->fee_denom, b,
                                p->fee_denom);
     }
-    ag_err err = market_gas_charge(ctx->gas, market_gas_cost(0, MARKET_GAS_TX_BYTE, tx_len),
-                                   "tx size");
+    ag_err err =
+        market_gas_charge(ctx->gas, market_gas_cost(0, MARKET_GAS_TX_BYTE, tx_len), "tx size");
     if (err)
         return err;
 

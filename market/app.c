@@ -59,8 +59,8 @@ static ag_err load_meta(market_app *app)
     if (!err)
         err = market_params_decode(&app->params, v.data, v.len);
     if (err == AG_ERR_NOT_FOUND)
-        err = ag_err_set(AG_ERR_CORRUPT, "market: store at version %" PRIu64
-                                         " has no chain id or params",
+        err = ag_err_set(AG_ERR_CORRUPT,
+                         "market: store at version %" PRIu64 " has no chain id or params",
                          version_of(app));
     ag_buf_free(&v);
     if (!err)
@@ -209,9 +209,15 @@ ag_err market_run_tx(market_app *app, market_kv *base, market_mode mode, int64_t
     market_kv ante_kv, msg_kv;
     market_kv_init(&ante_kv, base, base->store);
     market_kv_init(&msg_kv, base, base->store);
-    market_ctx ctx = {.app = app, .kv = &ante_kv, .gas = &gas, .events = &app->events,
-                      .params = &app->params, .chain_id = app->chain_id, .height = height,
-                      .time_unix = time_unix, .mode = mode};
+    market_ctx ctx = {.app = app,
+                      .kv = &ante_kv,
+                      .gas = &gas,
+                      .events = &app->events,
+                      .params = &app->params,
+                      .chain_id = app->chain_id,
+                      .height = height,
+                      .time_unix = time_unix,
+                      .mode = mode};
     market_events_mark start = market_events_mark_get(&app->events);
     ag_err err = market_ante(&ctx, tx, len, pre);
     if (err) {
@@ -330,9 +336,14 @@ static ag_err app_init_chain(void *c, abci_arena *a, const abci_req_init_chain *
     market_gas_meter gas;
     market_gas_init(&gas, UINT64_MAX);
     market_events_reset(&app->events);
-    market_ctx ctx = {.app = app, .kv = &kv, .gas = &gas, .events = &app->events,
-                      .params = &app->params, .chain_id = app->chain_id,
-                      .height = initial - 1, .mode = MARKET_MODE_GENESIS};
+    market_ctx ctx = {.app = app,
+                      .kv = &kv,
+                      .gas = &gas,
+                      .events = &app->events,
+                      .params = &app->params,
+                      .chain_id = app->chain_id,
+                      .height = initial - 1,
+                      .mode = MARKET_MODE_GENESIS};
     err = market_genesis_import(app, &ctx, req->app_state_bytes.data, req->app_state_bytes.len);
     if (!err)
         err = market_kv_flush(&kv);
@@ -368,9 +379,8 @@ static ag_err app_check_tx(void *c, abci_arena *a, const abci_req_check_tx *req,
     market_app *app = c;
     if (!app->genesis_done)
         return ag_err_set(AG_ERR_STATE, "CheckTx before InitChain");
-    market_mode mode = req->type == TENDERMINT__ABCI__CHECK_TX_TYPE__RECHECK
-                           ? MARKET_MODE_RECHECK
-                           : MARKET_MODE_CHECK;
+    market_mode mode = req->type == TENDERMINT__ABCI__CHECK_TX_TYPE__RECHECK ? MARKET_MODE_RECHECK
+                                                                             : MARKET_MODE_CHECK;
     market_tx_outcome o;
     market_events_reset(&app->events);
     ag_err err = market_run_tx(app, &app->check_kv, mode, market_app_height(app) + 1, 0,
@@ -381,8 +391,7 @@ static ag_err app_check_tx(void *c, abci_arena *a, const abci_req_check_tx *req,
     return fill_check(a, &o, resp);
 }
 
-static ag_err app_commit(void *c, abci_arena *a, const abci_req_commit *req,
-                         abci_resp_commit *resp)
+static ag_err app_commit(void *c, abci_arena *a, const abci_req_commit *req, abci_resp_commit *resp)
 {
     market_app *app = c;
     if (!app->finalized)
@@ -540,9 +549,15 @@ static ag_err app_finalize_block(void *c, abci_arena *a, const abci_req_finalize
     market_gas_init(&gas, UINT64_MAX);
     market_events_reset(&app->events);
     int64_t time_unix = req->time ? req->time->seconds : 0;
-    market_ctx bctx = {.app = app, .kv = &block, .gas = &gas, .events = &app->events,
-                       .params = &app->params, .chain_id = app->chain_id, .height = req->height,
-                       .time_unix = time_unix, .mode = MARKET_MODE_DELIVER};
+    market_ctx bctx = {.app = app,
+                       .kv = &block,
+                       .gas = &gas,
+                       .events = &app->events,
+                       .params = &app->params,
+                       .chain_id = app->chain_id,
+                       .height = req->height,
+                       .time_unix = time_unix,
+                       .mode = MARKET_MODE_DELIVER};
     ag_err err = market_presig_run(app, &block, txs, n, pre);
     if (!err)
         err = run_hooks(app, &bctx, true);
@@ -555,8 +570,7 @@ static ag_err app_finalize_block(void *c, abci_arena *a, const abci_req_finalize
         market_events_reset(&app->events);
         market_tx_outcome o;
         err = market_run_tx(app, &block, MARKET_MODE_DELIVER, req->height, time_unix,
-                            req->txs[i].data, req->txs[i].len, txs[i], txs[i] ? pre[i] : NULL,
-                            &o);
+                            req->txs[i].data, req->txs[i].len, txs[i], txs[i] ? pre[i] : NULL, &o);
         if (err)
             break;
         Tendermint__Abci__ExecTxResult *r = abci_arena_alloc(a, sizeof *r);

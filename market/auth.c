@@ -37,12 +37,12 @@ ag_err market_params_validate(const market_params *p)
     if (err)
         return ag_err_set(AG_ERR_INVALID_ARG, "params.fee_denom: %s", ag_err_detail());
     if (!power_of_ten(p->gas_price_den))
-        return ag_err_set(AG_ERR_INVALID_ARG, "params.min_gas_price: denominator %" PRIu64
-                                              " is not a power of ten up to 10^18",
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "params.min_gas_price: denominator %" PRIu64
+                          " is not a power of ten up to 10^18",
                           p->gas_price_den);
     if (p->max_memo_characters > MARKET_TX_MAX_MEMO)
-        return ag_err_set(AG_ERR_INVALID_ARG, "params.max_memo_characters: %" PRIu64
-                                              " above %d",
+        return ag_err_set(AG_ERR_INVALID_ARG, "params.max_memo_characters: %" PRIu64 " above %d",
                           p->max_memo_characters, MARKET_TX_MAX_MEMO);
     if (p->max_tx_bytes == 0 || p->max_tx_bytes > MARKET_TX_MAX_BYTES)
         return ag_err_set(AG_ERR_INVALID_ARG, "params.max_tx_bytes: %" PRIu64 " not in 1..%zu",

@@ -19,9 +19,9 @@
 #include "market/module.h"
 #include "state/coin.h"
 
-#define MARKET_DENOM            "uagora"
-#define MARKET_FEE_COLLECTOR    "fee_collector"
-#define MARKET_COMMUNITY        "community"
+#define MARKET_DENOM         "uagora"
+#define MARKET_FEE_COLLECTOR "fee_collector"
+#define MARKET_COMMUNITY     "community"
 /* Largest decimal exponent of the min gas price's denominator. */
 #define MARKET_GAS_PRICE_DECIMALS 18
 

@@ -106,9 +106,10 @@ ag_err market_bank_send(market_ctx *ctx, const crypto_address *from, const crypt
         if (have < coins[i].amount) {
             market_amount_format(amt, coins[i].amount);
             market_amount_format(hs, have);
-            return market_ctx_fail(ctx, MARKET_CODE_INSUFFICIENT_FUNDS,
-                                   "spendable balance %s%s is smaller than %s%s: insufficient funds",
-                                   hs, coins[i].denom, amt, coins[i].denom);
+            return market_ctx_fail(
+                ctx, MARKET_CODE_INSUFFICIENT_FUNDS,
+                "spendable balance %s%s is smaller than %s%s: insufficient funds", hs,
+                coins[i].denom, amt, coins[i].denom);
         }
         if ((err = market_bank_balance_set(ctx, from, coins[i].denom, have - coins[i].amount)) !=
             AG_OK)
@@ -250,7 +251,6 @@ static ag_err bank_invariant(market_ctx *ctx)
     }
     return AG_OK;
 }
-
 
 static const market_msg_route bank_msgs[] = {
     {MARKET_MSG_SEND_TYPE_URL, handle_send},

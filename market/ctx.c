@@ -17,9 +17,8 @@ ag_err market_ctx_fail(market_ctx *ctx, uint32_t code, const char *fmt, ...)
 
 ag_err market_ctx_get(market_ctx *ctx, const uint8_t *key, size_t klen, ag_buf *val)
 {
-    ag_err err = market_gas_charge(ctx->gas, market_gas_cost(MARKET_GAS_READ_FLAT,
-                                                             MARKET_GAS_READ_BYTE, klen),
-                                   "store read");
+    ag_err err = market_gas_charge(
+        ctx->gas, market_gas_cost(MARKET_GAS_READ_FLAT, MARKET_GAS_READ_BYTE, klen), "store read");
     if (err)
         return err;
     size_t before = val->len;
@@ -64,10 +63,9 @@ static bool metered_visit(void *arg, const uint8_t *key, size_t klen, const uint
                           size_t vlen)
 {
     metered_scan *m = arg;
-    m->err = market_gas_charge(m->ctx->gas,
-                               market_gas_cost(MARKET_GAS_ITER_NEXT, MARKET_GAS_READ_BYTE,
-                                               klen + vlen),
-                               "store iteration");
+    m->err = market_gas_charge(
+        m->ctx->gas, market_gas_cost(MARKET_GAS_ITER_NEXT, MARKET_GAS_READ_BYTE, klen + vlen),
+        "store iteration");
     if (m->err)
         return false;
     return m->visit(m->arg, key, klen, val, vlen);
@@ -102,7 +100,12 @@ void market_query_ctx(market_app *app, market_kv *kv, market_gas_meter *gas, mar
     market_kv_init(kv, NULL, app->store);
     kv->version = version;
     market_gas_init(gas, UINT64_MAX);
-    *ctx = (market_ctx){.app = app, .kv = kv, .gas = gas, .events = &app->events,
-                        .params = &app->params, .chain_id = app->chain_id,
-                        .height = height, .mode = MARKET_MODE_QUERY};
+    *ctx = (market_ctx){.app = app,
+                        .kv = kv,
+                        .gas = gas,
+                        .events = &app->events,
+                        .params = &app->params,
+                        .chain_id = app->chain_id,
+                        .height = height,
+                        .mode = MARKET_MODE_QUERY};
 }

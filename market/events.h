@@ -18,8 +18,8 @@
 #include "lib/err.h"
 
 typedef struct market_event {
-    size_t type;        /* offset in text */
-    size_t first, n;    /* attributes [first, first + n) */
+    size_t type;     /* offset in text */
+    size_t first, n; /* attributes [first, first + n) */
 } market_event;
 
 typedef struct market_event_attr {

@@ -19,19 +19,19 @@
 
 #include "lib/err.h"
 
-#define MARKET_GAS_TX_BYTE         10u   /* per byte of the TxRaw */
-#define MARKET_GAS_SIG_SECP256K1   1000u /* per signature verified */
-#define MARKET_GAS_READ_FLAT       1000u /* per store read (hit or miss) */
-#define MARKET_GAS_READ_BYTE       3u    /* per key and value byte read */
-#define MARKET_GAS_WRITE_FLAT      2000u /* per store write */
-#define MARKET_GAS_WRITE_BYTE      30u   /* per key and value byte written */
-#define MARKET_GAS_DELETE          1000u /* per store delete */
-#define MARKET_GAS_ITER_NEXT       30u   /* per entry an iteration visits */
+#define MARKET_GAS_TX_BYTE       10u   /* per byte of the TxRaw */
+#define MARKET_GAS_SIG_SECP256K1 1000u /* per signature verified */
+#define MARKET_GAS_READ_FLAT     1000u /* per store read (hit or miss) */
+#define MARKET_GAS_READ_BYTE     3u    /* per key and value byte read */
+#define MARKET_GAS_WRITE_FLAT    2000u /* per store write */
+#define MARKET_GAS_WRITE_BYTE    30u   /* per key and value byte written */
+#define MARKET_GAS_DELETE        1000u /* per store delete */
+#define MARKET_GAS_ITER_NEXT     30u   /* per entry an iteration visits */
 
 typedef struct market_gas_meter {
-    uint64_t limit; /* UINT64_MAX: unmetered (genesis, block hooks, queries) */
-    uint64_t used;  /* never above limit */
-    bool out;       /* a charge did not fit */
+    uint64_t limit;       /* UINT64_MAX: unmetered (genesis, block hooks, queries) */
+    uint64_t used;        /* never above limit */
+    bool out;             /* a charge did not fit */
     const char *out_what; /* what the failing charge was for (static text) */
 } market_gas_meter;
 

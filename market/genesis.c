@@ -338,8 +338,8 @@ ag_err market_bank_init_genesis(market_ctx *ctx, const json_t *state)
 }
 
 typedef struct export_bal {
-    json_t *arr;      /* of {address, coins} */
-    json_t *current;  /* coins array of the current address */
+    json_t *arr;     /* of {address, coins} */
+    json_t *current; /* coins array of the current address */
     crypto_address addr;
     bool have;
     size_t plen;
@@ -450,8 +450,7 @@ ag_err market_genesis_import(market_app *app, market_ctx *ctx, const uint8_t *by
     if (!err)
         err = market_kv_set(ctx->kv, kp, 1, pb.data, pb.len);
     if (!err)
-        err = market_kv_set(ctx->kv, kc, 1, (const uint8_t *)app->chain_id,
-                            strlen(app->chain_id));
+        err = market_kv_set(ctx->kv, kc, 1, (const uint8_t *)app->chain_id, strlen(app->chain_id));
     ag_buf_free(&pb);
     for (size_t m = 0; !err && m < app->n_modules; m++) {
         const market_module *mod = app->modules[m];

@@ -17,7 +17,7 @@
 #include "market/module.h"
 #include "state/tx.h"
 
-#define MARKET_MAX_MODULES  16
+#define MARKET_MAX_MODULES    16
 #define MARKET_SIGCACHE_SLOTS 8192 /* direct-mapped, so bounded */
 
 /* A signature checked ahead of execution (parallel pre-verification). */
@@ -94,8 +94,6 @@ ag_err market_bank_export_genesis(market_ctx *ctx, json_t **out);
 /* The app_state "params" section. */
 ag_err market_params_from_json(market_params *p, const json_t *j);
 json_t *market_params_to_json(const market_params *p);
-
-
 
 /* genesis.c: InitChain's state import (writes to ctx) and query.c's entry. */
 ag_err market_genesis_import(market_app *app, market_ctx *ctx, const uint8_t *json, size_t len);

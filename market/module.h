@@ -86,16 +86,16 @@ typedef struct market_params market_params;
 
 typedef struct market_ctx {
     market_app *app;
-    market_kv *kv;          /* where reads and writes go */
-    market_gas_meter *gas;  /* never NULL; limit UINT64_MAX: unmetered */
-    market_events *events;  /* never NULL */
+    market_kv *kv;         /* where reads and writes go */
+    market_gas_meter *gas; /* never NULL; limit UINT64_MAX: unmetered */
+    market_events *events; /* never NULL */
     const market_params *params;
     const char *chain_id;
-    int64_t height;        /* the block being built or checked (queries: the asked height) */
-    int64_t time_unix;     /* block time, seconds (0 in CheckTx and queries) */
+    int64_t height;    /* the block being built or checked (queries: the asked height) */
+    int64_t time_unix; /* block time, seconds (0 in CheckTx and queries) */
     market_mode mode;
-    uint32_t code;         /* set by market_ctx_fail */
-    size_t msg_index;      /* index of the message being handled */
+    uint32_t code;    /* set by market_ctx_fail */
+    size_t msg_index; /* index of the message being handled */
 } market_ctx;
 
 /* Fail the current tx with a result code and a log line; returns
@@ -135,11 +135,11 @@ typedef struct market_module {
     size_t n_msgs;
     const market_query_route *queries;
     size_t n_queries;
-    ag_err (*begin_block)(market_ctx *ctx);            /* may be NULL */
-    ag_err (*end_block)(market_ctx *ctx);              /* may be NULL */
+    ag_err (*begin_block)(market_ctx *ctx);                       /* may be NULL */
+    ag_err (*end_block)(market_ctx *ctx);                         /* may be NULL */
     ag_err (*init_genesis)(market_ctx *ctx, const json_t *state); /* may be NULL */
     ag_err (*export_genesis)(market_ctx *ctx, json_t **out);      /* may be NULL */
-    ag_err (*invariant)(market_ctx *ctx);              /* may be NULL; AG_ERR_CORRUPT */
+    ag_err (*invariant)(market_ctx *ctx);                         /* may be NULL; AG_ERR_CORRUPT */
 } market_module;
 
 #endif

@@ -19,12 +19,12 @@
 #include "market/keys.h"
 #include "tendermint/crypto/proof.pb-c.h"
 
-#define QUERY_MAX_REQ   ((size_t)1 << 20) /* request bytes */
-#define QUERY_PAGE_MAX  1000              /* items per page */
-#define QUERY_PAGE_DEF  100
-#define QUERY_RESP_MAX  ((size_t)16 << 20)
-#define STORE_PATH      "/store/main/key"
-#define PROOF_OP_TYPE   "ics23:smt"
+#define QUERY_MAX_REQ  ((size_t)1 << 20) /* request bytes */
+#define QUERY_PAGE_MAX 1000              /* items per page */
+#define QUERY_PAGE_DEF 100
+#define QUERY_RESP_MAX ((size_t)16 << 20)
+#define STORE_PATH     "/store/main/key"
+#define PROOF_OP_TYPE  "ics23:smt"
 
 static ag_err parse_addr(market_ctx *ctx, const ProtobufCBinaryData *s, crypto_address *out)
 {
@@ -234,8 +234,7 @@ ag_err market_bank_query(market_ctx *ctx, const char *path, const uint8_t *req, 
     if (all) {
         qa = cosmos__bank__v1beta1__query_all_balances_request__unpack(NULL, len, req);
         if (!qa)
-            return market_ctx_fail(ctx, MARKET_CODE_TX_DECODE,
-                                   "malformed QueryAllBalancesRequest");
+            return market_ctx_fail(ctx, MARKET_CODE_TX_DECODE, "malformed QueryAllBalancesRequest");
         crypto_address addr;
         err = parse_addr(ctx, &qa->address, &addr);
         prefix[0] = MARKET_KEY_BALANCE;
@@ -245,8 +244,7 @@ ag_err market_bank_query(market_ctx *ctx, const char *path, const uint8_t *req, 
     } else {
         qs = cosmos__bank__v1beta1__query_total_supply_request__unpack(NULL, len, req);
         if (!qs)
-            return market_ctx_fail(ctx, MARKET_CODE_TX_DECODE,
-                                   "malformed QueryTotalSupplyRequest");
+            return market_ctx_fail(ctx, MARKET_CODE_TX_DECODE, "malformed QueryTotalSupplyRequest");
         prefix[0] = MARKET_KEY_SUPPLY;
         pr = qs->pagination;
     }
@@ -449,12 +447,12 @@ ag_err market_app_query(market_app *app, abci_arena *a, const abci_req_query *re
     if (!app->genesis_done) {
         err = market_ctx_fail(&ctx, MARKET_CODE_INVALID_REQUEST, "no state before InitChain");
     } else if (h < 0 || h > latest) {
-        err = market_ctx_fail(&ctx, MARKET_CODE_INVALID_REQUEST,
-                              "height %" PRId64 " is not committed (latest %" PRId64 ")", h,
-                              latest);
+        err =
+            market_ctx_fail(&ctx, MARKET_CODE_INVALID_REQUEST,
+                            "height %" PRId64 " is not committed (latest %" PRId64 ")", h, latest);
     } else if (version < state_store_oldest_version(app->store)) {
-        err = market_ctx_fail(&ctx, MARKET_CODE_INVALID_REQUEST,
-                              "height %" PRId64 " was pruned", h);
+        err =
+            market_ctx_fail(&ctx, MARKET_CODE_INVALID_REQUEST, "height %" PRId64 " was pruned", h);
     } else if (req->data.len > QUERY_MAX_REQ) {
         err = market_ctx_fail(&ctx, MARKET_CODE_INVALID_REQUEST, "request of %zu bytes",
                               req->data.len);

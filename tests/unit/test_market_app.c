@@ -22,11 +22,11 @@
 #include "state/tx_encode.h"
 #include "tests/harness/ag_test.h"
 
-#define CHAIN  "agora-test-1"
-#define NACC   8
-#define FUNDS  "1000000000"
-#define FEE    5000u  /* uagora; with GAS and 0.025/gas: 5000 >= 200000 * 0.025 */
-#define GAS    200000u
+#define CHAIN "agora-test-1"
+#define NACC  8
+#define FUNDS "1000000000"
+#define FEE   5000u /* uagora; with GAS and 0.025/gas: 5000 >= 200000 * 0.025 */
+#define GAS   200000u
 
 typedef struct rig {
     state_store *store;
@@ -152,8 +152,8 @@ static uint64_t accnum(unsigned i)
 
 typedef struct txopt {
     const char *chain;
-    int64_t accnum;   /* -1: the right one */
-    int64_t seq;      /* -1: r->seq[from] */
+    int64_t accnum; /* -1: the right one */
+    int64_t seq;    /* -1: r->seq[from] */
     uint64_t fee, gas;
     const char *memo;
     uint64_t timeout;
@@ -165,8 +165,13 @@ typedef struct txopt {
 
 static txopt defaults(void)
 {
-    return (txopt){.chain = CHAIN, .accnum = -1, .seq = -1, .fee = FEE, .gas = GAS,
-                   .denom = "uagora", .fee_denom = "uagora"};
+    return (txopt){.chain = CHAIN,
+                   .accnum = -1,
+                   .seq = -1,
+                   .fee = FEE,
+                   .gas = GAS,
+                   .denom = "uagora",
+                   .fee_denom = "uagora"};
 }
 
 /* n (not zero) = n - s mod the curve order, big-endian. */
@@ -198,9 +203,14 @@ static void build_tx(ag_buf *out, rig *r, unsigned from, const crypto_address *t
     strcpy(fee.amount[0].denom, o->fee_denom);
     fee.amount[0].amount = o->fee;
     uint64_t seq = o->seq >= 0 ? (uint64_t)o->seq : r->seq[from];
-    market_tx_draft d = {.msgs = &any, .n_msgs = 1, .memo = o->memo,
-                         .timeout_height = o->timeout, .fee = &fee, .pubkeys = &r->pubs[from],
-                         .sequences = &seq, .n_signers = 1};
+    market_tx_draft d = {.msgs = &any,
+                         .n_msgs = 1,
+                         .memo = o->memo,
+                         .timeout_height = o->timeout,
+                         .fee = &fee,
+                         .pubkeys = &r->pubs[from],
+                         .sequences = &seq,
+                         .n_signers = 1};
     uint64_t an = o->accnum >= 0 ? (uint64_t)o->accnum : accnum(from);
     ag_buf_init(out, 0);
     ck_assert_msg(market_tx_sign(out, &d, &r->keys[from], &an, o->chain) == AG_OK, "%s",
@@ -220,7 +230,8 @@ static abci_resp_check_tx *check(rig *r, const ag_buf *tx, bool recheck)
 {
     abci_req_check_tx ct = TENDERMINT__ABCI__REQUEST_CHECK_TX__INIT;
     ct.tx = (ProtobufCBinaryData){tx->len, tx->data};
-    ct.type = recheck ? TENDERMINT__ABCI__CHECK_TX_TYPE__RECHECK : TENDERMINT__ABCI__CHECK_TX_TYPE__NEW;
+    ct.type =
+        recheck ? TENDERMINT__ABCI__CHECK_TX_TYPE__RECHECK : TENDERMINT__ABCI__CHECK_TX_TYPE__NEW;
     abci_resp_check_tx *resp;
     ck_assert_msg(abci_client_check_tx(r->cli, r->arena, &ct, &resp) == AG_OK, "%s",
                   ag_err_detail());
@@ -371,22 +382,73 @@ START_TEST(ante_rejections)
         bool deliver = false;
         ag_buf tx;
         switch (c) {
-        case 0: o.chain = "other-chain"; want = MARKET_CODE_UNAUTHORIZED; break;
-        case 1: o.seq = 5; want = MARKET_CODE_WRONG_SEQUENCE; break;
-        case 2: o.accnum = 99; want = MARKET_CODE_UNAUTHORIZED; break;
-        case 3: o.bad_sig = true; want = MARKET_CODE_UNAUTHORIZED; break;
-        case 4: o.high_s = true; want = MARKET_CODE_UNAUTHORIZED; break;
-        case 5: o.fee = FEE - 1; want = MARKET_CODE_INSUFFICIENT_FEE; break;
-        case 6: o.memo = "this memo is too long"; want = MARKET_CODE_MEMO_TOO_LARGE; break;
-        case 7: o.timeout = 0; want = 0; break; /* placeholder: timeout case below */
-        case 8: o.type_url = "/agora.unknown.v1.MsgNothing"; want = MARKET_CODE_UNKNOWN_REQUEST; break;
-        case 9: o.fee = 2000000000u; want = MARKET_CODE_INSUFFICIENT_FUNDS; break;
-        case 10: amount = 2000000000u; want = MARKET_CODE_INSUFFICIENT_FUNDS; deliver = true; break;
-        case 11: to = &self; want = MARKET_CODE_INVALID_REQUEST; deliver = true; break;
-        case 12: o.gas = 1000; o.fee = 25; want = MARKET_CODE_OUT_OF_GAS; break;
-        case 13: o.fee_denom = "ufoo"; want = MARKET_CODE_INSUFFICIENT_FEE; break;
-        case 14: o.denom = "ubar"; want = MARKET_CODE_INSUFFICIENT_FUNDS; deliver = true; break;
-        default: want = 0; break;
+        case 0:
+            o.chain = "other-chain";
+            want = MARKET_CODE_UNAUTHORIZED;
+            break;
+        case 1:
+            o.seq = 5;
+            want = MARKET_CODE_WRONG_SEQUENCE;
+            break;
+        case 2:
+            o.accnum = 99;
+            want = MARKET_CODE_UNAUTHORIZED;
+            break;
+        case 3:
+            o.bad_sig = true;
+            want = MARKET_CODE_UNAUTHORIZED;
+            break;
+        case 4:
+            o.high_s = true;
+            want = MARKET_CODE_UNAUTHORIZED;
+            break;
+        case 5:
+            o.fee = FEE - 1;
+            want = MARKET_CODE_INSUFFICIENT_FEE;
+            break;
+        case 6:
+            o.memo = "this memo is too long";
+            want = MARKET_CODE_MEMO_TOO_LARGE;
+            break;
+        case 7:
+            o.timeout = 0;
+            want = 0;
+            break; /* placeholder: timeout case below */
+        case 8:
+            o.type_url = "/agora.unknown.v1.MsgNothing";
+            want = MARKET_CODE_UNKNOWN_REQUEST;
+            break;
+        case 9:
+            o.fee = 2000000000u;
+            want = MARKET_CODE_INSUFFICIENT_FUNDS;
+            break;
+        case 10:
+            amount = 2000000000u;
+            want = MARKET_CODE_INSUFFICIENT_FUNDS;
+            deliver = true;
+            break;
+        case 11:
+            to = &self;
+            want = MARKET_CODE_INVALID_REQUEST;
+            deliver = true;
+            break;
+        case 12:
+            o.gas = 1000;
+            o.fee = 25;
+            want = MARKET_CODE_OUT_OF_GAS;
+            break;
+        case 13:
+            o.fee_denom = "ufoo";
+            want = MARKET_CODE_INSUFFICIENT_FEE;
+            break;
+        case 14:
+            o.denom = "ubar";
+            want = MARKET_CODE_INSUFFICIENT_FUNDS;
+            deliver = true;
+            break;
+        default:
+            want = 0;
+            break;
         }
         if (c == 7)
             continue;
@@ -451,8 +513,12 @@ START_TEST(ante_rejections)
         strcpy(fee.amount[0].denom, "uagora");
         fee.amount[0].amount = FEE;
         uint64_t seq = r.seq[0], an = accnum(0);
-        market_tx_draft d = {.msgs = &any, .n_msgs = 1, .fee = &fee, .pubkeys = &r.pubs[0],
-                             .sequences = &seq, .n_signers = 1};
+        market_tx_draft d = {.msgs = &any,
+                             .n_msgs = 1,
+                             .fee = &fee,
+                             .pubkeys = &r.pubs[0],
+                             .sequences = &seq,
+                             .n_signers = 1};
         ag_buf tx;
         ag_buf_init(&tx, 0);
         ck_assert_int_eq(market_tx_sign(&tx, &d, &r.keys[0], &an, CHAIN), AG_OK);
@@ -535,8 +601,8 @@ static uint64_t simulate_gas(rig *r, const ag_buf *tx)
 {
     Cosmos__Tx__V1beta1__SimulateRequest sq = COSMOS__TX__V1BETA1__SIMULATE_REQUEST__INIT;
     sq.tx_bytes = (ProtobufCBinaryData){tx->len, tx->data};
-    abci_resp_query *qr = query(r, "/cosmos.tx.v1beta1.Service/Simulate", &sq.base, 0, false,
-                                NULL, 0);
+    abci_resp_query *qr =
+        query(r, "/cosmos.tx.v1beta1.Service/Simulate", &sq.base, 0, false, NULL, 0);
     ck_assert_msg(qr->code == 0, "%s", qr->log);
     Cosmos__Tx__V1beta1__SimulateResponse *sr =
         cosmos__tx__v1beta1__simulate_response__unpack(NULL, qr->value.len, qr->value.data);
@@ -574,10 +640,11 @@ START_TEST(out_of_gas_reverts_messages_but_charges_fee)
     ck_assert(balance(&r, &fc, "uagora") == fee);
     ck_assert_uint_eq(account(&r, &r.addrs[4]).sequence, 1);
     ck_assert_ptr_nonnull(attr(fr->tx_results[0], "tx", "fee"));
-    ck_assert_ptr_null(attr(fr->tx_results[0], "transfer", "recipient") &&
-                               strcmp(attr(fr->tx_results[0], "transfer", "amount"), "1000uagora") == 0
-                           ? "x"
-                           : NULL);
+    ck_assert_ptr_null(
+        attr(fr->tx_results[0], "transfer", "recipient") &&
+                strcmp(attr(fr->tx_results[0], "transfer", "amount"), "1000uagora") == 0
+            ? "x"
+            : NULL);
     ag_buf_free(&tx);
     rig_down(&r);
 }
@@ -630,12 +697,25 @@ static void random_blocks(rig *r, ag_rng *rng, size_t blocks, crypto_hash *hashe
                 txopt o = defaults();
                 market_u128 amount = 1 + ag_rng_below(rng, 100000);
                 switch (ag_rng_below(rng, 10)) {
-                case 0: o.seq = (int64_t)r->seq[from] + 1; break;       /* bad sequence */
-                case 1: amount = (market_u128)1 << 100; break;          /* insufficient */
-                case 2: o.bad_sig = true; break;                        /* bad signature */
-                case 3: o.gas = 9000; o.fee = 225; break;               /* out of gas */
-                case 4: o.denom = "ufoo"; amount = 1 + ag_rng_below(rng, 30); break;
-                default: break;
+                case 0:
+                    o.seq = (int64_t)r->seq[from] + 1;
+                    break; /* bad sequence */
+                case 1:
+                    amount = (market_u128)1 << 100;
+                    break; /* insufficient */
+                case 2:
+                    o.bad_sig = true;
+                    break; /* bad signature */
+                case 3:
+                    o.gas = 9000;
+                    o.fee = 225;
+                    break; /* out of gas */
+                case 4:
+                    o.denom = "ufoo";
+                    amount = 1 + ag_rng_below(rng, 30);
+                    break;
+                default:
+                    break;
                 }
                 build_tx(&txs[i], r, from, &r->addrs[to], amount, &o);
                 /* the model of sequences: the ante passes unless bad seq/sig */
@@ -751,10 +831,11 @@ START_TEST(queries)
     char a0[CRYPTO_ADDRESS_STR_MAX];
     bech(a0, &r.addrs[0]);
     /* Account */
-    Cosmos__Auth__V1beta1__QueryAccountRequest aq = COSMOS__AUTH__V1BETA1__QUERY_ACCOUNT_REQUEST__INIT;
+    Cosmos__Auth__V1beta1__QueryAccountRequest aq =
+        COSMOS__AUTH__V1BETA1__QUERY_ACCOUNT_REQUEST__INIT;
     aq.address = (ProtobufCBinaryData){strlen(a0), (uint8_t *)a0};
-    abci_resp_query *qr = query(&r, "/cosmos.auth.v1beta1.Query/Account", &aq.base, 0, false,
-                                NULL, 0);
+    abci_resp_query *qr =
+        query(&r, "/cosmos.auth.v1beta1.Query/Account", &aq.base, 0, false, NULL, 0);
     ck_assert_msg(qr->code == 0, "%s", qr->log);
     Cosmos__Auth__V1beta1__QueryAccountResponse *ar =
         cosmos__auth__v1beta1__query_account_response__unpack(NULL, qr->value.len, qr->value.data);
@@ -774,15 +855,18 @@ START_TEST(queries)
     char nb[CRYPTO_ADDRESS_STR_MAX];
     bech(nb, &nobody);
     aq.address = (ProtobufCBinaryData){strlen(nb), (uint8_t *)nb};
-    ck_assert_uint_eq(query(&r, "/cosmos.auth.v1beta1.Query/Account", &aq.base, 0, false, NULL, 0)->code,
-                      MARKET_CODE_NOT_FOUND);
-    aq.address = (ProtobufCBinaryData){5, (uint8_t *)(uintptr_t)"hello"};
-    ck_assert_uint_eq(query(&r, "/cosmos.auth.v1beta1.Query/Account", &aq.base, 0, false, NULL, 0)->code,
-                      MARKET_CODE_INVALID_ADDRESS);
+    ck_assert_uint_eq(
+        query(&r, "/cosmos.auth.v1beta1.Query/Account", &aq.base, 0, false, NULL, 0)->code,
+        MARKET_CODE_NOT_FOUND);
+    aq.address = (ProtobufCBinaryData){5, (uint8_t *)(uintptr_t) "hello"};
+    ck_assert_uint_eq(
+        query(&r, "/cosmos.auth.v1beta1.Query/Account", &aq.base, 0, false, NULL, 0)->code,
+        MARKET_CODE_INVALID_ADDRESS);
     /* Balance */
-    Cosmos__Bank__V1beta1__QueryBalanceRequest bq = COSMOS__BANK__V1BETA1__QUERY_BALANCE_REQUEST__INIT;
+    Cosmos__Bank__V1beta1__QueryBalanceRequest bq =
+        COSMOS__BANK__V1BETA1__QUERY_BALANCE_REQUEST__INIT;
     bq.address = (ProtobufCBinaryData){strlen(a0), (uint8_t *)a0};
-    bq.denom = (ProtobufCBinaryData){6, (uint8_t *)(uintptr_t)"uagora"};
+    bq.denom = (ProtobufCBinaryData){6, (uint8_t *)(uintptr_t) "uagora"};
     qr = query(&r, "/cosmos.bank.v1beta1.Query/Balance", &bq.base, 0, false, NULL, 0);
     ck_assert_msg(qr->code == 0, "%s", qr->log);
     Cosmos__Bank__V1beta1__QueryBalanceResponse *br =
@@ -813,12 +897,12 @@ START_TEST(queries)
     ck_assert_uint_eq(abr->pagination->total, 2);
     ck_assert_uint_eq(abr->pagination->next_key.len, 4);
     ck_assert(memcmp(abr->pagination->next_key.data, "ufoo", 4) == 0);
-    pg.key = (ProtobufCBinaryData){4, (uint8_t *)(uintptr_t)"ufoo"};
+    pg.key = (ProtobufCBinaryData){4, (uint8_t *)(uintptr_t) "ufoo"};
     pg.count_total = 0;
     cosmos__bank__v1beta1__query_all_balances_response__free_unpacked(abr, NULL);
     qr = query(&r, "/cosmos.bank.v1beta1.Query/AllBalances", &abq.base, 0, false, NULL, 0);
     abr = cosmos__bank__v1beta1__query_all_balances_response__unpack(NULL, qr->value.len,
-                                                                      qr->value.data);
+                                                                     qr->value.data);
     ck_assert_uint_eq(abr->n_balances, 1);
     ck_assert(memcmp(abr->balances[0]->denom.data, "ufoo", 4) == 0);
     ck_assert_uint_eq(abr->pagination->next_key.len, 0);
@@ -849,7 +933,8 @@ START_TEST(queries)
     ck_assert_uint_gt(sr->result->n_events, 0);
     cosmos__tx__v1beta1__simulate_response__free_unpacked(sr, NULL);
     ck_assert_uint_eq(account(&r, &r.addrs[0]).sequence, 1);
-    ck_assert_msg(sim_gas > 20000 && sim_gas < 60000, "MsgSend gas %llu", (unsigned long long)sim_gas);
+    ck_assert_msg(sim_gas > 20000 && sim_gas < 60000, "MsgSend gas %llu",
+                  (unsigned long long)sim_gas);
     /* as CosmJS simulates: empty fee (gas limit 0) and an empty signature */
     {
         market_msg_send m = {.from = r.addrs[0], .to = r.addrs[1], .n_amount = 1};
@@ -864,11 +949,16 @@ START_TEST(queries)
         market_any any = {MARKET_MSG_SEND_TYPE_URL, ag_buf_slice(&val)};
         market_fee fee = {.n_amount = 0, .gas_limit = 0};
         uint64_t seq = 1;
-        market_tx_draft d = {.msgs = &any, .n_msgs = 1, .fee = &fee, .pubkeys = &r.pubs[0],
-                             .sequences = &seq, .n_signers = 1};
+        market_tx_draft d = {.msgs = &any,
+                             .n_msgs = 1,
+                             .fee = &fee,
+                             .pubkeys = &r.pubs[0],
+                             .sequences = &seq,
+                             .n_signers = 1};
         ck_assert_int_eq(market_tx_encode_body(&body, &d), AG_OK);
         ck_assert_int_eq(market_tx_encode_auth_info(&auth, &d), AG_OK);
-        ck_assert_int_eq(market_tx_encode_raw(&raw, ag_buf_slice(&body), ag_buf_slice(&auth), NULL, 0), AG_OK);
+        ck_assert_int_eq(
+            market_tx_encode_raw(&raw, ag_buf_slice(&body), ag_buf_slice(&auth), NULL, 0), AG_OK);
         ck_assert_int_eq(ag_buf_append(&raw, "\x1a\x00", 2), AG_OK);
         sq.tx_bytes = (ProtobufCBinaryData){raw.len, raw.data};
         qr = query(&r, "/cosmos.tx.v1beta1.Service/Simulate", &sq.base, 0, false, NULL, 0);
@@ -936,7 +1026,8 @@ END_TEST
 START_TEST(genesis_export_import_same_hash)
 {
     rig r;
-    rig_up_full(&r, 2, T_LOCAL, "{\"min_gas_price\": \"0.0250\", \"max_memo_characters\": \"100\"}");
+    rig_up_full(&r, 2, T_LOCAL,
+                "{\"min_gas_price\": \"0.0250\", \"max_memo_characters\": \"100\"}");
     ag_buf txs[4];
     txopt o = defaults();
     for (int i = 0; i < 4; i++) {
@@ -1051,10 +1142,12 @@ START_TEST(prepare_and_process_proposal)
     pr.n_txs = 3;
     abci_resp_process_proposal *prr;
     ck_assert_int_eq(abci_client_process_proposal(r.cli, r.arena, &pr, &prr), AG_OK);
-    ck_assert_int_eq(prr->status, TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__ACCEPT);
-    b[1] = (ProtobufCBinaryData){5, (uint8_t *)(uintptr_t)"junk!"};
+    ck_assert_int_eq(prr->status,
+                     TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__ACCEPT);
+    b[1] = (ProtobufCBinaryData){5, (uint8_t *)(uintptr_t) "junk!"};
     ck_assert_int_eq(abci_client_process_proposal(r.cli, r.arena, &pr, &prr), AG_OK);
-    ck_assert_int_eq(prr->status, TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__REJECT);
+    ck_assert_int_eq(prr->status,
+                     TENDERMINT__ABCI__RESPONSE_PROCESS_PROPOSAL__PROPOSAL_STATUS__REJECT);
     for (int i = 0; i < 3; i++)
         ag_buf_free(&txs[i]);
     rig_down(&r);
