@@ -253,15 +253,27 @@ ag_err market_ante(market_ctx *ctx, const market_tx *tx, size_t tx_len, const ma
             return err;
     }
 
-    /* The fee, from the first signer to the fee collector. */
+    /* The fee, from the first signer to the fee collector. Simulate of a tx
+     * without fee (CosmJS simulates with an empty one) moves 1 fee_denom so
+     * the estimate includes the fee transfer's gas. */
     const crypto_address *payer = &market_tx_signer(tx, 0)->address;
+    const market_coin *fee_coins = fee->amount;
+    size_t n_fee = fee->n_amount;
+    market_coin sim_fee;
+    if (ctx->mode == MARKET_MODE_SIMULATE && n_fee == 0) {
+        memset(&sim_fee, 0, sizeof sim_fee);
+        strcpy(sim_fee.denom, p->fee_denom);
+        sim_fee.amount = 1;
+        fee_coins = &sim_fee;
+        n_fee = 1;
+    }
     char ps[CRYPTO_ADDRESS_STR_MAX], fs[MARKET_TX_MAX_FEE_COINS * (MARKET_DENOM_MAX + 42)];
     crypto_address_to_bech32(ps, sizeof ps, AGORA_BECH32_PREFIX, payer);
-    market_coins_format(fs, sizeof fs, fee->amount, fee->n_amount);
-    if (fee->n_amount) {
+    market_coins_format(fs, sizeof fs, fee_coins, n_fee);
+    if (n_fee) {
         crypto_address fc;
         market_module_address(MARKET_FEE_COLLECTOR, &fc);
-        err = market_bank_send(ctx, payer, &fc, fee->amount, fee->n_amount);
+        err = market_bank_send(ctx, payer, &fc, fee_coins, n_fee);
         if (err && ctx->code == MARKET_CODE_INSUFFICIENT_FUNDS) {
             char detail[AG_ERR_DETAIL_MAX];
             snprintf(detail, sizeof detail, "%s", ag_err_detail());

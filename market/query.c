@@ -17,6 +17,7 @@
 #include "market/bank.h"
 #include "market/internal.h"
 #include "market/keys.h"
+#include "state/tx_wire.h"
 #include "tendermint/crypto/proof.pb-c.h"
 
 #define QUERY_MAX_REQ  ((size_t)1 << 20) /* request bytes */
@@ -285,33 +286,67 @@ ag_err market_bank_query(market_ctx *ctx, const char *path, const uint8_t *req, 
 
 /* ---- tx simulation ---- */
 
-/* CosmJS simulates with empty signatures: give them 64 zero bytes so the tx
- * decodes (Simulate does not verify signatures). *out is the tx to run:
- * `in` itself, or `in` re-encoded into buf. */
-static ag_err fill_empty_signatures(const ProtobufCBinaryData *in, ag_buf *buf,
-                                    ProtobufCBinaryData *out)
+/* CosmJS simulates with empty signatures and sign mode UNSPECIFIED: give the
+ * signatures 64 zero bytes and the modes DIRECT so the tx decodes (Simulate
+ * verifies no signature). *out is the tx to run: `in` itself, or `in`
+ * re-encoded into buf. Anything unusual is left for the decoder to refuse. */
+static ag_err simulate_normalize(const ProtobufCBinaryData *in, ag_buf *buf,
+                                 ProtobufCBinaryData *out)
 {
     *out = *in;
     if (in->len > MARKET_TX_MAX_BYTES)
         return AG_OK;
     Cosmos__Tx__V1beta1__TxRaw *raw = cosmos__tx__v1beta1__tx_raw__unpack(NULL, in->len, in->data);
     if (!raw)
-        return AG_OK; /* the decoder reports it */
+        return AG_OK;
     static const uint8_t zero[CRYPTO_SIG_LEN];
-    bool any = false;
+    bool changed = false;
+    ag_buf auth;
+    ag_buf_init(&auth, MARKET_TX_MAX_BYTES);
+    /* ModeInfo.Multi nests without bound: never let protobuf-c recurse into it. */
+    static const uint32_t multi_path[] = {1, 2, 2}, signers_path[] = {1};
+    size_t n_multi = 0, n_signers = 0;
+    ProtobufCBinaryData ab = raw->auth_info_bytes;
+    if (market_wire_count(ab.data, ab.len, multi_path, 3, 0, &n_multi) == AG_OK && !n_multi &&
+        market_wire_count(ab.data, ab.len, signers_path, 1, MARKET_TX_MAX_SIGNERS, &n_signers) ==
+            AG_OK &&
+        n_signers <= MARKET_TX_MAX_SIGNERS) {
+        Cosmos__Tx__V1beta1__AuthInfo *ai =
+            cosmos__tx__v1beta1__auth_info__unpack(NULL, ab.len, ab.data);
+        bool mode_fixed = false;
+        for (size_t i = 0; ai && i < ai->n_signer_infos; i++) {
+            Cosmos__Tx__V1beta1__ModeInfo *mi = ai->signer_infos[i]->mode_info;
+            if (mi && mi->sum_case == COSMOS__TX__V1BETA1__MODE_INFO__SUM_SINGLE &&
+                mi->single->mode ==
+                    COSMOS__TX__SIGNING__V1BETA1__SIGN_MODE__SIGN_MODE_UNSPECIFIED) {
+                mi->single->mode = COSMOS__TX__SIGNING__V1BETA1__SIGN_MODE__SIGN_MODE_DIRECT;
+                mode_fixed = true;
+            }
+        }
+        if (mode_fixed && ag_pb_append(&auth, &ai->base) == AG_OK) {
+            raw->auth_info_bytes = (ProtobufCBinaryData){auth.len, auth.data};
+            changed = true;
+        }
+        if (ai)
+            cosmos__tx__v1beta1__auth_info__free_unpacked(ai, NULL);
+    }
+    ProtobufCBinaryData orig[MARKET_TX_MAX_SIGNERS];
     for (size_t i = 0; i < raw->n_signatures && i < MARKET_TX_MAX_SIGNERS; i++) {
+        orig[i] = raw->signatures[i];
         if (raw->signatures[i].len == 0) {
             raw->signatures[i] = (ProtobufCBinaryData){CRYPTO_SIG_LEN, (uint8_t *)(uintptr_t)zero};
-            any = true;
+            changed = true;
         }
     }
     ag_err err = AG_OK;
-    if (any && (err = ag_pb_append(buf, &raw->base)) == AG_OK)
+    if (changed && (err = ag_pb_append(buf, &raw->base)) == AG_OK)
         *out = (ProtobufCBinaryData){buf->len, buf->data};
-    for (size_t i = 0; i < raw->n_signatures; i++)
-        if (raw->signatures[i].data == zero)
-            raw->signatures[i] = (ProtobufCBinaryData){0, NULL};
+    /* give back what protobuf-c must free itself */
+    raw->auth_info_bytes = ab;
+    for (size_t i = 0; i < raw->n_signatures && i < MARKET_TX_MAX_SIGNERS; i++)
+        raw->signatures[i] = orig[i];
     cosmos__tx__v1beta1__tx_raw__free_unpacked(raw, NULL);
+    ag_buf_free(&auth);
     return err;
 }
 
@@ -331,7 +366,7 @@ static ag_err simulate(market_app *app, market_ctx *qctx, abci_arena *a, const u
     ag_buf filled;
     ag_buf_init(&filled, MARKET_TX_MAX_BYTES + 1024);
     ProtobufCBinaryData txb;
-    ag_err err = fill_empty_signatures(&q->tx_bytes, &filled, &txb);
+    ag_err err = simulate_normalize(&q->tx_bytes, &filled, &txb);
     market_kv scratch;
     market_kv_init(&scratch, NULL, app->store);
     market_tx_outcome o;
