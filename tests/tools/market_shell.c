@@ -5,7 +5,8 @@
  *
  *   {"op":"init","chain_id":C,"app_state":JSON-TEXT}   -> {"app_hash":HEX}
  *   {"op":"check","tx":B64}                            -> {"code","log","gas_wanted"}
- *   {"op":"block","txs":[B64...]}                      -> {"height","app_hash","results":[{"code","log","gas_used"}]}
+ *   {"op":"block","txs":[B64...]}                      ->
+ * {"height","app_hash","results":[{"code","log","gas_used"}]}
  *   {"op":"query","path":P,"data":B64,"height":N,"prove":BOOL}
  *                                -> {"code","log","codespace","value":B64,"key":B64,"height"}
  * State lives in memory. Exit status 1 on an ABCI error (printed).
@@ -102,10 +103,10 @@ static json_t *op_block(json_t *in)
         fail("FinalizeBlock");
     json_t *res = json_array();
     for (size_t i = 0; i < r.n_tx_results; i++)
-        json_array_append_new(res, json_pack("{s:i, s:s, s:I}", "code",
-                                             (int)r.tx_results[i]->code, "log",
-                                             r.tx_results[i]->log ? r.tx_results[i]->log : "",
-                                             "gas_used", (json_int_t)r.tx_results[i]->gas_used));
+        json_array_append_new(res,
+                              json_pack("{s:i, s:s, s:I}", "code", (int)r.tx_results[i]->code,
+                                        "log", r.tx_results[i]->log ? r.tx_results[i]->log : "",
+                                        "gas_used", (json_int_t)r.tx_results[i]->gas_used));
     json_t *out = json_pack("{s:I, s:o, s:o}", "height", (json_int_t)fb.height, "app_hash",
                             hash_hex(&r.app_hash), "results", res);
     abci_req_commit cm = TENDERMINT__ABCI__REQUEST_COMMIT__INIT;
@@ -137,8 +138,8 @@ static json_t *op_query(json_t *in)
                             "value", b64(r.value.data, r.value.len), "key",
                             b64(r.key.data, r.key.len), "height", (json_int_t)r.height);
     if (r.proof_ops && r.proof_ops->n_ops)
-        json_object_set_new(out, "proof", b64(r.proof_ops->ops[0]->data.data,
-                                              r.proof_ops->ops[0]->data.len));
+        json_object_set_new(out, "proof",
+                            b64(r.proof_ops->ops[0]->data.data, r.proof_ops->ops[0]->data.len));
     return out;
 }
 
@@ -159,12 +160,12 @@ int main(void)
         if (!in)
             fail("bad JSON line");
         const char *op = json_string_value(json_object_get(in, "op"));
-        json_t *out = !op                        ? NULL
-                      : !strcmp(op, "init")      ? op_init(in)
-                      : !strcmp(op, "check")     ? op_check(in)
-                      : !strcmp(op, "block")     ? op_block(in)
-                      : !strcmp(op, "query")     ? op_query(in)
-                                                 : NULL;
+        json_t *out = !op                    ? NULL
+                      : !strcmp(op, "init")  ? op_init(in)
+                      : !strcmp(op, "check") ? op_check(in)
+                      : !strcmp(op, "block") ? op_block(in)
+                      : !strcmp(op, "query") ? op_query(in)
+                                             : NULL;
         if (!out)
             fail("unknown op");
         char *s = json_dumps(out, JSON_COMPACT);

@@ -22,11 +22,12 @@
 #include "state/tx_encode.h"
 #include "tests/harness/ag_test.h"
 
-#define CHAIN "agora-test-1"
-#define NACC  8
-#define FUNDS "1000000000"
-#define FEE   5000u /* uagora; with GAS and 0.025/gas: 5000 >= 200000 * 0.025 */
-#define GAS   200000u
+#define CHAIN         "agora-test-1"
+#define NACC          16
+#define FUNDS         "1000000000"
+#define FEE           5000u /* uagora; with GAS and 0.025/gas: 5000 >= 200000 * 0.025 */
+#define GAS           200000u
+#define SIM_PER_BLOCK 24 /* most txs in a simulated block */
 
 typedef struct rig {
     state_store *store;
@@ -685,17 +686,19 @@ END_TEST
 static void random_blocks(rig *r, ag_rng *rng, size_t blocks, crypto_hash *hashes, ag_buf *all,
                           size_t *counts, bool generate)
 {
+    size_t outcomes[2] = {0, 0}; /* succeeded, failed */
     size_t k = 0;
     for (size_t b = 0; b < blocks; b++) {
         size_t n;
         ag_buf *txs = all + k;
         if (generate) {
-            n = ag_rng_below(rng, 12);
+            n = ag_rng_below(rng, SIM_PER_BLOCK + 1);
             for (size_t i = 0; i < n; i++) {
                 unsigned from = (unsigned)ag_rng_below(rng, NACC);
                 unsigned to = (unsigned)ag_rng_below(rng, NACC);
                 txopt o = defaults();
                 market_u128 amount = 1 + ag_rng_below(rng, 100000);
+                bool fresh = false;
                 switch (ag_rng_below(rng, 10)) {
                 case 0:
                     o.seq = (int64_t)r->seq[from] + 1;
@@ -714,10 +717,16 @@ static void random_blocks(rig *r, ag_rng *rng, size_t blocks, crypto_hash *hashe
                     o.denom = "ufoo";
                     amount = 1 + ag_rng_below(rng, 30);
                     break;
+                case 5:
+                    fresh = true; /* a new account receives funds */
+                    break;
                 default:
                     break;
                 }
-                build_tx(&txs[i], r, from, &r->addrs[to], amount, &o);
+                crypto_address dest = r->addrs[to];
+                if (fresh)
+                    ag_rng_fill(rng, dest.b, sizeof dest.b);
+                build_tx(&txs[i], r, from, &dest, amount, &o);
                 /* the model of sequences: the ante passes unless bad seq/sig */
                 if (o.seq < 0 && !o.bad_sig)
                     r->seq[from]++;
@@ -727,6 +736,8 @@ static void random_blocks(rig *r, ag_rng *rng, size_t blocks, crypto_hash *hashe
         n = counts[b];
         abci_resp_finalize_block *fr = finalize(r, txs, n, true);
         memcpy(hashes[b].b, fr->app_hash.data, 32);
+        for (size_t i = 0; i < n; i++)
+            outcomes[fr->tx_results[i]->code == 0 ? 0 : 1]++;
         if (generate) {
             /* resync the model with the chain (a tx failing its ante, e.g. for
              * funds, keeps the sequence) */
@@ -736,14 +747,16 @@ static void random_blocks(rig *r, ag_rng *rng, size_t blocks, crypto_hash *hashe
         k += n;
         abci_arena_reset(r->arena);
     }
+    ck_assert_uint_gt(outcomes[0], blocks);     /* many valid txs */
+    ck_assert_uint_gt(outcomes[1], blocks / 2); /* and many refused ones */
 }
 
 START_TEST(simulation_invariants_and_replay)
 {
     ag_rng rng;
     ag_test_rng(&rng, 17);
-    size_t blocks = (size_t)ag_test_iters(40, 400);
-    ag_buf *all = calloc(blocks * 12, sizeof *all);
+    size_t blocks = (size_t)ag_test_iters(100, 2000);
+    ag_buf *all = calloc(blocks * SIM_PER_BLOCK, sizeof *all);
     size_t *counts = calloc(blocks, sizeof *counts);
     crypto_hash *h1 = calloc(blocks, sizeof *h1), *h2 = calloc(blocks, sizeof *h2);
     rig r;
@@ -915,7 +928,7 @@ START_TEST(queries)
         cosmos__bank__v1beta1__query_total_supply_response__unpack(NULL, qr->value.len,
                                                                    qr->value.data);
     ck_assert_uint_eq(tr->n_supply, 2);
-    ck_assert(memcmp(tr->supply[0]->amount.data, "8000000000", 10) == 0);
+    ck_assert(memcmp(tr->supply[0]->amount.data, "16000000000", 11) == 0);
     cosmos__bank__v1beta1__query_total_supply_response__free_unpacked(tr, NULL);
     /* Simulate: gas used and events, no state change */
     r.seq[0] = 1;
