@@ -15,17 +15,21 @@
  *     ctx->height (the market's "orders closing at H" and "leases
  *     exhausting at H" indices are read here), unmetered, writing straight
  *     to the block's working set. An error here is fatal to the block.
- *   - queries, by path prefix ("/agora.market.v1.Query/"): the request's
- *     protobuf bytes in, the response's appended to `out`; ctx reads the
- *     committed state of the asked height (scans only at the latest).
+ *   - queries, by path: exact ("/agora.market.v1.Query/Orders"), or every
+ *     path under a prefix when the route ends in '/' ("/agora.market.v1.Query/";
+ *     the handler gets the full path). The request's protobuf bytes in, the
+ *     response's appended to `out`; ctx reads the committed state of the
+ *     asked height (scans only at the latest). The first matching route of
+ *     the first module wins (auth, bank, then opts.modules in order).
  *   - genesis: init gets app_state[name] (NULL if absent), export returns
  *     a new JSON value for app_state[name] (or NULL for none).
  *   - invariant: read-only check of the module's bookkeeping, run by tests
  *     (market_app_check_invariants) after every block.
  *
  * Store access goes through market_ctx_get/set/delete/scan, which charge
- * gas (market/gas.h) and keep keys within the module's prefix bytes
- * (market/keys.h). Failures a user caused are reported with
+ * gas (market/gas.h) and go through the tx's write layer; each module keeps
+ * to its own first-byte key prefixes (market/keys.h: 0x10..0x3F for the
+ * market modules; not enforced). Failures a user caused are reported with
  * market_ctx_fail (a tx code and log); any other error returned by a
  * handler is internal and fatal (NOMEM, IO, CORRUPT, INTERNAL) or, for the
  * remaining codes, fails the tx with a code derived from the error.
@@ -125,7 +129,7 @@ typedef ag_err (*market_query_handler)(market_ctx *ctx, const char *path, const 
                                        size_t len, ag_buf *out);
 
 typedef struct market_query_route {
-    const char *path; /* exact path, e.g. "/cosmos.bank.v1beta1.Query/Balance" */
+    const char *path; /* exact path, or a prefix ending in '/' */
     market_query_handler handle;
 } market_query_route;
 

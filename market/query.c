@@ -460,9 +460,13 @@ static ag_err store_query(market_app *app, market_ctx *qctx, abci_arena *a,
 static const market_query_route *find_query(market_app *app, const char *path)
 {
     for (size_t m = 0; m < app->n_modules; m++)
-        for (size_t i = 0; i < app->modules[m]->n_queries; i++)
-            if (strcmp(app->modules[m]->queries[i].path, path) == 0)
+        for (size_t i = 0; i < app->modules[m]->n_queries; i++) {
+            const char *rp = app->modules[m]->queries[i].path;
+            size_t n = strlen(rp);
+            bool prefix = n && rp[n - 1] == '/';
+            if (prefix ? strncmp(rp, path, n) == 0 : strcmp(rp, path) == 0)
                 return &app->modules[m]->queries[i];
+        }
     return NULL;
 }
 

@@ -1257,6 +1257,170 @@ START_TEST(gas_meter_and_price)
 }
 END_TEST
 
+/* ---- a module plugged in through module.h ---- */
+
+#define TM_NAME "escrowtest"
+#define TM_KEY  0x10
+
+static ag_err tm_paid(market_ctx *ctx, uint64_t *out)
+{
+    const uint8_t k[1] = {TM_KEY};
+    ag_buf v;
+    ag_buf_init(&v, 16);
+    ag_err err = market_ctx_get(ctx, k, 1, &v);
+    *out = 0;
+    if (!err && v.len == 8)
+        *out = market_get_u64(v.data);
+    else if (err == AG_ERR_NOT_FOUND)
+        err = AG_OK;
+    ag_buf_free(&v);
+    return err;
+}
+
+static ag_err tm_set_paid(market_ctx *ctx, uint64_t v)
+{
+    const uint8_t k[1] = {TM_KEY};
+    uint8_t b[8];
+    market_put_u64(b, v);
+    return market_ctx_set(ctx, k, 1, b, 8);
+}
+
+static crypto_address tm_payee;
+
+static ag_err tm_begin(market_ctx *ctx)
+{
+    char h[24];
+    snprintf(h, sizeof h, "%lld", (long long)ctx->height);
+    const char *kv[] = {"height", h};
+    return market_event_add(ctx->events, "begin_seen", 1, kv);
+}
+
+/* Every even height, pay 1 uagora out of the module's escrow. */
+static ag_err tm_end(market_ctx *ctx)
+{
+    if (ctx->height % 2)
+        return AG_OK;
+    market_coin c = {.denom = "uagora", .amount = 1};
+    ag_err err = market_bank_from_module(ctx, TM_NAME, &tm_payee, &c, 1);
+    uint64_t paid;
+    if (!err)
+        err = tm_paid(ctx, &paid);
+    if (!err)
+        err = tm_set_paid(ctx, paid + 1);
+    const char *kv[] = {"amount", "1uagora"};
+    return err ? err : market_event_add(ctx->events, "escrow_paid", 1, kv);
+}
+
+static ag_err tm_query(market_ctx *ctx, const char *path, const uint8_t *req, size_t len,
+                       ag_buf *out)
+{
+    if (strcmp(path, "/agora.test.v1.Query/Paid") != 0)
+        return market_ctx_fail(ctx, MARKET_CODE_UNKNOWN_REQUEST, "no such test query %s", path);
+    uint64_t paid;
+    ag_err err = tm_paid(ctx, &paid);
+    uint8_t b[8];
+    market_put_u64(b, paid);
+    return err ? err : ag_buf_append(out, b, 8);
+}
+
+static ag_err tm_init(market_ctx *ctx, const json_t *state)
+{
+    const char *p = json_string_value(json_object_get(state, "paid"));
+    return tm_set_paid(ctx, p ? strtoull(p, NULL, 10) : 0);
+}
+
+static ag_err tm_export(market_ctx *ctx, json_t **out)
+{
+    uint64_t paid;
+    ag_err err = tm_paid(ctx, &paid);
+    char b[24];
+    snprintf(b, sizeof b, "%llu", (unsigned long long)paid);
+    *out = err ? NULL : json_pack("{s:s}", "paid", b);
+    return err;
+}
+
+/* escrow + paid == 1000 (its genesis funding) */
+static ag_err tm_invariant(market_ctx *ctx)
+{
+    crypto_address m;
+    market_module_address(TM_NAME, &m);
+    market_u128 bal;
+    uint64_t paid;
+    ag_err err = market_bank_balance(ctx, &m, "uagora", &bal);
+    if (!err)
+        err = tm_paid(ctx, &paid);
+    if (!err && bal + paid != 1000)
+        err = ag_err_set(AG_ERR_CORRUPT, "escrowtest: escrow + paid != 1000");
+    return err;
+}
+
+static const market_query_route tm_queries[] = {{"/agora.test.v1.Query/", tm_query}};
+static const market_module tm_module = {
+    .name = TM_NAME,
+    .queries = tm_queries,
+    .n_queries = 1,
+    .begin_block = tm_begin,
+    .end_block = tm_end,
+    .init_genesis = tm_init,
+    .export_genesis = tm_export,
+    .invariant = tm_invariant,
+};
+
+START_TEST(module_interface)
+{
+    rig r;
+    memset(&r, 0, sizeof r);
+    ag_log_setup(AG_LOG_OFF, AG_LOG_TEXT, NULL);
+    state_kv *kv;
+    ck_assert_int_eq(state_kv_open_memory(&kv), AG_OK);
+    ck_assert_int_eq(state_store_open(&r.store, kv, NULL), AG_OK);
+    const market_module *mods[] = {&tm_module};
+    market_app_opts o = {.modules = mods, .n_modules = 1};
+    ck_assert_int_eq(market_app_new(&r.app, r.store, &o), AG_OK);
+    ck_assert_int_eq(abci_arena_new(&r.arena, 0), AG_OK);
+    abci_app app = market_app_abci(r.app);
+    ck_assert_int_eq(abci_local_new(&r.cli, &app, NULL), AG_OK);
+    memset(tm_payee.b, 0x31, sizeof tm_payee.b);
+    crypto_address m;
+    market_module_address(TM_NAME, &m);
+    char ms[CRYPTO_ADDRESS_STR_MAX];
+    bech(ms, &m);
+    char genesis[512];
+    snprintf(genesis, sizeof genesis,
+             "{\"bank\":{\"balances\":[{\"address\":\"%s\",\"coins\":[{\"denom\":\"uagora\","
+             "\"amount\":\"1000\"}]}]},\"escrowtest\":{\"paid\":\"0\"}}",
+             ms);
+    init_chain(&r, genesis, NULL);
+    for (int b = 0; b < 6; b++) {
+        abci_resp_finalize_block *fr = finalize(&r, NULL, 0, true); /* checks invariants */
+        bool begin = false, paid = false;
+        for (size_t i = 0; i < fr->n_events; i++) {
+            begin |= !strcmp(fr->events[i]->type, "begin_seen");
+            paid |= !strcmp(fr->events[i]->type, "escrow_paid");
+        }
+        ck_assert(begin);
+        ck_assert(paid == (r.height % 2 == 0));
+    }
+    ck_assert(balance(&r, &tm_payee, "uagora") == 3);
+    ck_assert(balance(&r, &m, "uagora") == 997);
+    abci_resp_query *qr = query(&r, "/agora.test.v1.Query/Paid", NULL, 0, false, NULL, 0);
+    ck_assert_uint_eq(qr->code, 0);
+    ck_assert_uint_eq(qr->value.len, 8);
+    ck_assert_uint_eq(market_get_u64(qr->value.data), 3);
+    /* at an earlier height, through the same route */
+    qr = query(&r, "/agora.test.v1.Query/Paid", NULL, 2, false, NULL, 0);
+    ck_assert_uint_eq(market_get_u64(qr->value.data), 1);
+    ck_assert_uint_eq(query(&r, "/agora.test.v1.Query/Other", NULL, 0, false, NULL, 0)->code,
+                      MARKET_CODE_UNKNOWN_REQUEST);
+    json_t *exp;
+    ck_assert_int_eq(market_app_export_genesis(r.app, &exp), AG_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(exp, TM_NAME), "paid")),
+                     "3");
+    json_decref(exp);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *market_app_suite(void)
 {
     Suite *s = suite_create("market_app");
@@ -1276,6 +1440,7 @@ static Suite *market_app_suite(void)
     tcase_add_test(tc, restart_from_rocksdb_and_info);
     tcase_add_test(tc, through_the_abci_socket);
     tcase_add_test(tc, simulation_invariants_and_replay);
+    tcase_add_test(tc, module_interface);
     suite_add_tcase(s, tc);
     return s;
 }
