@@ -135,6 +135,12 @@ json_t *market_params_to_json(const market_params *p)
 
 /* ---- auth ---- */
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 ag_err market_auth_init_genesis(market_ctx *ctx, const json_t *state)
 {
     const json_t *accs = state ? json_object_get(state, "accounts") : NULL;
@@ -153,6 +159,8 @@ ag_err market_auth_init_genesis(market_ctx *ctx, const json_t *state)
         bool present;
         if ((err = get_u64(a, "account_number", &num, &present)) != AG_OK)
             return err;
+        if (present && num == UINT64_MAX)
+            return bad("auth.accounts.account_number", "too large");
         if (present && num >= next)
             next = num + 1;
     }
@@ -210,12 +218,10 @@ ag_err market_auth_init_genesis(market_ctx *ctx, const json_t *state)
             }
             nums[i] = acc.number;
         }
-        for (size_t x = 0; x < n && !err; x++)
-            for (size_t y = x + 1; y < n; y++)
-                if (nums[x] == nums[y]) {
-                    err = bad("auth.accounts", "duplicate account_number");
-                    break;
-                }
+        qsort(nums, n, sizeof *nums, cmp_u64);
+        for (size_t x = 1; x < n && !err; x++)
+            if (nums[x - 1] == nums[x])
+                err = bad("auth.accounts", "duplicate account_number");
         free(nums);
         if (err)
             return err;

@@ -1100,6 +1100,17 @@ START_TEST(genesis_rejects_bad_state)
         "{\"bank\": {\"balances\": [{\"address\": \"agora1xyz\", \"coins\": []}]}}",
         "{\"bank\": {\"balances\": [], \"supply\": [{\"denom\": \"uagora\", \"amount\": \"5\"}]}}",
         "{not json",
+        "{\"auth\": {\"accounts\": [{\"address\": "
+        "\"agora1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqkc65ek\", "
+        "\"account_number\": \"18446744073709551615\"}]}}",
+        "{\"auth\": {\"accounts\": [{\"address\": "
+        "\"agora1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqkc65ek\", "
+        "\"account_number\": \"4\"}, {\"address\": "
+        "\"agora1qyqszqgpqyqszqgpqyqszqgpqyqszqgphgm4nh\", "
+        "\"account_number\": \"4\"}]}}",
+        "{\"bank\": {\"balances\": [{\"address\": "
+        "\"agora1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqkc65ek\", "
+        "\"coins\": [{\"denom\": \"uagora\", \"amount\": \"-5\"}]}]}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         state_kv *kv;
