@@ -9,9 +9,11 @@
  *
  * FinalizeBlock runs the whole block and commits the store version (the app
  * hash CometBFT v0.38 expects in its response is that version's root);
- * Commit then resets the CheckTx state. If the process dies between the two,
- * the store is one height ahead of CometBFT's state, which CometBFT's
- * handshake handles (it replays the saved FinalizeBlock response).
+ * Commit then resets the CheckTx state. If the process dies between the two
+ * (after CometBFT saved the FinalizeBlock response), the store is one height
+ * ahead of CometBFT's state, which CometBFT's handshake handles (it replays
+ * the saved response). A crash before CometBFT saved the response would need
+ * a store rollback, which is not built (market/README.md).
  *
  * Txs (Cosmos TxRaw, state/tx.h) run as: decode, ante (market/ante.c: size,
  * memo, timeout height, fee >= min gas price x gas limit, accounts,
