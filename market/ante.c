@@ -190,7 +190,7 @@ static ag_err check_signature(market_ctx *ctx, const market_tx *tx, size_t i,
 
 ag_err market_ante(market_ctx *ctx, const market_tx *tx, size_t tx_len, const market_presig *pre)
 {
-    const market_params *p = ctx->params;
+    const market_auth_params *p = ctx->params;
     if (tx_len > p->max_tx_bytes)
         return market_ctx_fail(ctx, MARKET_CODE_TX_TOO_LARGE, "tx of %zu bytes, at most %" PRIu64,
                                tx_len, p->max_tx_bytes);
@@ -212,7 +212,7 @@ ag_err market_ante(market_ctx *ctx, const market_tx *tx, size_t tx_len, const ma
     for (size_t i = 0; i < fee->n_amount; i++)
         if (strcmp(fee->amount[i].denom, p->fee_denom) == 0)
             paid = fee->amount[i].amount;
-    market_u128 need = market_params_min_fee(p, fee->gas_limit);
+    market_u128 need = market_auth_params_min_fee(p, fee->gas_limit);
     if (ctx->mode != MARKET_MODE_SIMULATE && paid < need) {
         char a[MARKET_AMOUNT_STR_MAX], b[MARKET_AMOUNT_STR_MAX];
         market_amount_format(a, paid);

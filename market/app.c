@@ -57,7 +57,7 @@ static ag_err load_meta(market_app *app)
         err = state_store_get(app->store, kp, 1, &v);
     }
     if (!err)
-        err = market_params_decode(&app->params, v.data, v.len);
+        err = market_auth_params_decode(&app->params, v.data, v.len);
     if (err == AG_ERR_NOT_FOUND)
         err = ag_err_set(AG_ERR_CORRUPT,
                          "market: store at version %" PRIu64 " has no chain id or params",
@@ -91,7 +91,7 @@ ag_err market_app_new(market_app **out, state_store *store, const market_app_opt
         app->modules[app->n_modules++] = builtin[i];
     for (size_t i = 0; i < o.n_modules; i++)
         app->modules[app->n_modules++] = o.modules[i];
-    market_params_default(&app->params);
+    market_auth_params_default(&app->params);
     market_kv_init(&app->check_kv, NULL, store);
     market_events_init(&app->events);
     ag_err err = load_meta(app);
@@ -354,7 +354,7 @@ static ag_err app_init_chain(void *c, abci_arena *a, const abci_req_init_chain *
     if (err) {
         state_store_discard(app->store);
         app->chain_id[0] = '\0';
-        market_params_default(&app->params);
+        market_auth_params_default(&app->params);
         return err;
     }
     app->genesis_done = true;

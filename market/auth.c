@@ -12,7 +12,7 @@
 #define ACCOUNT_REC_MIN (8 + 8 + 1)
 #define ACCOUNT_REC_MAX (ACCOUNT_REC_MIN + CRYPTO_PUBKEY_LEN)
 
-void market_params_default(market_params *p)
+void market_auth_params_default(market_auth_params *p)
 {
     memset(p, 0, sizeof *p);
     strcpy(p->fee_denom, MARKET_DENOM);
@@ -31,7 +31,7 @@ static bool power_of_ten(uint64_t v)
     return false;
 }
 
-ag_err market_params_validate(const market_params *p)
+ag_err market_auth_params_validate(const market_auth_params *p)
 {
     ag_err err = market_denom_validate(p->fee_denom, strnlen(p->fee_denom, sizeof p->fee_denom));
     if (err)
@@ -50,7 +50,7 @@ ag_err market_params_validate(const market_params *p)
     return AG_OK;
 }
 
-market_u128 market_params_min_fee(const market_params *p, uint64_t gas_limit)
+market_u128 market_auth_params_min_fee(const market_auth_params *p, uint64_t gas_limit)
 {
     market_u128 prod = (market_u128)gas_limit * p->gas_price_num; /* < 2^128 */
     return prod / p->gas_price_den + (prod % p->gas_price_den != 0);
@@ -103,7 +103,7 @@ void market_gas_price_format(char out[48], uint64_t num, uint64_t den)
     snprintf(out, 48, "%" PRIu64 ".%.20s", num / den, frac);
 }
 
-ag_err market_params_encode(const market_params *p, ag_buf *out)
+ag_err market_auth_params_encode(const market_auth_params *p, ag_buf *out)
 {
     uint8_t b[8 * 4 + 1];
     market_put_u64(b, p->gas_price_num);
@@ -116,7 +116,7 @@ ag_err market_params_encode(const market_params *p, ag_buf *out)
     return err ? err : ag_buf_append(out, p->fee_denom, dl);
 }
 
-ag_err market_params_decode(market_params *p, const uint8_t *in, size_t len)
+ag_err market_auth_params_decode(market_auth_params *p, const uint8_t *in, size_t len)
 {
     memset(p, 0, sizeof *p);
     if (len < 33 || len != 33u + in[32] || in[32] > MARKET_DENOM_MAX)
@@ -126,7 +126,7 @@ ag_err market_params_decode(market_params *p, const uint8_t *in, size_t len)
     p->max_memo_characters = market_get_u64(in + 16);
     p->max_tx_bytes = market_get_u64(in + 24);
     memcpy(p->fee_denom, in + 33, in[32]);
-    if (market_params_validate(p) != AG_OK)
+    if (market_auth_params_validate(p) != AG_OK)
         return ag_err_set(AG_ERR_CORRUPT, "stored params: %s", ag_err_detail());
     return AG_OK;
 }

@@ -25,7 +25,7 @@
 /* Largest decimal exponent of the min gas price's denominator. */
 #define MARKET_GAS_PRICE_DECIMALS 18
 
-struct market_params {
+struct market_auth_params {
     char fee_denom[MARKET_DENOM_MAX + 1]; /* the denom fees must include */
     uint64_t gas_price_num;               /* min gas price = num / den per gas unit */
     uint64_t gas_price_den;               /* a power of ten, 1..10^18 */
@@ -34,17 +34,17 @@ struct market_params {
 };
 
 /* uagora, 0.025 per gas, 256-byte memos, 1 MiB txs. */
-void market_params_default(market_params *p);
+void market_auth_params_default(market_auth_params *p);
 /* Check the ranges above: AG_ERR_INVALID_ARG naming the field. */
-ag_err market_params_validate(const market_params *p);
+ag_err market_auth_params_validate(const market_auth_params *p);
 /* The fee a gas limit needs: ceil(gas * num / den) of fee_denom. */
-market_u128 market_params_min_fee(const market_params *p, uint64_t gas_limit);
+market_u128 market_auth_params_min_fee(const market_auth_params *p, uint64_t gas_limit);
 /* "0.025" <-> num/den (den a power of ten; at most 18 decimals). */
 ag_err market_gas_price_parse(const char *s, uint64_t *num, uint64_t *den);
 void market_gas_price_format(char out[48], uint64_t num, uint64_t den);
 /* Store encoding (key 0x05). */
-ag_err market_params_encode(const market_params *p, ag_buf *out);
-ag_err market_params_decode(market_params *p, const uint8_t *in, size_t len);
+ag_err market_auth_params_encode(const market_auth_params *p, ag_buf *out);
+ag_err market_auth_params_decode(market_auth_params *p, const uint8_t *in, size_t len);
 
 typedef struct market_account {
     crypto_address address;

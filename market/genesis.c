@@ -91,9 +91,9 @@ static ag_err get_coins(const json_t *arr, market_coin *coins, size_t *n, size_t
 
 /* ---- params ---- */
 
-ag_err market_params_from_json(market_params *p, const json_t *j)
+ag_err market_auth_params_from_json(market_auth_params *p, const json_t *j)
 {
-    market_params_default(p);
+    market_auth_params_default(p);
     if (!j)
         return AG_OK;
     if (!json_is_object(j))
@@ -111,7 +111,7 @@ ag_err market_params_from_json(market_params *p, const json_t *j)
         err = get_u64(j, "max_memo_characters", &p->max_memo_characters, &present);
     if (!err)
         err = get_u64(j, "max_tx_bytes", &p->max_tx_bytes, &present);
-    return err ? err : market_params_validate(p);
+    return err ? err : market_auth_params_validate(p);
 }
 
 static json_t *u64_json(uint64_t v)
@@ -121,7 +121,7 @@ static json_t *u64_json(uint64_t v)
     return json_string(b);
 }
 
-json_t *market_params_to_json(const market_params *p)
+json_t *market_auth_params_to_json(const market_auth_params *p)
 {
     char g[48];
     market_gas_price_format(g, p->gas_price_num, p->gas_price_den);
@@ -447,12 +447,12 @@ ag_err market_genesis_import(market_app *app, market_ctx *ctx, const uint8_t *by
             return bad("app_state", "not an object");
         }
     }
-    ag_err err = market_params_from_json(&app->params, json_object_get(root, "params"));
+    ag_err err = market_auth_params_from_json(&app->params, json_object_get(root, "params"));
     ag_buf pb;
     ag_buf_init(&pb, 4096);
     const uint8_t kp[1] = {MARKET_KEY_PARAMS}, kc[1] = {MARKET_KEY_CHAIN_ID};
     if (!err)
-        err = market_params_encode(&app->params, &pb);
+        err = market_auth_params_encode(&app->params, &pb);
     if (!err)
         err = market_kv_set(ctx->kv, kp, 1, pb.data, pb.len);
     if (!err)
@@ -481,7 +481,7 @@ ag_err market_app_export_genesis(market_app *app, json_t **out)
     market_ctx ctx;
     market_query_ctx(app, &kv, &gas, &ctx, 0, market_app_height(app));
     json_t *root = json_object();
-    json_object_set_new(root, "params", market_params_to_json(&app->params));
+    json_object_set_new(root, "params", market_auth_params_to_json(&app->params));
     ag_err err = AG_OK;
     for (size_t m = 0; !err && m < app->n_modules; m++) {
         const market_module *mod = app->modules[m];

@@ -39,7 +39,7 @@ struct market_app {
     const market_module *modules[MARKET_MAX_MODULES];
     size_t n_modules;
     char chain_id[MARKET_CHAIN_ID_MAX + 1];
-    market_params params;
+    market_auth_params params;
     bool genesis_done;
     market_kv check_kv; /* CheckTx state over the committed store */
     market_events events;
@@ -92,8 +92,8 @@ ag_err market_bank_init_genesis(market_ctx *ctx, const json_t *state);
 ag_err market_bank_export_genesis(market_ctx *ctx, json_t **out);
 
 /* The app_state "params" section. */
-ag_err market_params_from_json(market_params *p, const json_t *j);
-json_t *market_params_to_json(const market_params *p);
+ag_err market_auth_params_from_json(market_auth_params *p, const json_t *j);
+json_t *market_auth_params_to_json(const market_auth_params *p);
 
 /* genesis.c: InitChain's state import (writes to ctx) and query.c's entry. */
 ag_err market_genesis_import(market_app *app, market_ctx *ctx, const uint8_t *json, size_t len);

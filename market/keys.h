@@ -11,7 +11,7 @@
  *                                 when zero (never stored as zero)
  *   0x03 | denom                  total supply of denom: u128 BE
  *   0x04                          next account number: u64 BE
- *   0x05                          params (market/auth.h market_params_encode)
+ *   0x05                          params (market/auth.h market_auth_params_encode)
  *   0x06                          chain id (bytes, no NUL)
  *
  * Integers are big-endian so that keys holding them sort numerically.

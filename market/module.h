@@ -86,14 +86,14 @@ typedef enum market_mode {
 } market_mode;
 
 typedef struct market_app market_app;
-typedef struct market_params market_params;
+typedef struct market_auth_params market_auth_params;
 
 typedef struct market_ctx {
     market_app *app;
     market_kv *kv;         /* where reads and writes go */
     market_gas_meter *gas; /* never NULL; limit UINT64_MAX: unmetered */
     market_events *events; /* never NULL */
-    const market_params *params;
+    const market_auth_params *params;
     const char *chain_id;
     int64_t height;    /* the block being built or checked (queries: the asked height) */
     int64_t time_unix; /* block time, seconds (0 in CheckTx and queries) */

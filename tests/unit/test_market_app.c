@@ -1260,11 +1260,11 @@ START_TEST(gas_meter_and_price)
     ck_assert_int_ne(market_gas_price_parse("1.", &n, &d), AG_OK);
     ck_assert_int_ne(market_gas_price_parse(".5", &n, &d), AG_OK);
     ck_assert_int_ne(market_gas_price_parse("0.0000000000000000001", &n, &d), AG_OK);
-    market_params p;
-    market_params_default(&p);
-    ck_assert(market_params_min_fee(&p, 200000) == 5000);
-    ck_assert(market_params_min_fee(&p, 1) == 1); /* rounded up */
-    ck_assert(market_params_min_fee(&p, UINT64_MAX) > 0);
+    market_auth_params p;
+    market_auth_params_default(&p);
+    ck_assert(market_auth_params_min_fee(&p, 200000) == 5000);
+    ck_assert(market_auth_params_min_fee(&p, 1) == 1); /* rounded up */
+    ck_assert(market_auth_params_min_fee(&p, UINT64_MAX) > 0);
 }
 END_TEST
 
