@@ -397,6 +397,9 @@ static ag_err app_commit(void *c, abci_arena *a, const abci_req_commit *req, abc
     if (!app->finalized)
         return ag_err_set(AG_ERR_STATE, "Commit without FinalizeBlock (height %" PRId64 ")",
                           market_app_height(app));
+    ag_err err = state_store_finish_commit(app->store);
+    if (err)
+        return err; /* the block stays prepared; the node stops on this error */
     app->finalized = false;
     market_kv_clear(&app->check_kv); /* the mempool is rechecked against the new state */
     resp->retain_height = 0;
@@ -521,8 +524,13 @@ static ag_err app_finalize_block(void *c, abci_arena *a, const abci_req_finalize
     market_app *app = c;
     if (!app->genesis_done)
         return ag_err_set(AG_ERR_STATE, "FinalizeBlock before InitChain");
-    if (app->finalized)
-        return ag_err_set(AG_ERR_STATE, "FinalizeBlock twice without Commit");
+    if (app->finalized) {
+        /* The consensus engine restarted after our FinalizeBlock but before
+         * Commit (an out-of-process app outlives it): drop the prepared,
+         * unwritten version and execute the block again. */
+        state_store_discard(app->store);
+        app->finalized = false;
+    }
     if (req->height != market_app_height(app) + 1)
         return ag_err_set(AG_ERR_STATE, "FinalizeBlock at height %" PRId64 ", expected %" PRId64,
                           req->height, market_app_height(app) + 1);
@@ -620,9 +628,13 @@ static ag_err app_finalize_block(void *c, abci_arena *a, const abci_req_finalize
     if (!err)
         err = market_kv_flush(&block);
     market_kv_free(&block);
+    /* The app hash of this block is the root of the next store version,
+     * computed now but written only in Commit: a crash before Commit leaves
+     * the store at the previous height, and the engine's handshake executes
+     * the block again. */
     crypto_hash h;
     if (!err)
-        err = state_store_commit(app->store, NULL, &h);
+        err = state_store_prepare_commit(app->store, NULL, &h);
     if (err) {
         state_store_discard(app->store);
         return err;

@@ -44,11 +44,19 @@ struct state_store {
     state_omap staged; /* key -> 'S' value | 'D' */
     state_smt_output out;
     state_store_stats stats;
+    /* A commit computed by state_store_prepare_commit, not yet written. */
+    struct {
+        bool active;
+        state_kv_batch *batch;
+        uint64_t version, oldest, root_version, effective, pruned;
+        crypto_hash root;
+        uint64_t hash_ns, tree_ns, batch_ns;
+    } prep;
 };
 
 ag_err state_store_set_initial_version(state_store *s, uint64_t first)
 {
-    if (s->version)
+    if (s->version || s->prep.active)
         return ag_err_set(AG_ERR_STATE, "store: already at version %llu",
                           (unsigned long long)s->version);
     if (first == 0)
@@ -183,6 +191,7 @@ void state_store_close(state_store *s)
 {
     if (!s)
         return;
+    state_store_abort_commit(s);
     state_omap_free(&s->staged);
     state_smt_output_free(&s->out);
     state_smt_cache_free(s->cache);
@@ -215,10 +224,23 @@ ag_err state_store_get(state_store *s, const uint8_t *key, size_t klen, ag_buf *
     return s->kv->ops->get(s->kv, STATE_CF_LATEST, key, klen, value);
 }
 
+static ag_err refuse_if_prepared(const state_store *s)
+{
+    if (s->prep.active)
+        return ag_err_set(AG_ERR_STATE,
+                          "store: version %llu is prepared; finish or abort it "
+                          "before writing",
+                          (unsigned long long)s->prep.version);
+    return AG_OK;
+}
+
 ag_err state_store_set(state_store *s, const uint8_t *key, size_t klen, const uint8_t *value,
                        size_t vlen)
 {
-    ag_err err = check_key(key, klen);
+    ag_err err = refuse_if_prepared(s);
+    if (err)
+        return err;
+    err = check_key(key, klen);
     if (err)
         return err;
     if (!value || vlen == 0 || vlen > STATE_VALUE_MAX)
@@ -230,7 +252,10 @@ ag_err state_store_set(state_store *s, const uint8_t *key, size_t klen, const ui
 
 ag_err state_store_delete(state_store *s, const uint8_t *key, size_t klen)
 {
-    ag_err err = check_key(key, klen);
+    ag_err err = refuse_if_prepared(s);
+    if (err)
+        return err;
+    err = check_key(key, klen);
     if (err)
         return err;
     return state_omap_put_tagged(&s->staged, key, klen, 'D', NULL, 0);
@@ -238,6 +263,7 @@ ag_err state_store_delete(state_store *s, const uint8_t *key, size_t klen)
 
 void state_store_discard(state_store *s)
 {
+    state_store_abort_commit(s);
     state_omap_clear(&s->staged);
 }
 
@@ -434,11 +460,18 @@ static void *hash_pending(void *arg)
 /* Below this many changes a second thread costs more than it saves. */
 #define STORE_PARALLEL_HASH_MIN 512
 
-ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *root_out)
+ag_err state_store_prepare_commit(state_store *s, uint64_t *version_out, crypto_hash *root_out)
 {
+    if (s->prep.active) {
+        if (version_out)
+            *version_out = s->prep.version;
+        if (root_out)
+            *root_out = s->prep.root;
+        return AG_OK;
+    }
     uint64_t version = s->version ? s->version + 1 : s->initial ? s->initial : 1;
     size_t n = s->staged.count;
-    uint64_t t0 = phase_ns(), t1, t2, t3, t4;
+    uint64_t t0 = phase_ns(), t1, t2, t3;
     pending *pend = n ? malloc(n * sizeof *pend) : NULL;
     state_smt_change *changes = n ? malloc(n * sizeof *changes) : NULL;
     if (n && (!pend || !changes)) {
@@ -548,37 +581,86 @@ ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *ro
     if (!err)
         err = s->kv->ops->put(b, STATE_CF_META, META_OLDEST, sizeof META_OLDEST - 1, okey, 8);
     t3 = phase_ns();
-    if (!err)
-        err = s->kv->ops->write(s->kv, b, !s->opts.no_sync);
-    t4 = phase_ns();
-
-    if (b)
-        s->kv->ops->batch_free(b);
     ag_buf_free(&tmp);
     free(changes);
     free(pend);
-    if (err)
-        return err; /* staged writes kept; nothing changed in memory */
-
-    state_smt_output_apply_cache(&s->out, s->cache);
-    s->stats = (state_store_stats){.nodes_written = s->out.nodes,
-                                   .changes = effective,
-                                   .pruned_records = pruned,
-                                   .cache_bytes = state_smt_cache_bytes(s->cache),
-                                   .hash_ns = t1 - t0,
-                                   .tree_ns = t2 - t1,
-                                   .batch_ns = t3 - t2,
-                                   .write_ns = t4 - t3};
-    s->version = version;
-    s->oldest = oldest;
-    s->root_version = new_root_version;
-    s->root = new_root;
-    state_omap_clear(&s->staged);
+    if (err) {
+        if (b)
+            s->kv->ops->batch_free(b);
+        return err; /* staged writes kept; nothing changed */
+    }
+    s->prep.active = true;
+    s->prep.batch = b;
+    s->prep.version = version;
+    s->prep.oldest = oldest;
+    s->prep.root_version = new_root_version;
+    s->prep.root = new_root;
+    s->prep.effective = effective;
+    s->prep.pruned = pruned;
+    s->prep.hash_ns = t1 - t0;
+    s->prep.tree_ns = t2 - t1;
+    s->prep.batch_ns = t3 - t2;
     if (version_out)
         *version_out = version;
     if (root_out)
         *root_out = new_root;
     return AG_OK;
+}
+
+ag_err state_store_finish_commit(state_store *s)
+{
+    if (!s->prep.active)
+        return ag_err_set(AG_ERR_STATE, "store: no prepared commit to finish");
+    uint64_t t3 = phase_ns();
+    ag_err err = s->kv->ops->write(s->kv, s->prep.batch, !s->opts.no_sync);
+    uint64_t t4 = phase_ns();
+    if (err)
+        return err; /* still prepared: finish may be retried, or aborted */
+    s->kv->ops->batch_free(s->prep.batch);
+    s->prep.batch = NULL;
+    s->prep.active = false;
+
+    state_smt_output_apply_cache(&s->out, s->cache);
+    s->stats = (state_store_stats){.nodes_written = s->out.nodes,
+                                   .changes = s->prep.effective,
+                                   .pruned_records = s->prep.pruned,
+                                   .cache_bytes = state_smt_cache_bytes(s->cache),
+                                   .hash_ns = s->prep.hash_ns,
+                                   .tree_ns = s->prep.tree_ns,
+                                   .batch_ns = s->prep.batch_ns,
+                                   .write_ns = t4 - t3};
+    s->version = s->prep.version;
+    s->oldest = s->prep.oldest;
+    s->root_version = s->prep.root_version;
+    s->root = s->prep.root;
+    state_omap_clear(&s->staged);
+    return AG_OK;
+}
+
+void state_store_abort_commit(state_store *s)
+{
+    if (!s->prep.active)
+        return;
+    s->kv->ops->batch_free(s->prep.batch);
+    s->prep.batch = NULL;
+    s->prep.active = false;
+    state_smt_output_reset(&s->out);
+}
+
+bool state_store_prepared(const state_store *s)
+{
+    return s->prep.active;
+}
+
+ag_err state_store_commit(state_store *s, uint64_t *version_out, crypto_hash *root_out)
+{
+    ag_err err = state_store_prepare_commit(s, version_out, root_out);
+    if (err)
+        return err;
+    err = state_store_finish_commit(s);
+    if (err)
+        state_store_abort_commit(s);
+    return err;
 }
 
 void state_store_stats_get(state_store *s, state_store_stats *out)

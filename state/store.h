@@ -86,6 +86,27 @@ size_t state_store_staged(const state_store *s);
  */
 ag_err state_store_commit(state_store *s, uint64_t *version, crypto_hash *root);
 
+/*
+ * The same commit in two steps, for an application that must report the
+ * app hash in FinalizeBlock but persist only in Commit (so that a crash in
+ * between leaves the store at the previous version, and the block is simply
+ * executed again after restart):
+ *   prepare_commit computes the new version's tree and root and builds the
+ *     write batch, writing nothing. Staged writes stay readable (get and
+ *     iteration see them); set/delete/set_initial_version are refused with
+ *     AG_ERR_STATE until the commit is finished or aborted. Calling it again
+ *     while prepared returns the same version and root.
+ *   finish_commit writes the batch atomically and makes the version current.
+ *     On error (I/O) it stays prepared: retry, or abort.
+ *   abort_commit drops the prepared batch; the staged writes are kept.
+ *     discard and close abort a prepared commit too.
+ * Past versions, proofs and roots are unaffected until finish_commit.
+ */
+ag_err state_store_prepare_commit(state_store *s, uint64_t *version, crypto_hash *root);
+ag_err state_store_finish_commit(state_store *s);
+void state_store_abort_commit(state_store *s);
+bool state_store_prepared(const state_store *s);
+
 /* ---- past versions ---- */
 
 /* AG_ERR_NOT_FOUND if the version was pruned or never existed (detail says which). */

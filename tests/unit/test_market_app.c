@@ -1208,6 +1208,29 @@ START_TEST(restart_from_rocksdb_and_info)
     ck_assert_int_eq(aa.ops->info(aa.ctx, a, &iq, &ir), AG_OK);
     ck_assert_int_eq(ir.last_block_height, 1);
     ck_assert_mem_eq(ir.last_block_app_hash.data, h, 32);
+    /* A crash between FinalizeBlock and Commit: the block was not written,
+     * Info still says height 1, and executing it again gives the same hash
+     * (also when FinalizeBlock comes twice, as from a restarted engine). */
+    fb.height = 2;
+    ck_assert_int_eq(aa.ops->finalize_block(aa.ctx, a, &fb, &fr), AG_OK);
+    uint8_t h2[32];
+    memcpy(h2, fr.app_hash.data, 32);
+    market_app_free(app);
+    ck_assert_int_eq(market_app_open(&app, dir, NULL), AG_OK);
+    aa = market_app_abci(app);
+    ck_assert_int_eq(aa.ops->info(aa.ctx, a, &iq, &ir), AG_OK);
+    ck_assert_int_eq(ir.last_block_height, 1);
+    ck_assert_mem_eq(ir.last_block_app_hash.data, h, 32);
+    for (int i = 0; i < 2; i++) {
+        abci_resp_finalize_block again = TENDERMINT__ABCI__RESPONSE_FINALIZE_BLOCK__INIT;
+        ck_assert_int_eq(aa.ops->finalize_block(aa.ctx, a, &fb, &again), AG_OK);
+        ck_assert_mem_eq(again.app_hash.data, h2, 32);
+    }
+    ck_assert_int_eq(aa.ops->commit(aa.ctx, a, &cm, &cr), AG_OK);
+    abci_resp_info ir2 = TENDERMINT__ABCI__RESPONSE_INFO__INIT;
+    ck_assert_int_eq(aa.ops->info(aa.ctx, a, &iq, &ir2), AG_OK);
+    ck_assert_int_eq(ir2.last_block_height, 2);
+    ck_assert_mem_eq(ir2.last_block_app_hash.data, h2, 32);
     /* wrong height refused */
     fb.height = 5;
     ck_assert_int_eq(aa.ops->finalize_block(aa.ctx, a, &fb, &fr), AG_ERR_STATE);

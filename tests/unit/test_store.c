@@ -551,6 +551,75 @@ START_TEST(store_failed_writes_leave_it_consistent)
 }
 END_TEST
 
+/* FinalizeBlock/Commit split: prepare computes the root without writing;
+ * a crash (close) before finish leaves the previous version. */
+START_TEST(store_prepare_finish_abort)
+{
+    char dir[64];
+    ag_test_mkdtemp(dir, "prep");
+    state_store *s, *ref = open_memory(NULL);
+    ck_assert_int_eq(state_store_open_path(&s, dir, NULL), AG_OK);
+    ck_assert_int_eq(state_store_set(s, (const uint8_t *)"a", 1, (const uint8_t *)"1", 1), AG_OK);
+    ck_assert_int_eq(state_store_commit(s, NULL, NULL), AG_OK);
+    ck_assert_int_eq(state_store_set(ref, (const uint8_t *)"a", 1, (const uint8_t *)"1", 1), AG_OK);
+    ck_assert_int_eq(state_store_commit(ref, NULL, NULL), AG_OK);
+
+    ck_assert_int_eq(state_store_set(s, (const uint8_t *)"b", 1, (const uint8_t *)"2", 1), AG_OK);
+    ck_assert_int_eq(state_store_delete(s, (const uint8_t *)"a", 1), AG_OK);
+    uint64_t v, v2;
+    crypto_hash root, root2, old;
+    state_store_root(s, &old);
+    ck_assert_int_eq(state_store_prepare_commit(s, &v, &root), AG_OK);
+    ck_assert(state_store_prepared(s));
+    ck_assert_uint_eq(v, 2);
+    ck_assert_uint_eq(state_store_version(s), 1); /* nothing written yet */
+    state_store_root(s, &root2);
+    ck_assert_mem_eq(root2.b, old.b, 32);
+    /* prepared: staged writes readable, new writes refused, prepare idempotent */
+    ag_buf val;
+    ag_buf_init(&val, 64);
+    ck_assert_int_eq(state_store_get(s, (const uint8_t *)"b", 1, &val), AG_OK);
+    ck_assert_int_eq(state_store_get(s, (const uint8_t *)"a", 1, &val), AG_ERR_NOT_FOUND);
+    ck_assert_int_eq(state_store_set(s, (const uint8_t *)"c", 1, (const uint8_t *)"3", 1),
+                     AG_ERR_STATE);
+    ck_assert_int_eq(state_store_delete(s, (const uint8_t *)"b", 1), AG_ERR_STATE);
+    ck_assert_int_eq(state_store_prepare_commit(s, &v2, &root2), AG_OK);
+    ck_assert_uint_eq(v2, v);
+    ck_assert_mem_eq(root2.b, root.b, 32);
+    /* the same root as a one-step commit of the same writes */
+    ck_assert_int_eq(state_store_set(ref, (const uint8_t *)"b", 1, (const uint8_t *)"2", 1), AG_OK);
+    ck_assert_int_eq(state_store_delete(ref, (const uint8_t *)"a", 1), AG_OK);
+    ck_assert_int_eq(state_store_commit(ref, &v2, &root2), AG_OK);
+    ck_assert_mem_eq(root2.b, root.b, 32);
+
+    /* a crash before finish: the store reopens at version 1 */
+    state_store_close(s);
+    ck_assert_int_eq(state_store_open_path(&s, dir, NULL), AG_OK);
+    ck_assert_uint_eq(state_store_version(s), 1);
+    ck_assert_int_eq(state_store_get(s, (const uint8_t *)"a", 1, &val), AG_OK);
+
+    /* executed again: the same root; abort keeps the staged writes; finish makes it current */
+    ck_assert_int_eq(state_store_set(s, (const uint8_t *)"b", 1, (const uint8_t *)"2", 1), AG_OK);
+    ck_assert_int_eq(state_store_delete(s, (const uint8_t *)"a", 1), AG_OK);
+    ck_assert_int_eq(state_store_prepare_commit(s, &v2, &root2), AG_OK);
+    ck_assert_mem_eq(root2.b, root.b, 32);
+    state_store_abort_commit(s);
+    ck_assert(!state_store_prepared(s));
+    ck_assert_uint_eq(state_store_staged(s), 2);
+    ck_assert_int_eq(state_store_finish_commit(s), AG_ERR_STATE);
+    ck_assert_int_eq(state_store_prepare_commit(s, &v2, &root2), AG_OK);
+    ck_assert_int_eq(state_store_finish_commit(s), AG_OK);
+    ck_assert_uint_eq(state_store_version(s), 2);
+    state_store_root(s, &root2);
+    ck_assert_mem_eq(root2.b, root.b, 32);
+    ck_assert_uint_eq(state_store_staged(s), 0);
+    ag_buf_free(&val);
+    state_store_close(s);
+    state_store_close(ref);
+    ag_test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(store_detects_corruption)
 {
     state_kv *kv;
@@ -719,6 +788,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, store_matches_model);
     tcase_add_test(tc, store_small_trees);
     tcase_add_test(tc, store_initial_version);
+    tcase_add_test(tc, store_prepare_finish_abort);
     tcase_add_test(tc, store_history_matches_snapshots);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("pruning");
