@@ -13,8 +13,11 @@ ag_err cons_vote_set_init(cons_vote_set *s, int64_t height, int32_t round, cons_
                           (int)type);
     s->votes = calloc(vals->n, sizeof *s->votes);
     s->bits = calloc((vals->n + 7) / 8, 1);
-    s->tallies = calloc(vals->n, sizeof *s->tallies);
-    if (s->votes == NULL || s->bits == NULL || s->tallies == NULL) {
+    s->tallies = calloc(2 * vals->n, sizeof *s->tallies);
+    s->conflicts = calloc(vals->n, sizeof *s->conflicts);
+    s->conflict_bits = calloc((vals->n + 7) / 8, 1);
+    if (s->votes == NULL || s->bits == NULL || s->tallies == NULL || s->conflicts == NULL ||
+        s->conflict_bits == NULL) {
         cons_vote_set_free(s);
         return ag_err_set(AG_ERR_NOMEM, "vote set of %zu validators", vals->n);
     }
@@ -30,6 +33,11 @@ void cons_vote_set_free(cons_vote_set *s)
     if (s->votes != NULL && s->vals != NULL)
         for (size_t i = 0; i < s->vals->n; i++)
             cons_vote_clear(&s->votes[i]);
+    if (s->conflicts != NULL && s->vals != NULL)
+        for (size_t i = 0; i < s->vals->n; i++)
+            cons_vote_clear(&s->conflicts[i]);
+    free(s->conflicts);
+    free(s->conflict_bits);
     free(s->votes);
     free(s->bits);
     free(s->tallies);
@@ -44,6 +52,31 @@ bool cons_vote_set_has(const cons_vote_set *s, size_t i)
 const cons_vote *cons_vote_set_get(const cons_vote_set *s, size_t i)
 {
     return cons_vote_set_has(s, i) ? &s->votes[i] : NULL;
+}
+
+const cons_vote *cons_vote_set_get_conflict(const cons_vote_set *s, size_t i)
+{
+    if (s->vals == NULL || i >= s->vals->n || !((s->conflict_bits[i / 8] >> (i % 8)) & 1))
+        return NULL;
+    return &s->conflicts[i];
+}
+
+/* Add power p to the tally of id, noting a +2/3 majority. */
+static void tally(cons_vote_set *s, const cons_block_id *id, int64_t p)
+{
+    size_t t = 0;
+    while (t < s->n_tallies && !cons_block_id_equal(&s->tallies[t].block_id, id))
+        t++;
+    if (t == s->n_tallies) {
+        s->tallies[t].block_id = *id;
+        s->tallies[t].power = 0;
+        s->n_tallies++;
+    }
+    s->tallies[t].power += p;
+    if (!s->has_maj23 && s->tallies[t].power * 3 > s->vals->total_power * 2) {
+        s->has_maj23 = true;
+        s->maj23 = *id;
+    }
 }
 
 ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_result *res,
@@ -65,6 +98,8 @@ ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_res
         return ag_err_set(AG_ERR_NOT_FOUND, "vote set: no validator %d with that address",
                           (int)v->validator_index);
     size_t i = (size_t)v->validator_index;
+    int64_t p = s->vals->vals[i].voting_power;
+    ag_err e;
     if (cons_vote_set_has(s, i)) {
         if (cons_block_id_equal(&s->votes[i].block_id, &v->block_id)) {
             /* Same choice: a duplicate, whatever the timestamp (CometBFT keeps
@@ -72,30 +107,27 @@ ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_res
             *res = CONS_VOTE_DUPLICATE;
             return AG_OK;
         }
+        const cons_vote *c = cons_vote_set_get_conflict(s, i);
+        if (c != NULL && cons_block_id_equal(&c->block_id, &v->block_id)) {
+            *res = CONS_VOTE_DUPLICATE;
+            return AG_OK;
+        }
         *res = CONS_VOTE_CONFLICT;
         if (existing != NULL)
             *existing = &s->votes[i];
+        if (c != NULL)
+            return AG_OK; /* a third value: reported, not kept */
+        if ((e = cons_vote_copy(&s->conflicts[i], v)) != AG_OK)
+            return e;
+        s->conflict_bits[i / 8] |= (uint8_t)(1u << (i % 8));
+        tally(s, &v->block_id, p);
         return AG_OK;
     }
-    ag_err e = cons_vote_copy(&s->votes[i], v);
-    if (e != AG_OK)
+    if ((e = cons_vote_copy(&s->votes[i], v)) != AG_OK)
         return e;
     s->bits[i / 8] |= (uint8_t)(1u << (i % 8));
-    int64_t p = s->vals->vals[i].voting_power;
     s->sum += p;
-    size_t t = 0;
-    while (t < s->n_tallies && !cons_block_id_equal(&s->tallies[t].block_id, &v->block_id))
-        t++;
-    if (t == s->n_tallies) {
-        s->tallies[t].block_id = v->block_id;
-        s->tallies[t].power = 0;
-        s->n_tallies++;
-    }
-    s->tallies[t].power += p;
-    if (!s->has_maj23 && s->tallies[t].power * 3 > s->vals->total_power * 2) {
-        s->has_maj23 = true;
-        s->maj23 = v->block_id;
-    }
+    tally(s, &v->block_id, p);
     return AG_OK;
 }
 
@@ -138,6 +170,10 @@ ag_err cons_vote_set_make_commit(const cons_vote_set *s, cons_commit *out)
         const cons_vote *v = cons_vote_set_get(s, i);
         if (v == NULL)
             continue;
+        const cons_vote *c = cons_vote_set_get_conflict(s, i);
+        if (!cons_block_id_equal(&v->block_id, &s->maj23) && c != NULL &&
+            cons_block_id_equal(&c->block_id, &s->maj23))
+            v = c;
         bool for_block = cons_block_id_equal(&v->block_id, &s->maj23);
         if (!for_block && !cons_block_id_is_zero(&v->block_id))
             continue;

@@ -1,9 +1,16 @@
 /*
  * vote_set.h — the votes of one (height, round, type) with their tallies.
  *
- * At most one vote per validator; a second, different vote from the same
- * validator is reported as a conflict (the pair is evidence) and not stored,
- * an identical one as a duplicate. Tallies: the total power of all votes,
+ * Per validator the first vote, plus at most one conflicting vote: a second,
+ * different vote of the same validator is reported as a conflict (the pair is
+ * evidence) and also kept and counted for its block id, because the paper's
+ * rules count messages, and an equivocator's vote may be the one that
+ * completes a +2/3 that correct nodes saw (without it, a node that heard the
+ * other vote first could never verify that POL: a liveness loss). Any
+ * further different vote is reported and dropped; a vote equal (same block
+ * id) to a stored one is a duplicate. CometBFT instead accepts conflicting
+ * votes for block ids a peer claims +2/3 for (VoteSetMaj23); that message is
+ * not modelled here. Tallies: the total power of all votes,
  * the power per block id (nil included), the +2/3 majority block id once it
  * exists, a bit array of who voted, and the commit built from +2/3
  * precommits for a block.
@@ -32,7 +39,9 @@ typedef struct cons_vote_set {
     const cons_valset *vals; /* borrowed until cons_vote_set_free */
     cons_vote *votes;        /* owned: vals->n entries, index = validator index */
     uint8_t *bits;           /* owned: (n + 7) / 8 bytes, bit i = validator i voted */
-    cons_vote_tally *tallies; /* owned: distinct block ids voted for */
+    cons_vote *conflicts;    /* owned: vals->n entries, the kept conflicting vote */
+    uint8_t *conflict_bits;  /* owned: bit i = conflicts[i] is set */
+    cons_vote_tally *tallies; /* owned: distinct block ids voted for (<= 2n) */
     size_t n_tallies;
     int64_t sum; /* power of all votes */
     bool has_maj23;
@@ -42,7 +51,7 @@ typedef struct cons_vote_set {
 typedef enum cons_vote_add_result {
     CONS_VOTE_ADDED = 0,
     CONS_VOTE_DUPLICATE = 1, /* the same vote again: ignored */
-    CONS_VOTE_CONFLICT = 2,  /* a different vote of the same validator: not stored */
+    CONS_VOTE_CONFLICT = 2,  /* a different vote of the same validator (kept if the first) */
 } cons_vote_add_result;
 
 /* An empty set for (height, round, type) over vals (borrowed until free).
@@ -60,15 +69,17 @@ void cons_vote_set_free(cons_vote_set *s);
 ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_result *res,
                          const cons_vote **existing);
 
-/* The vote of validator i, or NULL. */
+/* The (first) vote of validator i, or NULL. */
 const cons_vote *cons_vote_set_get(const cons_vote_set *s, size_t i);
+/* The kept conflicting vote of validator i, or NULL. */
+const cons_vote *cons_vote_set_get_conflict(const cons_vote_set *s, size_t i);
 /* Did validator i vote? */
 bool cons_vote_set_has(const cons_vote_set *s, size_t i);
 /* Power of the votes for id (zero id = nil). */
 int64_t cons_vote_set_power_for(const cons_vote_set *s, const cons_block_id *id);
 /* +2/3 of the power voted for one block id (or nil): writes it to *id. */
 bool cons_vote_set_two_thirds_majority(const cons_vote_set *s, cons_block_id *id);
-/* +2/3 of the power voted, for anything. */
+/* +2/3 of the power voted, for anything (each validator counted once). */
 bool cons_vote_set_has_two_thirds_any(const cons_vote_set *s);
 /* More than 1/3 of the power voted, for anything. */
 bool cons_vote_set_has_one_third_any(const cons_vote_set *s);
@@ -76,7 +87,8 @@ bool cons_vote_set_has_one_third_any(const cons_vote_set *s);
 /* The commit of a precommit set with a +2/3 majority for a block: one
  * signature per validator in set order, COMMIT for a precommit for the block,
  * NIL for a precommit for nil, ABSENT otherwise (no vote or a vote for another
- * block), as CometBFT's VoteSet.MakeCommit. AG_ERR_STATE if the set is not
+ * block; a validator whose kept conflicting vote is for the block gets
+ * COMMIT with that vote), as CometBFT's VoteSet.MakeCommit. AG_ERR_STATE if the set is not
  * precommits or has no +2/3 for a block; AG_ERR_NOMEM. *out (cleared or zero)
  * is the caller's: free with cons_commit_clear. */
 ag_err cons_vote_set_make_commit(const cons_vote_set *s, cons_commit *out);

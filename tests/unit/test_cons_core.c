@@ -571,9 +571,20 @@ START_TEST(duplicate_and_conflicting_votes)
     ck_assert(cons_block_id_equal(&ev->vote_b.block_id, &b2));
     ck_assert_int_eq(ev->vote_b.validator_index, who[0]);
     const cons_vote_set *s = cons_core_votes(c, 0, CONS_MSG_PREVOTE);
+    /* The conflicting vote is kept and counted for its block (a quorum seen
+     * elsewhere may need it), but the validator counts once in the total. */
     ck_assert_int_eq(cons_vote_set_power_for(s, &b1), 10);
-    ck_assert_int_eq(cons_vote_set_power_for(s, &b2), 0);
+    ck_assert_int_eq(cons_vote_set_power_for(s, &b2), 10);
+    ck_assert_int_eq(s->sum, 10);
     ck_assert_uint_eq(cons_core_get_stats(c)->evidence, 1);
+    /* The same conflicting vote again: a duplicate, no new evidence. */
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, bid(2), who[0]), CONS_REJ_DUPLICATE);
+    /* A third value: reported, not kept. */
+    cons_block_id b3 = bid(3);
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, b3, who[0]), CONS_REJ_CONFLICT);
+    ck_assert_int_eq(cons_vote_set_power_for(s, &b3), 0);
+    ck_assert_uint_eq(cons_core_get_stats(c)->evidence, 2);
+    drain(c, &os);
     /* A precommit of the same validator is another (round, type): fine. */
     ck_assert_int_eq(vote(c, CONS_MSG_PRECOMMIT, 0, bid(2), who[0]), CONS_REJ_NONE);
     /* Equivocating proposals: the first one stays. */
