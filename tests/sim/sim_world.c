@@ -240,7 +240,7 @@ void sim_check_decide(sim_world *w, int node, int64_t h, const uint8_t block_has
     if (!block_valid)
         sim_fail(w, "validity: node %d decided an invalid block at %lld", node, (long long)h);
     bool proposed = false;
-    for (size_t i = 0; i < w->n_proposed && !proposed; i++)
+    for (size_t i = w->n_proposed; i-- > 0 && !proposed;) /* recent ones first */
         proposed = memcmp(w->proposed[i], block_hash, 32) == 0;
     if (!proposed)
         sim_fail(w, "validity: node %d decided a block never proposed at %lld", node,
