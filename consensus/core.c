@@ -185,9 +185,6 @@ static void height_free(cons_core *c)
     cons_commit_clear(&c->ext_commit);
     cons_valset_free(&c->vals0);
     cons_valset_free(&c->valsr);
-    for (size_t i = 0; i < c->q_len; i++)
-        cons_core_out_clear(&c->q[(c->q_head + i) % CONS_CORE_OUTPUTS_MAX]);
-    c->q_head = c->q_len = 0;
 }
 
 /* Make rounds[0..r] exist. */
@@ -444,6 +441,8 @@ void cons_core_free(cons_core *c)
     if (c == NULL)
         return;
     height_free(c);
+    for (size_t i = 0; i < c->q_len; i++)
+        cons_core_out_clear(&c->q[(c->q_head + i) % CONS_CORE_OUTPUTS_MAX]);
     free(c);
 }
 

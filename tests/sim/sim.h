@@ -118,6 +118,8 @@ typedef struct sim_result {
     uint64_t decisions;        /* DECIDE outputs applied, all nodes */
     uint64_t evidence;         /* conflicting vote pairs detected, all nodes */
     uint64_t rounds_over_zero; /* decisions in a round above 0 */
+    uint64_t crashes;          /* crash events executed */
+    uint64_t catchups;         /* decisions taken from a catch-up commit */
 } sim_result;
 
 /* ---- world services for nodes (sim_world.c) ---- */
@@ -137,6 +139,8 @@ void sim_note_proposed(sim_world *w, const uint8_t hash[32]);
 void sim_check_decide(sim_world *w, int node, int64_t h, const uint8_t block_hash[32],
                       bool block_valid, const uint8_t app_hash[32]);
 void sim_note_evidence(sim_world *w, int node);
+/* A decision taken from a catch-up commit (statistics). */
+void sim_note_catchup(sim_world *w);
 /* A decision in `round` (statistics). */
 void sim_note_round(sim_world *w, int32_t round);
 /* Record a failure (the first one wins; the run stops). */

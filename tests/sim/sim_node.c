@@ -584,6 +584,7 @@ static void node_on_message(void *p, const sim_msg *m)
         sim_input in = {.kind = IN_COMMIT, .h = m->commit_height, .c_round = m->commit_round,
                         .id = m->commit_block_id, .block = m->block, .n_sigs = m->n_sigs};
         memcpy(in.sigs, m->sigs, m->n_sigs * sizeof *m->sigs);
+        sim_note_catchup(nd->w);
         feed(nd, &in);
         break;
     }

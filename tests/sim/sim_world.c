@@ -60,7 +60,7 @@ struct sim_world {
     int64_t decided[SIM_MAX_NODES];
     bool failed;
     char why[1024];
-    uint64_t messages, events, decisions, evidence, rounds_over_zero;
+    uint64_t messages, events, decisions, evidence, rounds_over_zero, crashes, catchups;
 };
 
 /* ---- event heap, ordered by (time, sequence) ---- */
@@ -273,6 +273,11 @@ void sim_note_evidence(sim_world *w, int node)
     w->evidence++;
 }
 
+void sim_note_catchup(sim_world *w)
+{
+    w->catchups++;
+}
+
 void sim_note_round(sim_world *w, int32_t round)
 {
     if (round > 0)
@@ -392,6 +397,7 @@ void sim_world_run(sim_world *w, sim_result *res)
         case EV_CRASH:
             if (!w->down[e.node]) {
                 w->down[e.node] = true;
+                w->crashes++;
                 api->crash(nd);
             }
             break;
@@ -441,4 +447,6 @@ void sim_world_run(sim_world *w, sim_result *res)
     res->decisions = w->decisions;
     res->evidence = w->evidence;
     res->rounds_over_zero = w->rounds_over_zero;
+    res->crashes = w->crashes;
+    res->catchups = w->catchups;
 }

@@ -11,8 +11,12 @@
 #include "tests/harness/ag_test.h"
 #include "tests/sim/sim.h"
 
+typedef struct totals {
+    uint64_t evidence, crashes, catchups, late_rounds, decisions;
+} totals;
+
 static int run_many(uint64_t stream, uint64_t quick, uint64_t full, int n, int byz, bool faults,
-                    uint64_t *evidence)
+                    totals *tot)
 {
     ag_rng rng;
     ag_test_rng(&rng, stream);
@@ -24,8 +28,11 @@ static int run_many(uint64_t stream, uint64_t quick, uint64_t full, int n, int b
         sim_config_random(&cfg, seed, n, byz, faults);
         sim_result res;
         sim_run(&cfg, seed, &res);
-        if (evidence != NULL)
-            *evidence += res.evidence;
+        tot->evidence += res.evidence;
+        tot->crashes += res.crashes;
+        tot->catchups += res.catchups;
+        tot->late_rounds += res.rounds_over_zero;
+        tot->decisions += res.decisions;
         if (!res.ok) {
             fprintf(stderr,
                     "sim FAILED: rerun with AGORA_SIM_RUN=%" PRIu64 ":%d:%d:%d  (%s, height %lld)\n",
@@ -38,33 +45,46 @@ static int run_many(uint64_t stream, uint64_t quick, uint64_t full, int n, int b
 
 START_TEST(sim_4_clean)
 {
-    ck_assert_int_eq(run_many(1, 50, 500, 4, 0, false, NULL), 0);
+    totals t = {0};
+    ck_assert_int_eq(run_many(1, 50, 500, 4, 0, false, &t), 0);
+    ck_assert_uint_eq(t.crashes, 0);
 }
 END_TEST
 
+/* The fault runs must actually exercise the faults: crashes with replay,
+ * catch-up commits, rounds above 0. */
 START_TEST(sim_4_faults)
 {
-    ck_assert_int_eq(run_many(2, 200, 2000, 4, 0, true, NULL), 0);
+    totals t = {0};
+    ck_assert_int_eq(run_many(2, 200, 2000, 4, 0, true, &t), 0);
+    ck_assert_uint_gt(t.crashes, 0);
+    ck_assert_uint_gt(t.catchups, 0);
+    ck_assert_uint_gt(t.late_rounds, 0);
 }
 END_TEST
 
 START_TEST(sim_7_faults)
 {
-    ck_assert_int_eq(run_many(3, 100, 1000, 7, 0, true, NULL), 0);
+    totals t = {0};
+    ck_assert_int_eq(run_many(3, 100, 1000, 7, 0, true, &t), 0);
+    ck_assert_uint_gt(t.crashes, 0);
+    ck_assert_uint_gt(t.late_rounds, 0);
 }
 END_TEST
 
 START_TEST(sim_4_byzantine)
 {
-    uint64_t ev = 0;
-    ck_assert_int_eq(run_many(4, 150, 2000, 4, 1, true, &ev), 0);
+    totals t = {0};
+    ck_assert_int_eq(run_many(4, 150, 2000, 4, 1, true, &t), 0);
+    ck_assert_uint_gt(t.evidence, 0);
 }
 END_TEST
 
 START_TEST(sim_7_byzantine)
 {
-    uint64_t ev = 0;
-    ck_assert_int_eq(run_many(5, 100, 1000, 7, 2, true, &ev), 0);
+    totals t = {0};
+    ck_assert_int_eq(run_many(5, 100, 1000, 7, 2, true, &t), 0);
+    ck_assert_uint_gt(t.evidence, 0);
 }
 END_TEST
 
@@ -220,12 +240,14 @@ int main(void)
         sim_result res;
         sim_run(&cfg, seed, &res);
         printf("seed %llu n=%d byz=%d faults=%d: %s %s\n  end %llums, min height %lld, "
-               "%llu messages, %llu events, %llu decisions, %llu evidence, %llu above round 0\n",
+               "%llu messages, %llu events, %llu decisions, %llu evidence, %llu above round 0, "
+               "%llu crashes, %llu catch-ups\n",
                seed, n, byz, faults, res.ok ? "OK" : "FAILED", res.why,
                (unsigned long long)res.end_ms, (long long)res.min_height,
                (unsigned long long)res.messages, (unsigned long long)res.events,
                (unsigned long long)res.decisions, (unsigned long long)res.evidence,
-               (unsigned long long)res.rounds_over_zero);
+               (unsigned long long)res.rounds_over_zero, (unsigned long long)res.crashes,
+               (unsigned long long)res.catchups);
         return res.ok ? 0 : 1;
     }
     return ag_test_run("cons_sim_suite", cons_sim_suite());
