@@ -129,8 +129,8 @@ bool cons_core_next_output(cons_core *c, cons_core_out *out)
 
 static ag_err emit_timeout(cons_core *c, cons_step step)
 {
-    cons_core_out o = {.kind = CONS_OUT_TIMEOUT, .height = c->height, .round = c->round,
-                       .step = step};
+    cons_core_out o = {
+        .kind = CONS_OUT_TIMEOUT, .height = c->height, .round = c->round, .step = step};
     o.ms = cons_core_timeout_ms(&c->cfg, step, c->round);
     return push(c, &o);
 }
@@ -290,8 +290,10 @@ static ag_err start_round(cons_core *c, int32_t round)
 
 static ag_err emit_decide(cons_core *c)
 {
-    cons_core_out o = {.kind = CONS_OUT_DECIDE, .height = c->height,
-                       .round = c->decided_round, .block_id = c->decision};
+    cons_core_out o = {.kind = CONS_OUT_DECIDE,
+                       .height = c->height,
+                       .round = c->decided_round,
+                       .block_id = c->decision};
     ag_err e;
     if (c->ext_decided) {
         e = cons_commit_alloc(&o.commit, c->ext_commit.n_sigs);
@@ -360,8 +362,8 @@ static ag_err evaluate(cons_core *c)
         cons_block_id maj, nil = {0};
         if (c->step == CONS_STEP_PROPOSE && p != NULL && v != 0) {
             if (p->pol_round == -1) { /* L22-L27 */
-                bool ok = v == 1 && (c->locked_round == -1 ||
-                                     cons_block_id_equal(&c->locked, &p->block_id));
+                bool ok = v == 1 &&
+                          (c->locked_round == -1 || cons_block_id_equal(&c->locked, &p->block_id));
                 if ((e = prevote(c, ok ? &p->block_id : &nil)) != AG_OK)
                     return e;
                 changed = true;
@@ -662,8 +664,8 @@ ag_err cons_core_timeout(cons_core *c, int64_t height, int32_t round, cons_step 
     return evaluate(c);
 }
 
-ag_err cons_core_propose(cons_core *c, int64_t height, int32_t round,
-                         const cons_block_id *block_id, cons_reject *why)
+ag_err cons_core_propose(cons_core *c, int64_t height, int32_t round, const cons_block_id *block_id,
+                         cons_reject *why)
 {
     if (why != NULL)
         *why = CONS_REJ_NONE;
@@ -720,8 +722,8 @@ ag_err cons_core_resume(cons_core *c)
         if ((e = emit_decide(c)) != AG_OK)
             return e;
         if (c->height_done) {
-            cons_core_out o = {.kind = CONS_OUT_HEIGHT_DONE, .height = c->height,
-                               .round = c->round};
+            cons_core_out o = {
+                .kind = CONS_OUT_HEIGHT_DONE, .height = c->height, .round = c->round};
             return push(c, &o);
         }
         return emit_timeout(c, CONS_STEP_COMMIT);
@@ -729,8 +731,8 @@ ag_err cons_core_resume(cons_core *c)
     core_round *r = &c->rounds[c->round];
     if (r->asked_proposal && !r->has_prop) {
         if (r->asked_build) {
-            cons_core_out o = {.kind = CONS_OUT_BUILD_PROPOSAL, .height = c->height,
-                               .round = c->round};
+            cons_core_out o = {
+                .kind = CONS_OUT_BUILD_PROPOSAL, .height = c->height, .round = c->round};
             if ((e = push(c, &o)) != AG_OK)
                 return e;
         } else if ((e = emit_sign_proposal(c, &r->own_prop_id, r->own_prop_pol)) != AG_OK) {
@@ -823,8 +825,7 @@ ag_err cons_core_proposer(const cons_core *c, int32_t round, cons_validator *out
         return cons_valset_proposer(&c->valsr, out);
     if (round < c->round) {
         if ((size_t)round >= c->n_rounds || !c->rounds[round].has_proposer)
-            return ag_err_set(AG_ERR_NOT_FOUND, "consensus core: round %d was skipped",
-                              (int)round);
+            return ag_err_set(AG_ERR_NOT_FOUND, "consensus core: round %d was skipped", (int)round);
         long i = cons_valset_index_of(&c->vals0, &c->rounds[round].proposer);
         if (i < 0)
             return ag_err_set(AG_ERR_INTERNAL, "consensus core: proposer not in set");

@@ -169,8 +169,8 @@ ag_err cons_core_add_vote(cons_core *c, const cons_vote *v, cons_reject *why);
 ag_err cons_core_timeout(cons_core *c, int64_t height, int32_t round, cons_step step,
                          cons_reject *why);
 /* The block built for CONS_OUT_BUILD_PROPOSAL(height, round) is block_id. */
-ag_err cons_core_propose(cons_core *c, int64_t height, int32_t round,
-                         const cons_block_id *block_id, cons_reject *why);
+ag_err cons_core_propose(cons_core *c, int64_t height, int32_t round, const cons_block_id *block_id,
+                         cons_reject *why);
 /* Catch-up: a commit for the current height whose signatures the caller
  * verified, with its block available. Accepted when its COMMIT signatures
  * (by address, in set order) carry +2/3 of the power: the height is decided

@@ -86,10 +86,9 @@ ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_res
     if (existing != NULL)
         *existing = NULL;
     if (v->height != s->height || v->round != s->round || v->type != s->type)
-        return ag_err_set(AG_ERR_INVALID_ARG,
-                          "vote set (%lld/%d/%d): vote for %lld/%d/%d", (long long)s->height,
-                          (int)s->round, (int)s->type, (long long)v->height, (int)v->round,
-                          (int)v->type);
+        return ag_err_set(AG_ERR_INVALID_ARG, "vote set (%lld/%d/%d): vote for %lld/%d/%d",
+                          (long long)s->height, (int)s->round, (int)s->type, (long long)v->height,
+                          (int)v->round, (int)v->type);
     if (!cons_block_id_is_zero(&v->block_id) && !cons_block_id_is_complete(&v->block_id))
         return ag_err_set(AG_ERR_INVALID_ARG, "vote set: block id neither nil nor complete");
     if (v->validator_index < 0 || (size_t)v->validator_index >= s->vals->n ||
@@ -196,8 +195,8 @@ ag_err cons_commit_power(const cons_commit *c, const cons_valset *vals, int64_t 
     for (size_t i = 0; i < c->n_sigs; i++) {
         const cons_commit_sig *cs = &c->sigs[i];
         if (cs->flag == CONS_BLOCK_ID_FLAG_COMMIT && cs->has_address &&
-            memcmp(cs->validator_address.b, vals->vals[i].address.b, sizeof cs->validator_address.b) ==
-                0)
+            memcmp(cs->validator_address.b, vals->vals[i].address.b,
+                   sizeof cs->validator_address.b) == 0)
             *power += vals->vals[i].voting_power;
     }
     return AG_OK;

@@ -36,11 +36,11 @@ typedef struct cons_vote_set {
     int64_t height;
     int32_t round;
     cons_msg_type type;
-    const cons_valset *vals; /* borrowed until cons_vote_set_free */
-    cons_vote *votes;        /* owned: vals->n entries, index = validator index */
-    uint8_t *bits;           /* owned: (n + 7) / 8 bytes, bit i = validator i voted */
-    cons_vote *conflicts;    /* owned: vals->n entries, the kept conflicting vote */
-    uint8_t *conflict_bits;  /* owned: bit i = conflicts[i] is set */
+    const cons_valset *vals;  /* borrowed until cons_vote_set_free */
+    cons_vote *votes;         /* owned: vals->n entries, index = validator index */
+    uint8_t *bits;            /* owned: (n + 7) / 8 bytes, bit i = validator i voted */
+    cons_vote *conflicts;     /* owned: vals->n entries, the kept conflicting vote */
+    uint8_t *conflict_bits;   /* owned: bit i = conflicts[i] is set */
     cons_vote_tally *tallies; /* owned: distinct block ids voted for (<= 2n) */
     size_t n_tallies;
     int64_t sum; /* power of all votes */

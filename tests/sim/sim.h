@@ -85,8 +85,8 @@ typedef struct sim_node_api {
     void (*on_message)(void *node, const sim_msg *m);
     void (*on_timer)(void *node, const sim_timer *t);
     void (*on_gossip)(void *node);
-    void (*crash)(void *node);   /* lose everything volatile */
-    void (*restart)(void *node); /* rebuild from what survived */
+    void (*crash)(void *node);           /* lose everything volatile */
+    void (*restart)(void *node);         /* rebuild from what survived */
     int64_t (*height)(const void *node); /* height it is working on */
     /* A one-line state summary for failure reports. */
     void (*describe)(const void *node, char *buf, size_t len);
@@ -94,26 +94,26 @@ typedef struct sim_node_api {
 
 /* Network and fault parameters of a run. */
 typedef struct sim_config {
-    int n;                      /* validators, <= SIM_MAX_NODES */
-    uint32_t byz[SIM_MAX_NODES]; /* byzantine flags per node (0 = honest) */
-    int64_t target_height;      /* run until every honest node decided this */
+    int n;                                  /* validators, <= SIM_MAX_NODES */
+    uint32_t byz[SIM_MAX_NODES];            /* byzantine flags per node (0 = honest) */
+    int64_t target_height;                  /* run until every honest node decided this */
     uint32_t delay_min_us, delay_jitter_us; /* per message: min + uniform jitter */
     uint32_t drop_permille, dup_permille;   /* before GST */
-    uint64_t gst_ms;            /* faults end here */
-    uint64_t live_ms;           /* after GST, the target must be reached within this */
-    uint32_t crashes;           /* crash/restart events before GST */
-    uint32_t partitions;        /* partition/heal events before GST */
-    uint32_t gossip_ms;         /* re-broadcast period */
+    uint64_t gst_ms;                        /* faults end here */
+    uint64_t live_ms;                       /* after GST, the target must be reached within this */
+    uint32_t crashes;                       /* crash/restart events before GST */
+    uint32_t partitions;                    /* partition/heal events before GST */
+    uint32_t gossip_ms;                     /* re-broadcast period */
     cons_core_config core;
 } sim_config;
 
 /* Outcome of a run. */
 typedef struct sim_result {
     bool ok;
-    char why[1024];            /* the first violated invariant, or "" */
-    uint64_t end_ms;           /* virtual time at the end */
-    int64_t min_height;        /* lowest height decided by every honest node */
-    uint64_t messages;         /* messages delivered */
+    char why[1024];     /* the first violated invariant, or "" */
+    uint64_t end_ms;    /* virtual time at the end */
+    int64_t min_height; /* lowest height decided by every honest node */
+    uint64_t messages;  /* messages delivered */
     uint64_t events;
     uint64_t decisions;        /* DECIDE outputs applied, all nodes */
     uint64_t evidence;         /* conflicting vote pairs detected, all nodes */

@@ -268,8 +268,11 @@ static void apply(sim_node *nd, const sim_input *in)
         remember_block(nd, &in->block);
         cons_commit_sig sigs[SIM_MAX_NODES];
         memcpy(sigs, in->sigs, sizeof sigs);
-        cons_commit c = {.height = in->h, .round = in->c_round, .block_id = in->id,
-                         .sigs = sigs, .n_sigs = in->n_sigs};
+        cons_commit c = {.height = in->h,
+                         .round = in->c_round,
+                         .block_id = in->id,
+                         .sigs = sigs,
+                         .n_sigs = in->n_sigs};
         e = cons_core_add_commit(nd->core, &c, &why);
         break;
     }
@@ -356,8 +359,8 @@ static void do_sign_vote(sim_node *nd, cons_vote *v)
     int step = v->type == CONS_MSG_PREVOTE ? 2 : 3;
     if (nd->byz == 0) {
         bool reuse;
-        if (!signer_check(nd, v->height, v->round, step, &v->block_id, &v->timestamp,
-                          &v->signature, &reuse)) {
+        if (!signer_check(nd, v->height, v->round, step, &v->block_id, &v->timestamp, &v->signature,
+                          &reuse)) {
             sim_fail(nd->w, "node %d: signer refused the core's vote at %lld/%d/%d", nd->id,
                      (long long)v->height, (int)v->round, step);
             return;
@@ -501,8 +504,12 @@ static void send_catchup(sim_node *nd, int to, int64_t h)
         return;
     nd->last_catchup_ms[to] = now == 0 ? 1 : now;
     const stored_block *s = &nd->store[h - 1];
-    sim_msg m = {.kind = SIM_MSG_COMMIT, .block = s->block, .commit_height = h,
-                 .commit_round = s->round, .commit_block_id = s->id, .n_sigs = s->n_sigs};
+    sim_msg m = {.kind = SIM_MSG_COMMIT,
+                 .block = s->block,
+                 .commit_height = h,
+                 .commit_round = s->round,
+                 .commit_block_id = s->id,
+                 .n_sigs = s->n_sigs};
     memcpy(m.sigs, s->sigs, s->n_sigs * sizeof *s->sigs);
     sim_send(nd->w, nd->id, to, &m);
 }
@@ -518,10 +525,14 @@ static bool commit_verifies(const sim_node *nd, const sim_msg *m)
         const cons_commit_sig *cs = &m->sigs[i];
         if (cs->flag != CONS_BLOCK_ID_FLAG_COMMIT)
             continue;
-        cons_vote v = {.type = CONS_MSG_PRECOMMIT, .height = m->commit_height,
-                       .round = m->commit_round, .block_id = m->commit_block_id,
-                       .timestamp = cs->timestamp, .validator_address = cs->validator_address,
-                       .validator_index = (int32_t)i, .signature = cs->signature};
+        cons_vote v = {.type = CONS_MSG_PRECOMMIT,
+                       .height = m->commit_height,
+                       .round = m->commit_round,
+                       .block_id = m->commit_block_id,
+                       .timestamp = cs->timestamp,
+                       .validator_address = cs->validator_address,
+                       .validator_index = (int32_t)i,
+                       .signature = cs->signature};
         if (!verify_vote(nd, &v))
             return false;
     }
@@ -551,8 +562,8 @@ static void node_on_message(void *p, const sim_msg *m)
         const cons_proposal *have = cons_core_proposal(nd->core, m->proposal.round);
         if (have != NULL && cons_block_id_equal(&have->block_id, &m->proposal.block_id))
             return; /* already have it: not logged again */
-        sim_input in = {.kind = IN_PROPOSAL, .prop = m->proposal, .signer = prop.address,
-                        .block = m->block};
+        sim_input in = {
+            .kind = IN_PROPOSAL, .prop = m->proposal, .signer = prop.address, .block = m->block};
         feed(nd, &in);
         break;
     }
@@ -566,8 +577,7 @@ static void node_on_message(void *p, const sim_msg *m)
         const cons_vote_set *s = cons_core_votes(nd->core, m->vote.round, m->vote.type);
         if (s != NULL && m->vote.validator_index >= 0) {
             const cons_vote *old = cons_vote_set_get(s, (size_t)m->vote.validator_index);
-            const cons_vote *alt =
-                cons_vote_set_get_conflict(s, (size_t)m->vote.validator_index);
+            const cons_vote *alt = cons_vote_set_get_conflict(s, (size_t)m->vote.validator_index);
             if ((old != NULL && cons_block_id_equal(&old->block_id, &m->vote.block_id)) ||
                 (alt != NULL && cons_block_id_equal(&alt->block_id, &m->vote.block_id)) ||
                 (old != NULL && alt != NULL))
@@ -578,11 +588,14 @@ static void node_on_message(void *p, const sim_msg *m)
         break;
     }
     case SIM_MSG_COMMIT: {
-        if (m->commit_height != h || cons_core_decided(nd->core, NULL) ||
-            !commit_verifies(nd, m))
+        if (m->commit_height != h || cons_core_decided(nd->core, NULL) || !commit_verifies(nd, m))
             return;
-        sim_input in = {.kind = IN_COMMIT, .h = m->commit_height, .c_round = m->commit_round,
-                        .id = m->commit_block_id, .block = m->block, .n_sigs = m->n_sigs};
+        sim_input in = {.kind = IN_COMMIT,
+                        .h = m->commit_height,
+                        .c_round = m->commit_round,
+                        .id = m->commit_block_id,
+                        .block = m->block,
+                        .n_sigs = m->n_sigs};
         memcpy(in.sigs, m->sigs, m->n_sigs * sizeof *m->sigs);
         sim_note_catchup(nd->w);
         feed(nd, &in);

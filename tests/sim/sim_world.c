@@ -166,7 +166,8 @@ void sim_send(sim_world *w, int from, int to, const sim_msg *m)
             abort();
         *mm = *m;
         mm->from = from;
-        uint64_t d = w->cfg.delay_min_us + ag_rng_below(&w->rng, (uint64_t)w->cfg.delay_jitter_us + 1);
+        uint64_t d =
+            w->cfg.delay_min_us + ag_rng_below(&w->rng, (uint64_t)w->cfg.delay_jitter_us + 1);
         push_ev(w, (sim_event){.t_us = w->now_us + d, .kind = EV_DELIVER, .node = to, .msg = mm});
     }
 }
@@ -179,8 +180,10 @@ void sim_broadcast(sim_world *w, int from, const sim_msg *m)
 
 void sim_set_timer(sim_world *w, int node, uint32_t ms, const sim_timer *t)
 {
-    push_ev(w, (sim_event){.t_us = w->now_us + (uint64_t)ms * 1000, .kind = EV_TIMER,
-                           .node = node, .timer = *t});
+    push_ev(w, (sim_event){.t_us = w->now_us + (uint64_t)ms * 1000,
+                           .kind = EV_TIMER,
+                           .node = node,
+                           .timer = *t});
 }
 
 static bool honest(const sim_world *w, int node)
@@ -243,8 +246,7 @@ void sim_check_decide(sim_world *w, int node, int64_t h, const uint8_t block_has
     for (size_t i = w->n_proposed; i-- > 0 && !proposed;) /* recent ones first */
         proposed = memcmp(w->proposed[i], block_hash, 32) == 0;
     if (!proposed)
-        sim_fail(w, "validity: node %d decided a block never proposed at %lld", node,
-                 (long long)h);
+        sim_fail(w, "validity: node %d decided a block never proposed at %lld", node, (long long)h);
     if ((size_t)h >= w->n_heights) {
         size_t n = (size_t)h + 16;
         w->heights = realloc(w->heights, n * sizeof *w->heights);
@@ -261,8 +263,7 @@ void sim_check_decide(sim_world *w, int node, int64_t h, const uint8_t block_has
         return;
     }
     if (memcmp(r->hash, block_hash, 32) != 0)
-        sim_fail(w, "agreement: node %d decided another block at height %lld", node,
-                 (long long)h);
+        sim_fail(w, "agreement: node %d decided another block at height %lld", node, (long long)h);
     else if (memcmp(r->app, app_hash, 32) != 0)
         sim_fail(w, "app hash differs on node %d at height %lld", node, (long long)h);
 }
@@ -336,7 +337,8 @@ void sim_world_add_node(sim_world *w, int id, void *node, const sim_node_api *ap
     w->api[id] = api;
     /* Gossip starts at a random offset so nodes do not tick in lockstep. */
     push_ev(w, (sim_event){.t_us = ag_rng_below(&w->rng, (uint64_t)w->cfg.gossip_ms * 1000 + 1),
-                           .kind = EV_GOSSIP, .node = id});
+                           .kind = EV_GOSSIP,
+                           .node = id});
 }
 
 static bool done(const sim_world *w)
@@ -392,7 +394,8 @@ void sim_world_run(sim_world *w, sim_result *res)
             if (!w->down[e.node])
                 api->on_gossip(nd);
             push_ev(w, (sim_event){.t_us = w->now_us + (uint64_t)w->cfg.gossip_ms * 1000,
-                                   .kind = EV_GOSSIP, .node = e.node});
+                                   .kind = EV_GOSSIP,
+                                   .node = e.node});
             break;
         case EV_CRASH:
             if (!w->down[e.node]) {

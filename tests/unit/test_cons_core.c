@@ -155,8 +155,7 @@ static cons_reject vote(cons_core *c, cons_msg_type t, int32_t r, cons_block_id 
 }
 
 /* Votes of `t` for id in round r from the validators listed (count k). */
-static void votes(cons_core *c, cons_msg_type t, int32_t r, cons_block_id id, const int *who,
-                  int k)
+static void votes(cons_core *c, cons_msg_type t, int32_t r, cons_block_id id, const int *who, int k)
 {
     for (int i = 0; i < k; i++)
         vote(c, t, r, id, who[i]);
@@ -174,8 +173,8 @@ static int others(int skip, int *who)
 
 static cons_reject propose(cons_core *c, int32_t r, int32_t pol, cons_block_id id)
 {
-    cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 1, .round = r, .pol_round = pol,
-                       .block_id = id};
+    cons_proposal p = {
+        .type = CONS_MSG_PROPOSAL, .height = 1, .round = r, .pol_round = pol, .block_id = id};
     p.signature.len = 64;
     int who = proposer_of(c, r);
     cons_reject why;
@@ -510,7 +509,10 @@ START_TEST(proposer_rotation)
         seen[cons_valset_index_of(&vals, &got.address)]++;
         /* wrong proposer */
         int wrong = (int)((cons_valset_index_of(&vals, &got.address) + 1) % NV);
-        cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 1, .round = r, .pol_round = -1,
+        cons_proposal p = {.type = CONS_MSG_PROPOSAL,
+                           .height = 1,
+                           .round = r,
+                           .pol_round = -1,
                            .block_id = bid(1)};
         ck_assert_int_eq(cons_core_add_proposal(c, &p, &vals.vals[wrong].address, &why), AG_OK);
         ck_assert_int_eq(why, CONS_REJ_WRONG_PROPOSER);
@@ -528,8 +530,8 @@ START_TEST(proposer_rotation)
     cons_validator fut;
     ck_assert_int_eq(cons_core_proposer(c, r, &fut), AG_OK);
     int wrong = (int)((cons_valset_index_of(&vals, &fut.address) + 1) % NV);
-    cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 1, .round = r, .pol_round = -1,
-                       .block_id = bid(4)};
+    cons_proposal p = {
+        .type = CONS_MSG_PROPOSAL, .height = 1, .round = r, .pol_round = -1, .block_id = bid(4)};
     ck_assert_int_eq(cons_core_add_proposal(c, &p, &vals.vals[wrong].address, &why), AG_OK);
     ck_assert_int_eq(why, CONS_REJ_NONE);
     uint64_t before = cons_core_get_stats(c)->rejected[CONS_REJ_WRONG_PROPOSER];
@@ -634,8 +636,8 @@ START_TEST(rejected_inputs)
     ck_assert_int_eq(why, CONS_REJ_MALFORMED);
     /* proposals */
     cons_block_id b = bid(1);
-    cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 1, .round = 0, .pol_round = 0,
-                       .block_id = b};
+    cons_proposal p = {
+        .type = CONS_MSG_PROPOSAL, .height = 1, .round = 0, .pol_round = 0, .block_id = b};
     ck_assert_int_eq(cons_core_add_proposal(c, &p, &vals.vals[0].address, &why), AG_OK);
     ck_assert_int_eq(why, CONS_REJ_MALFORMED); /* pol_round must be below round */
     p.pol_round = -1;

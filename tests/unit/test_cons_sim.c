@@ -35,7 +35,8 @@ static int run_many(uint64_t stream, uint64_t quick, uint64_t full, int n, int b
         tot->decisions += res.decisions;
         if (!res.ok) {
             fprintf(stderr,
-                    "sim FAILED: rerun with AGORA_SIM_RUN=%" PRIu64 ":%d:%d:%d  (%s, height %lld)\n",
+                    "sim FAILED: rerun with AGORA_SIM_RUN=%" PRIu64
+                    ":%d:%d:%d  (%s, height %lld)\n",
                     seed, n, byz, faults ? 1 : 0, res.why, (long long)res.min_height);
             failures++;
         }
@@ -148,7 +149,7 @@ static void no_describe(const void *n, char *buf, size_t len)
     (void)n;
     snprintf(buf, len, "idle");
 }
-static const sim_node_api noop_api = {noop_msg, noop_timer, noop,       noop,
+static const sim_node_api noop_api = {noop_msg, noop_timer,  noop,       noop,
                                       noop,     zero_height, no_describe};
 
 START_TEST(sim_invariants_catch_violations)
