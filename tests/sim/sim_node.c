@@ -325,6 +325,7 @@ static void do_sign_proposal(sim_node *nd, cons_proposal *p)
             sign_proposal_raw(nd, p);
             signer_record(nd, p->height, p->round, 1, &p->block_id, &p->timestamp, &p->signature);
         }
+        sim_check_sign(nd->w, nd->id, CONS_MSG_PROPOSAL, p->height, p->round, &p->block_id);
     } else {
         sign_proposal_raw(nd, p);
     }
