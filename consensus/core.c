@@ -541,7 +541,10 @@ ag_err cons_core_add_vote(cons_core *c, const cons_vote *v, cons_reject *why)
         c->stats.evidence++;
         if ((e = push(c, &o)) != AG_OK)
             return e;
-        return reject(c, why, CONS_REJ_CONFLICT);
+        reject(c, why, CONS_REJ_CONFLICT);
+        /* The kept conflicting vote counts for its block: it may complete a
+         * +2/3 (see vote_set.h). */
+        return evaluate(c);
     }
     c->stats.votes_accepted++;
     size_t i = (size_t)v->validator_index;

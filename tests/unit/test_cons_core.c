@@ -600,6 +600,36 @@ START_TEST(duplicate_and_conflicting_votes)
 }
 END_TEST
 
+/* An equivocator's second vote completes the +2/3 for the proposal: the node
+ * locks and precommits at once (the rules run on a conflicting vote too). */
+START_TEST(conflicting_vote_completes_quorum)
+{
+    int me = non_proposer();
+    cons_core *c = mk(me);
+    outs os = {0};
+    drain(c, &os);
+    cons_block_id b = bid(1);
+    propose(c, 0, -1, b);
+    ready(c, b, true);
+    int who[NV];
+    others(me, who);
+    vote(c, CONS_MSG_PREVOTE, 0, b, me);
+    vote(c, CONS_MSG_PREVOTE, 0, b, who[1]);
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, NIL, who[0]), CONS_REJ_NONE);
+    drain(c, &os);
+    ck_assert_ptr_null(find_vote(&os, CONS_MSG_PRECOMMIT));
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, b, who[0]), CONS_REJ_CONFLICT);
+    drain(c, &os);
+    ck_assert_ptr_nonnull(find(&os, CONS_OUT_EVIDENCE));
+    const cons_core_out *pc = find_vote(&os, CONS_MSG_PRECOMMIT);
+    ck_assert_ptr_nonnull(pc);
+    ck_assert(cons_block_id_equal(&pc->vote.block_id, &b));
+    ck_assert_int_eq(cons_core_locked(c, NULL), 0);
+    outs_free(&os);
+    cons_core_free(c);
+}
+END_TEST
+
 /* Inputs the core refuses, each counted under its reason. */
 START_TEST(rejected_inputs)
 {
@@ -816,6 +846,7 @@ static Suite *cons_core_suite(void)
     tcase_add_test(t, timeouts_grow);
     tcase_add_test(t, proposer_rotation);
     tcase_add_test(t, duplicate_and_conflicting_votes);
+    tcase_add_test(t, conflicting_vote_completes_quorum);
     tcase_add_test(t, rejected_inputs);
     tcase_add_test(t, catch_up_commit);
     tcase_add_test(t, replay_and_resume);
