@@ -217,6 +217,25 @@ static bool self_voted(const core_round *r, const cons_vote_set *s, bool has, lo
     return has && idx >= 0 && cons_vote_set_has(s, (size_t)idx);
 }
 
+/* Tell the vote sets which block ids need their votes kept even from an
+ * equivocator: each round's proposal (L36, L49) and, in a proposal's POL
+ * round, its value (L28). See vote_set.h. */
+static void want_ids(cons_core *c)
+{
+    for (size_t i = 0; i < c->n_rounds; i++) {
+        core_round *r = &c->rounds[i];
+        if (!r->has_prop)
+            continue;
+        if (r->has_pv)
+            (void)cons_vote_set_want(&r->pv, &r->prop.block_id);
+        if (r->has_pc)
+            (void)cons_vote_set_want(&r->pc, &r->prop.block_id);
+        int32_t pol = r->prop.pol_round;
+        if (pol >= 0 && (size_t)pol < c->n_rounds && c->rounds[pol].has_pv)
+            (void)cons_vote_set_want(&c->rounds[pol].pv, &r->prop.block_id);
+    }
+}
+
 /* ---- the algorithm ---- */
 
 static ag_err prevote(cons_core *c, const cons_block_id *id)
@@ -522,6 +541,7 @@ ag_err cons_core_add_vote(cons_core *c, const cons_vote *v, cons_reject *why)
             r->has_pv = true;
         else
             r->has_pc = true;
+        want_ids(c);
     }
     if (r->seen == NULL && (r->seen = calloc((c->vals0.n + 7) / 8, 1)) == NULL)
         return ag_err_set(AG_ERR_NOMEM, "consensus core: round bitmap");
@@ -588,6 +608,7 @@ ag_err cons_core_add_proposal(cons_core *c, const cons_proposal *p, const crypto
     r->has_prop = true;
     r->prop = *p;
     r->prop_signer = *signer;
+    want_ids(c);
     c->stats.proposals_accepted++;
     return evaluate(c);
 }

@@ -13,7 +13,7 @@ ag_err cons_vote_set_init(cons_vote_set *s, int64_t height, int32_t round, cons_
                           (int)type);
     s->votes = calloc(vals->n, sizeof *s->votes);
     s->bits = calloc((vals->n + 7) / 8, 1);
-    s->tallies = calloc(2 * vals->n, sizeof *s->tallies);
+    s->tallies = calloc(2 * vals->n + CONS_VOTE_SET_WANTED_MAX, sizeof *s->tallies);
     s->conflicts = calloc(vals->n, sizeof *s->conflicts);
     s->conflict_bits = calloc((vals->n + 7) / 8, 1);
     if (s->votes == NULL || s->bits == NULL || s->tallies == NULL || s->conflicts == NULL ||
@@ -38,6 +38,13 @@ void cons_vote_set_free(cons_vote_set *s)
             cons_vote_clear(&s->conflicts[i]);
     free(s->conflicts);
     free(s->conflict_bits);
+    for (size_t k = 0; k < CONS_VOTE_SET_WANTED_MAX; k++) {
+        if (s->wanted_votes[k] != NULL && s->vals != NULL)
+            for (size_t i = 0; i < s->vals->n; i++)
+                cons_vote_clear(&s->wanted_votes[k][i]);
+        free(s->wanted_votes[k]);
+        free(s->wanted_bits[k]);
+    }
     free(s->votes);
     free(s->bits);
     free(s->tallies);
@@ -59,6 +66,38 @@ const cons_vote *cons_vote_set_get_conflict(const cons_vote_set *s, size_t i)
     if (s->vals == NULL || i >= s->vals->n || !((s->conflict_bits[i / 8] >> (i % 8)) & 1))
         return NULL;
     return &s->conflicts[i];
+}
+
+static bool bit(const uint8_t *b, size_t i)
+{
+    return b != NULL && ((b[i / 8] >> (i % 8)) & 1);
+}
+
+bool cons_vote_set_want(cons_vote_set *s, const cons_block_id *id)
+{
+    if (cons_block_id_is_zero(id))
+        return false;
+    for (size_t k = 0; k < s->n_wanted; k++)
+        if (cons_block_id_equal(&s->wanted[k], id))
+            return true;
+    if (s->n_wanted == CONS_VOTE_SET_WANTED_MAX)
+        return false;
+    s->wanted[s->n_wanted++] = *id;
+    return true;
+}
+
+size_t cons_vote_set_votes_of(const cons_vote_set *s, size_t i,
+                              const cons_vote *out[2 + CONS_VOTE_SET_WANTED_MAX])
+{
+    size_t n = 0;
+    if ((out[n] = cons_vote_set_get(s, i)) != NULL)
+        n++;
+    if ((out[n] = cons_vote_set_get_conflict(s, i)) != NULL)
+        n++;
+    for (size_t k = 0; s->vals != NULL && i < s->vals->n && k < s->n_wanted; k++)
+        if (bit(s->wanted_bits[k], i))
+            out[n++] = &s->wanted_votes[k][i];
+    return n;
 }
 
 /* Add power p to the tally of id, noting a +2/3 majority. */
@@ -114,8 +153,29 @@ ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_res
         *res = CONS_VOTE_CONFLICT;
         if (existing != NULL)
             *existing = &s->votes[i];
-        if (c != NULL)
-            return AG_OK; /* a third value: reported, not kept */
+        if (c != NULL) {
+            /* A third value: kept only for a wanted block id. */
+            for (size_t k = 0; k < s->n_wanted; k++) {
+                if (!cons_block_id_equal(&s->wanted[k], &v->block_id))
+                    continue;
+                if (bit(s->wanted_bits[k], i)) {
+                    *res = CONS_VOTE_DUPLICATE;
+                    return AG_OK;
+                }
+                if (s->wanted_votes[k] == NULL) {
+                    s->wanted_votes[k] = calloc(s->vals->n, sizeof *s->wanted_votes[k]);
+                    s->wanted_bits[k] = calloc((s->vals->n + 7) / 8, 1);
+                    if (s->wanted_votes[k] == NULL || s->wanted_bits[k] == NULL)
+                        return ag_err_set(AG_ERR_NOMEM, "vote set: wanted votes");
+                }
+                if ((e = cons_vote_copy(&s->wanted_votes[k][i], v)) != AG_OK)
+                    return e;
+                s->wanted_bits[k][i / 8] |= (uint8_t)(1u << (i % 8));
+                tally(s, &v->block_id, p);
+                return AG_OK;
+            }
+            return AG_OK; /* reported, not kept */
+        }
         if ((e = cons_vote_copy(&s->conflicts[i], v)) != AG_OK)
             return e;
         s->conflict_bits[i / 8] |= (uint8_t)(1u << (i % 8));
@@ -169,10 +229,12 @@ ag_err cons_vote_set_make_commit(const cons_vote_set *s, cons_commit *out)
         const cons_vote *v = cons_vote_set_get(s, i);
         if (v == NULL)
             continue;
-        const cons_vote *c = cons_vote_set_get_conflict(s, i);
-        if (!cons_block_id_equal(&v->block_id, &s->maj23) && c != NULL &&
-            cons_block_id_equal(&c->block_id, &s->maj23))
-            v = c;
+        const cons_vote *all[2 + CONS_VOTE_SET_WANTED_MAX];
+        size_t k = cons_vote_set_votes_of(s, i, all);
+        for (size_t j = 1; j < k; j++)
+            if (!cons_block_id_equal(&v->block_id, &s->maj23) &&
+                cons_block_id_equal(&all[j]->block_id, &s->maj23))
+                v = all[j];
         bool for_block = cons_block_id_equal(&v->block_id, &s->maj23);
         if (!for_block && !cons_block_id_is_zero(&v->block_id))
             continue;

@@ -8,9 +8,15 @@
  * completes a +2/3 that correct nodes saw (without it, a node that heard the
  * other vote first could never verify that POL: a liveness loss). Any
  * further different vote is reported and dropped; a vote equal (same block
- * id) to a stored one is a duplicate. CometBFT instead accepts conflicting
- * votes for block ids a peer claims +2/3 for (VoteSetMaj23); that message is
- * not modelled here. Tallies: the total power of all votes,
+ * id) to a stored one is a duplicate.
+ *
+ * Wanted block ids: the owner may name up to CONS_VOTE_SET_WANTED_MAX block
+ * ids it needs a +2/3 for (the core names the round's proposal and the
+ * proposals that claim this round as their POL round). A vote for a wanted id
+ * is kept and counted even when the validator already has two other votes
+ * here, so an equivocator cannot hide a quorum for the value that matters by
+ * sending a node two other values first. (CometBFT gets the same from its
+ * peers' VoteSetMaj23 claims.) Tallies: the total power of all votes,
  * the power per block id (nil included), the +2/3 majority block id once it
  * exists, a bit array of who voted, and the commit built from +2/3
  * precommits for a block.
@@ -27,6 +33,9 @@
 #include "consensus/validator_set.h"
 #include "consensus/vote.h"
 
+/* Block ids a vote set can be told to collect votes for (see above). */
+#define CONS_VOTE_SET_WANTED_MAX 4
+
 typedef struct cons_vote_tally {
     cons_block_id block_id;
     int64_t power;
@@ -36,12 +45,16 @@ typedef struct cons_vote_set {
     int64_t height;
     int32_t round;
     cons_msg_type type;
-    const cons_valset *vals;  /* borrowed until cons_vote_set_free */
-    cons_vote *votes;         /* owned: vals->n entries, index = validator index */
-    uint8_t *bits;            /* owned: (n + 7) / 8 bytes, bit i = validator i voted */
-    cons_vote *conflicts;     /* owned: vals->n entries, the kept conflicting vote */
-    uint8_t *conflict_bits;   /* owned: bit i = conflicts[i] is set */
-    cons_vote_tally *tallies; /* owned: distinct block ids voted for (<= 2n) */
+    const cons_valset *vals; /* borrowed until cons_vote_set_free */
+    cons_vote *votes;        /* owned: vals->n entries, index = validator index */
+    uint8_t *bits;           /* owned: (n + 7) / 8 bytes, bit i = validator i voted */
+    cons_vote *conflicts;    /* owned: vals->n entries, the kept conflicting vote */
+    uint8_t *conflict_bits;  /* owned: bit i = conflicts[i] is set */
+    size_t n_wanted;
+    cons_block_id wanted[CONS_VOTE_SET_WANTED_MAX];
+    cons_vote *wanted_votes[CONS_VOTE_SET_WANTED_MAX]; /* owned, allocated on first use */
+    uint8_t *wanted_bits[CONS_VOTE_SET_WANTED_MAX];
+    cons_vote_tally *tallies; /* owned: distinct block ids voted for (<= 2n + wanted) */
     size_t n_tallies;
     int64_t sum; /* power of all votes */
     bool has_maj23;
@@ -68,6 +81,15 @@ void cons_vote_set_free(cons_vote_set *s);
  * *existing (if not NULL) points at the stored vote (borrowed until free). */
 ag_err cons_vote_set_add(cons_vote_set *s, const cons_vote *v, cons_vote_add_result *res,
                          const cons_vote **existing);
+
+/* Collect votes for id (see "Wanted block ids"). false if the set already
+ * wants CONS_VOTE_SET_WANTED_MAX other ids or id is nil (nil needs no help:
+ * nobody loses by equivocating for nil). */
+bool cons_vote_set_want(cons_vote_set *s, const cons_block_id *id);
+/* Every vote held for validator i (first, conflicting, wanted ones), up to
+ * 2 + CONS_VOTE_SET_WANTED_MAX, into out; returns the count. */
+size_t cons_vote_set_votes_of(const cons_vote_set *s, size_t i,
+                              const cons_vote *out[2 + CONS_VOTE_SET_WANTED_MAX]);
 
 /* The (first) vote of validator i, or NULL. */
 const cons_vote *cons_vote_set_get(const cons_vote_set *s, size_t i);

@@ -27,6 +27,7 @@
  *
  * Everything is a function of the seed: one PRNG, events ordered by (time,
  * sequence number), no clock, no threads, no hash-map iteration.
+ * SIM_TRACE=1 in the environment prints every proposal and vote signed.
  */
 #ifndef AGORA_TESTS_SIM_H
 #define AGORA_TESTS_SIM_H
@@ -44,6 +45,7 @@
 #define SIM_BYZ_EQUIVOCATE  1u /* as proposer: two different blocks to two halves */
 #define SIM_BYZ_DOUBLE_VOTE 2u /* every vote also signed for another value, halves */
 #define SIM_BYZ_INVALID     4u /* proposes invalid blocks, votes for any proposal it sees */
+#define SIM_BYZ_FUTURE      8u /* also votes in rounds ahead (in and past the window) */
 
 /* A block of the simulation: its height and its txs. Valid iff txs[0] != 0xFF
  * (what the app's ProcessProposal answers). */

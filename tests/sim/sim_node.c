@@ -332,6 +332,10 @@ static void do_sign_proposal(sim_node *nd, cons_proposal *p)
     uint8_t h[32];
     block_hash(h, b);
     sim_note_proposed(nd->w, h);
+    if (getenv("SIM_TRACE"))
+        fprintf(stderr, "t=%llu node %d byz%u: propose h%lld r%d pol%d %02x\n",
+                (unsigned long long)sim_now_ms(nd->w), nd->id, nd->byz, (long long)p->height,
+                (int)p->round, (int)p->pol_round, p->block_id.hash.b[0]);
     sim_msg m = {.kind = SIM_MSG_PROPOSAL, .proposal = *p, .block = *b};
     if ((nd->byz & SIM_BYZ_EQUIVOCATE) && nd->has_alt && p->pol_round == -1) {
         sim_msg m2 = m;
@@ -376,6 +380,11 @@ static void do_sign_vote(sim_node *nd, cons_vote *v)
         sign_vote_raw(nd, v);
     }
     sim_msg m = {.kind = SIM_MSG_VOTE, .vote = *v};
+    if (getenv("SIM_TRACE"))
+        fprintf(stderr, "t=%llu node %d byz%u: %s h%lld r%d %02x\n",
+                (unsigned long long)sim_now_ms(nd->w), nd->id, nd->byz,
+                v->type == CONS_MSG_PREVOTE ? "prevote" : "precommit", (long long)v->height,
+                (int)v->round, v->block_id.hash.len ? v->block_id.hash.b[0] : 0);
     if (nd->byz & SIM_BYZ_DOUBLE_VOTE) {
         sim_msg m2 = m;
         if (cons_block_id_is_zero(&v->block_id)) {
@@ -390,6 +399,17 @@ static void do_sign_vote(sim_node *nd, cons_vote *v)
         send_split(nd, &m, &m2);
     } else {
         sim_broadcast(nd->w, nd->id, &m);
+    }
+    if (nd->byz & SIM_BYZ_FUTURE) {
+        /* Alone (f of the power) it must not make anyone skip rounds, and
+         * the round past the window must be refused. */
+        static const int32_t ahead[] = {1, CONS_CORE_FUTURE_ROUNDS, CONS_CORE_FUTURE_ROUNDS + 5};
+        for (size_t k = 0; k < sizeof ahead / sizeof ahead[0]; k++) {
+            sim_msg m3 = m;
+            m3.vote.round = v->round + ahead[k];
+            sign_vote_raw(nd, &m3.vote);
+            sim_broadcast(nd->w, nd->id, &m3);
+        }
     }
     sim_input in = {.kind = IN_VOTE, .vote = *v};
     feed(nd, &in);
@@ -577,12 +597,18 @@ static void node_on_message(void *p, const sim_msg *m)
             return;
         const cons_vote_set *s = cons_core_votes(nd->core, m->vote.round, m->vote.type);
         if (s != NULL && m->vote.validator_index >= 0) {
-            const cons_vote *old = cons_vote_set_get(s, (size_t)m->vote.validator_index);
-            const cons_vote *alt = cons_vote_set_get_conflict(s, (size_t)m->vote.validator_index);
-            if ((old != NULL && cons_block_id_equal(&old->block_id, &m->vote.block_id)) ||
-                (alt != NULL && cons_block_id_equal(&alt->block_id, &m->vote.block_id)) ||
-                (old != NULL && alt != NULL))
-                return; /* duplicate or a third value: not logged */
+            const cons_vote *all[2 + CONS_VOTE_SET_WANTED_MAX];
+            size_t k = cons_vote_set_votes_of(s, (size_t)m->vote.validator_index, all);
+            for (size_t j = 0; j < k; j++)
+                if (cons_block_id_equal(&all[j]->block_id, &m->vote.block_id))
+                    return; /* duplicate: not logged */
+            /* A third value is logged only if the core may keep it (for a
+             * wanted block id); otherwise it is a conflict already reported. */
+            bool wanted = false;
+            for (size_t j = 0; j < s->n_wanted; j++)
+                wanted |= cons_block_id_equal(&s->wanted[j], &m->vote.block_id);
+            if (k >= 2 && !wanted)
+                return;
         }
         sim_input in = {.kind = IN_VOTE, .vote = m->vote};
         feed(nd, &in);
@@ -653,8 +679,10 @@ static void node_on_gossip(void *p)
             continue;
         const cons_vote_set *s = cons_core_votes(nd->core, extra[k], CONS_MSG_PREVOTE);
         for (size_t i = 0; s != NULL && i < nd->vals->n; i++) {
-            relay(nd, to, cons_vote_set_get(s, i));
-            relay(nd, to, cons_vote_set_get_conflict(s, i));
+            const cons_vote *all[2 + CONS_VOTE_SET_WANTED_MAX];
+            size_t k2 = cons_vote_set_votes_of(s, i, all);
+            for (size_t j = 0; j < k2; j++)
+                relay(nd, to, all[j]);
         }
     }
     for (int32_t rr = r > 0 ? r - 1 : 0; rr <= r; rr++) {
@@ -664,8 +692,10 @@ static void node_on_gossip(void *p)
             if (s == NULL)
                 continue;
             for (size_t i = 0; i < nd->vals->n; i++) {
-                relay(nd, to, cons_vote_set_get(s, i));
-                relay(nd, to, cons_vote_set_get_conflict(s, i));
+                const cons_vote *all[2 + CONS_VOTE_SET_WANTED_MAX];
+                size_t k2 = cons_vote_set_votes_of(s, i, all);
+                for (size_t j = 0; j < k2; j++)
+                    relay(nd, to, all[j]);
             }
         }
     }

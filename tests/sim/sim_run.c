@@ -24,7 +24,7 @@ void sim_config_random(sim_config *cfg, uint64_t seed, int n, int byzantine, boo
         do
             who = (int)ag_rng_below(&rng, (uint64_t)n);
         while (cfg->byz[who] != 0);
-        cfg->byz[who] = 1u + (uint32_t)ag_rng_below(&rng, 7);
+        cfg->byz[who] = 1u + (uint32_t)ag_rng_below(&rng, 15);
     }
     if (!faults) {
         cfg->delay_min_us = 500;

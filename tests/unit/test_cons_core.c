@@ -630,6 +630,44 @@ START_TEST(conflicting_vote_completes_quorum)
 }
 END_TEST
 
+/* An equivocator that sent two other values first cannot hide its vote for
+ * the proposal's block: the proposal's id is wanted by the vote set, so a
+ * third vote for it is kept and completes the quorum. A third value nobody
+ * wants is dropped. */
+START_TEST(wanted_vote_beats_two_decoys)
+{
+    int me = non_proposer();
+    cons_core *c = mk(me);
+    outs os = {0};
+    drain(c, &os);
+    cons_block_id b = bid(1), x = bid(9), y = bid(10);
+    int who[NV];
+    others(me, who);
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, NIL, who[0]), CONS_REJ_NONE);
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, x, who[0]), CONS_REJ_CONFLICT);
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, y, who[0]), CONS_REJ_CONFLICT);
+    const cons_vote_set *s = cons_core_votes(c, 0, CONS_MSG_PREVOTE);
+    ck_assert_int_eq(cons_vote_set_power_for(s, &y), 0);
+    propose(c, 0, -1, b);
+    ready(c, b, true);
+    vote(c, CONS_MSG_PREVOTE, 0, b, me);
+    vote(c, CONS_MSG_PREVOTE, 0, b, who[1]);
+    drain(c, &os);
+    ck_assert_ptr_null(find_vote(&os, CONS_MSG_PRECOMMIT));
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, b, who[0]), CONS_REJ_CONFLICT);
+    ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, b, who[0]), CONS_REJ_DUPLICATE);
+    drain(c, &os);
+    const cons_core_out *pc = find_vote(&os, CONS_MSG_PRECOMMIT);
+    ck_assert_ptr_nonnull(pc);
+    ck_assert(cons_block_id_equal(&pc->vote.block_id, &b));
+    const cons_vote *all[2 + CONS_VOTE_SET_WANTED_MAX];
+    ck_assert_uint_eq(cons_vote_set_votes_of(s, (size_t)who[0], all), 3);
+    ck_assert_int_eq(s->sum, 30);
+    outs_free(&os);
+    cons_core_free(c);
+}
+END_TEST
+
 /* Inputs the core refuses, each counted under its reason. */
 START_TEST(rejected_inputs)
 {
@@ -847,6 +885,7 @@ static Suite *cons_core_suite(void)
     tcase_add_test(t, proposer_rotation);
     tcase_add_test(t, duplicate_and_conflicting_votes);
     tcase_add_test(t, conflicting_vote_completes_quorum);
+    tcase_add_test(t, wanted_vote_beats_two_decoys);
     tcase_add_test(t, rejected_inputs);
     tcase_add_test(t, catch_up_commit);
     tcase_add_test(t, replay_and_resume);
