@@ -9,6 +9,7 @@ typedef struct core_round {
     bool has_pv, has_pc;
     cons_vote_set pv, pc;
     uint8_t *seen;      /* validators with any vote in this round (L55) */
+    uint8_t *evidenced; /* validators already reported for equivocating here (2 bits each) */
     int64_t seen_power; /* their power */
     bool has_prop;
     cons_proposal prop;
@@ -44,6 +45,11 @@ struct cons_core {
 
     core_round *rounds; /* rounds[0 .. n_rounds) */
     size_t n_rounds;
+    /* The highest round each validator has sent a (verified) vote for, even
+     * beyond the round window, and the power of those beyond it: a node far
+     * behind skips ahead on f+1 of them (see skip_far). */
+    int32_t *val_round;
+    int64_t far_power;
     core_block *blocks; /* verdicts of this height */
     size_t n_blocks, cap_blocks;
 
@@ -169,6 +175,7 @@ static void round_free(core_round *r)
     if (r->has_pc)
         cons_vote_set_free(&r->pc);
     free(r->seen);
+    free(r->evidenced);
     memset(r, 0, sizeof *r);
 }
 
@@ -183,6 +190,9 @@ static void height_free(cons_core *c)
     c->blocks = NULL;
     c->n_blocks = c->cap_blocks = 0;
     cons_commit_clear(&c->ext_commit);
+    free(c->val_round);
+    c->val_round = NULL;
+    c->far_power = 0;
     cons_valset_free(&c->vals0);
     cons_valset_free(&c->valsr);
 }
@@ -276,6 +286,18 @@ static ag_err request_proposal(cons_core *c)
 }
 
 /* L11 StartRound(r). */
+/* far_power: the power of validators whose highest vote is beyond the
+ * round window of the current round. O(n), once per round change. */
+static void recount_far(cons_core *c)
+{
+    c->far_power = 0;
+    if (c->val_round == NULL)
+        return;
+    for (size_t i = 0; i < c->vals0.n; i++)
+        if ((int64_t)c->val_round[i] > (int64_t)c->round + CONS_CORE_FUTURE_ROUNDS)
+            c->far_power += c->vals0.vals[i].voting_power;
+}
+
 static ag_err start_round(cons_core *c, int32_t round)
 {
     ag_err e = ensure_round(c, round);
@@ -288,6 +310,7 @@ static ag_err start_round(cons_core *c, int32_t round)
     }
     c->round = round;
     c->step = CONS_STEP_PROPOSE;
+    recount_far(c);
     core_round *r = &c->rounds[round];
     cons_validator prop;
     e = cons_valset_proposer(&c->valsr, &prop);
@@ -490,6 +513,12 @@ ag_err cons_core_start_height(cons_core *c, int64_t height, const cons_valset *v
     c->decided_round = -1;
     memset(&c->decision, 0, sizeof c->decision);
     c->self_index = c->is_val ? cons_valset_index_of(&c->vals0, &c->self) : -1;
+    c->val_round = malloc(c->vals0.n * sizeof *c->val_round);
+    if (c->val_round == NULL)
+        return ag_err_set(AG_ERR_NOMEM, "consensus core: validator rounds");
+    for (size_t i = 0; i < c->vals0.n; i++)
+        c->val_round[i] = -1;
+    c->far_power = 0;
     if ((e = start_round(c, 0)) != AG_OK)
         return e;
     return evaluate(c);
@@ -511,6 +540,58 @@ static bool round_in_window(const cons_core *c, int32_t round)
            (int64_t)round <= (int64_t)c->round + CONS_CORE_FUTURE_ROUNDS;
 }
 
+/* Record validator i's highest voted round. */
+static void note_far_round(cons_core *c, size_t i, int32_t round)
+{
+    if (round <= c->val_round[i])
+        return;
+    int64_t edge = (int64_t)c->round + CONS_CORE_FUTURE_ROUNDS;
+    if ((int64_t)c->val_round[i] <= edge && (int64_t)round > edge)
+        c->far_power += c->vals0.vals[i].voting_power;
+    c->val_round[i] = round;
+}
+
+static int round_desc(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The highest round R such that validators with more than 1/3 of the power
+ * have voted in round R or later; start it. Called only when that power is
+ * beyond the window, so R > current round. Round changes never affect
+ * safety (locks are kept), only liveness. O(n log n), at most once per
+ * round change. */
+static ag_err skip_far(cons_core *c)
+{
+    size_t n = c->vals0.n;
+    typedef struct {
+        int32_t round;
+        int64_t power;
+    } vr;
+    vr *a = malloc(n * sizeof *a);
+    if (a == NULL)
+        return ag_err_set(AG_ERR_NOMEM, "consensus core: round skip");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c->val_round[i] > c->round)
+            a[m++] = (vr){c->val_round[i], c->vals0.vals[i].voting_power};
+    qsort(a, m, sizeof *a, round_desc);
+    int64_t acc = 0;
+    int32_t target = -1;
+    for (size_t i = 0; i < m; i++) {
+        acc += a[i].power;
+        if (acc * 3 > c->vals0.total_power) {
+            target = a[i].round;
+            break;
+        }
+    }
+    free(a);
+    if (target <= c->round)
+        return AG_OK;
+    return start_round(c, target);
+}
+
 ag_err cons_core_add_vote(cons_core *c, const cons_vote *v, cons_reject *why)
 {
     if (why != NULL)
@@ -522,14 +603,29 @@ ag_err cons_core_add_vote(cons_core *c, const cons_vote *v, cons_reject *why)
     if (!cons_msg_type_is_vote((int)v->type) || v->round < 0 ||
         (!cons_block_id_is_zero(&v->block_id) && !cons_block_id_is_complete(&v->block_id)))
         return reject(c, why, CONS_REJ_MALFORMED);
-    if (!round_in_window(c, v->round))
+    if (v->round > CONS_CORE_ROUND_MAX)
         return reject(c, why, CONS_REJ_FUTURE_ROUND);
     if (v->validator_index < 0 || (size_t)v->validator_index >= c->vals0.n ||
         memcmp(c->vals0.vals[v->validator_index].address.b, v->validator_address.b,
                sizeof v->validator_address.b) != 0)
         return reject(c, why, CONS_REJ_UNKNOWN_VALIDATOR);
-    ag_err e = ensure_round(c, v->round);
-    if (e != AG_OK)
+    ag_err e;
+    if (!round_in_window(c, v->round)) {
+        /* Too far ahead to keep, but it tells how far the others are: once
+         * f+1 of the power is beyond the window, skip there (L55 for a node
+         * that fell more than the window behind). */
+        note_far_round(c, (size_t)v->validator_index, v->round);
+        if (c->far_power * 3 <= c->vals0.total_power || c->decided)
+            return reject(c, why, CONS_REJ_FUTURE_ROUND);
+        if ((e = skip_far(c)) != AG_OK)
+            return e;
+        if (!round_in_window(c, v->round)) {
+            reject(c, why, CONS_REJ_FUTURE_ROUND);
+            return evaluate(c);
+        }
+    }
+    note_far_round(c, (size_t)v->validator_index, v->round);
+    if ((e = ensure_round(c, v->round)) != AG_OK)
         return e;
     core_round *r = &c->rounds[v->round];
     bool pre = v->type == CONS_MSG_PREVOTE;
@@ -552,6 +648,17 @@ ag_err cons_core_add_vote(cons_core *c, const cons_vote *v, cons_reject *why)
     if (res == CONS_VOTE_DUPLICATE)
         return reject(c, why, CONS_REJ_DUPLICATE);
     if (res == CONS_VOTE_CONFLICT) {
+        /* One evidence output per validator, round and vote type: an
+         * equivocator sending many different votes must not flood the
+         * evidence pool (one pair proves the fault). */
+        if (r->evidenced == NULL && (r->evidenced = calloc((c->vals0.n * 2 + 7) / 8, 1)) == NULL)
+            return ag_err_set(AG_ERR_NOMEM, "consensus core: evidence bitmap");
+        size_t bit = (size_t)v->validator_index * 2 + (pre ? 0 : 1);
+        if ((r->evidenced[bit / 8] >> (bit % 8)) & 1) {
+            reject(c, why, CONS_REJ_CONFLICT);
+            return evaluate(c);
+        }
+        r->evidenced[bit / 8] |= (uint8_t)(1u << (bit % 8));
         cons_core_out o = {.kind = CONS_OUT_EVIDENCE, .height = c->height, .round = v->round};
         if ((e = cons_vote_copy(&o.vote, old)) != AG_OK ||
             (e = cons_vote_copy(&o.vote_b, v)) != AG_OK) {
@@ -597,6 +704,17 @@ ag_err cons_core_add_proposal(cons_core *c, const cons_proposal *p, const crypto
         if (!r->has_proposer)
             return reject(c, why, CONS_REJ_STALE); /* a round this node skipped */
         if (memcmp(r->proposer.b, signer->b, sizeof signer->b) != 0)
+            return reject(c, why, CONS_REJ_WRONG_PROPOSER);
+    } else {
+        /* A later round: its proposer if this node skips straight to it
+         * (CometBFT's enterNewRound). A proposal from anyone else would hold
+         * the round's only proposal slot and crowd out the real one. A
+         * different proposer after a different path of rounds is refused
+         * here and re-sent by gossip once the round starts. */
+        cons_validator want;
+        if ((e = cons_core_proposer(c, p->round, &want)) != AG_OK)
+            return e;
+        if (memcmp(want.address.b, signer->b, sizeof signer->b) != 0)
             return reject(c, why, CONS_REJ_WRONG_PROPOSER);
     }
     if (r->has_prop) {
@@ -701,6 +819,12 @@ ag_err cons_core_propose(cons_core *c, int64_t height, int32_t round, const cons
         return reject(c, why, CONS_REJ_MALFORMED);
     if (round != c->round || c->decided || !c->rounds[round].asked_build)
         return reject(c, why, CONS_REJ_STALE);
+    if (c->step != CONS_STEP_PROPOSE) {
+        /* Built too late (the propose timeout already moved this node on):
+         * signing a proposal now would be a step regression for the signer. */
+        c->rounds[round].asked_build = false;
+        return reject(c, why, CONS_REJ_STALE);
+    }
     core_round *r = &c->rounds[round];
     r->asked_build = false;
     r->own_prop_id = *block_id;
@@ -753,7 +877,7 @@ ag_err cons_core_resume(cons_core *c)
         return emit_timeout(c, CONS_STEP_COMMIT);
     }
     core_round *r = &c->rounds[c->round];
-    if (r->asked_proposal && !r->has_prop) {
+    if (r->asked_proposal && !r->has_prop && c->step == CONS_STEP_PROPOSE) {
         if (r->asked_build) {
             cons_core_out o = {
                 .kind = CONS_OUT_BUILD_PROPOSAL, .height = c->height, .round = c->round};

@@ -50,6 +50,22 @@
  * Rejected inputs never fail the call: they are counted in cons_core_stats
  * and reported in *why (when not NULL).
  *
+ * Rules beyond the paper, all liveness or robustness (never safety):
+ *   - a vote beyond the round window is not kept, but its validator's round
+ *     is remembered; once validators with more than 1/3 of the power are
+ *     beyond the window, the node skips to the highest round that much power
+ *     reached (the paper's L55 for a node that fell far behind, which its
+ *     window would otherwise strand);
+ *   - one EVIDENCE output per validator, round and vote type: one pair proves
+ *     the fault, and a flood of different votes must not flood the pool;
+ *   - a proposal for a later round must come from the proposer a direct skip
+ *     to that round would give; cons_core_propose after the propose step
+ *     ended is stale (signing it would be a step regression);
+ *   - like CometBFT (finalizeCommit), +2/3 precommits for a block decide it
+ *     even if this node's ProcessProposal judged it invalid (paper L49 asks
+ *     valid(v)): agreement wins, and the driver still validates the block's
+ *     structure before executing it.
+ *
  * Memory: one validator-set copy, two vote sets per round held, rounds
  * 0 .. current + CONS_CORE_FUTURE_ROUNDS, one proposal per round (the first
  * valid one; a different second one from the same proposer is counted as a

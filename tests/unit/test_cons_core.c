@@ -525,23 +525,27 @@ START_TEST(proposer_rotation)
     }
     for (int i = 0; i < NV; i++)
         ck_assert_int_eq(seen[i], 2); /* equal power: each twice in 8 rounds */
-    /* Future-round proposal from the wrong signer is dropped on entry. */
+    /* A future-round proposal from the wrong signer is refused on arrival
+     * (it would hold the round's only slot), and the real proposer's, sent
+     * early, is kept and used when the round starts. */
     int r = cons_core_round(c) + 1;
     cons_validator fut;
     ck_assert_int_eq(cons_core_proposer(c, r, &fut), AG_OK);
     int wrong = (int)((cons_valset_index_of(&vals, &fut.address) + 1) % NV);
     cons_proposal p = {
         .type = CONS_MSG_PROPOSAL, .height = 1, .round = r, .pol_round = -1, .block_id = bid(4)};
-    ck_assert_int_eq(cons_core_add_proposal(c, &p, &vals.vals[wrong].address, &why), AG_OK);
-    ck_assert_int_eq(why, CONS_REJ_NONE);
     uint64_t before = cons_core_get_stats(c)->rejected[CONS_REJ_WRONG_PROPOSER];
+    ck_assert_int_eq(cons_core_add_proposal(c, &p, &vals.vals[wrong].address, &why), AG_OK);
+    ck_assert_int_eq(why, CONS_REJ_WRONG_PROPOSER);
+    ck_assert_uint_eq(cons_core_get_stats(c)->rejected[CONS_REJ_WRONG_PROPOSER], before + 1);
+    ck_assert_int_eq(cons_core_add_proposal(c, &p, &fut.address, &why), AG_OK);
+    ck_assert_int_eq(why, CONS_REJ_NONE);
     ck_assert_int_eq(cons_core_timeout(c, 1, r - 1, CONS_STEP_PROPOSE, &why), AG_OK);
     int who[NV], k = others(-1, who);
     votes(c, CONS_MSG_PRECOMMIT, r - 1, NIL, who, k);
     ck_assert_int_eq(cons_core_timeout(c, 1, r - 1, CONS_STEP_PRECOMMIT, &why), AG_OK);
     ck_assert_int_eq(cons_core_round(c), r);
-    ck_assert_ptr_null(cons_core_proposal(c, r));
-    ck_assert_uint_eq(cons_core_get_stats(c)->rejected[CONS_REJ_WRONG_PROPOSER], before + 1);
+    ck_assert_ptr_nonnull(cons_core_proposal(c, r));
     drain(c, &os);
     outs_free(&os);
     cons_valset_free(&ref);
@@ -581,11 +585,14 @@ START_TEST(duplicate_and_conflicting_votes)
     ck_assert_uint_eq(cons_core_get_stats(c)->evidence, 1);
     /* The same conflicting vote again: a duplicate, no new evidence. */
     ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, bid(2), who[0]), CONS_REJ_DUPLICATE);
-    /* A third value: reported, not kept. */
+    /* A third value: refused, not kept, and not reported again (one pair
+     * proves the fault; a flood of values must not flood the evidence pool). */
     cons_block_id b3 = bid(3);
     ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, b3, who[0]), CONS_REJ_CONFLICT);
     ck_assert_int_eq(cons_vote_set_power_for(s, &b3), 0);
-    ck_assert_uint_eq(cons_core_get_stats(c)->evidence, 2);
+    for (int i = 4; i < 50; i++)
+        ck_assert_int_eq(vote(c, CONS_MSG_PREVOTE, 0, bid(i), who[0]), CONS_REJ_CONFLICT);
+    ck_assert_uint_eq(cons_core_get_stats(c)->evidence, 1);
     drain(c, &os);
     /* A precommit of the same validator is another (round, type): fine. */
     ck_assert_int_eq(vote(c, CONS_MSG_PRECOMMIT, 0, bid(2), who[0]), CONS_REJ_NONE);
@@ -669,6 +676,69 @@ START_TEST(wanted_vote_beats_two_decoys)
 END_TEST
 
 /* Inputs the core refuses, each counted under its reason. */
+/* A node more than the round window behind skips ahead once f+1 of the
+ * power has voted beyond the window (the review's stuck-network scenario). */
+START_TEST(far_behind_node_skips_ahead)
+{
+    int me = non_proposer();
+    cons_core *c = mk(me);
+    outs os = {0};
+    drain(c, &os);
+    int who[NV];
+    others(me, who);
+    int32_t far = CONS_CORE_FUTURE_ROUNDS + 4;
+    cons_reject why;
+    cons_vote v = mkvote(CONS_MSG_PREVOTE, 1, far, NIL, who[0]);
+    ck_assert_int_eq(cons_core_add_vote(c, &v, &why), AG_OK);
+    ck_assert_int_eq(why, CONS_REJ_FUTURE_ROUND);
+    ck_assert_int_eq(cons_core_round(c), 0); /* 1/4 of the power: not enough */
+    /* the same validator again, even farther: still one validator */
+    v = mkvote(CONS_MSG_PREVOTE, 1, far + 3, NIL, who[0]);
+    ck_assert_int_eq(cons_core_add_vote(c, &v, &why), AG_OK);
+    ck_assert_int_eq(cons_core_round(c), 0);
+    /* a second one: 2/4 > 1/3: skip to the highest round f+1 reached (far) */
+    v = mkvote(CONS_MSG_PRECOMMIT, 1, far, NIL, who[1]);
+    ck_assert_int_eq(cons_core_add_vote(c, &v, &why), AG_OK);
+    ck_assert_int_eq(why, CONS_REJ_NONE); /* in the window after the skip: kept */
+    ck_assert_int_eq(cons_core_round(c), far);
+    drain(c, &os);
+    const cons_core_out *t = find(&os, CONS_OUT_TIMEOUT);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->round, far);
+    outs_free(&os);
+    cons_core_free(c);
+}
+END_TEST
+
+/* A block built after the propose timeout moved the node on is not signed. */
+START_TEST(late_proposal_is_stale)
+{
+    cons_core *probe = mk(-1);
+    int prop = proposer_of(probe, 0);
+    cons_core_free(probe);
+    cons_core *c = mk(prop);
+    outs os = {0};
+    drain(c, &os);
+    ck_assert_ptr_nonnull(find(&os, CONS_OUT_BUILD_PROPOSAL));
+    cons_reject why;
+    ck_assert_int_eq(cons_core_timeout(c, 1, 0, CONS_STEP_PROPOSE, &why), AG_OK);
+    drain(c, &os);
+    ck_assert_ptr_nonnull(find_vote(&os, CONS_MSG_PREVOTE)); /* prevote nil */
+    cons_block_id id = bid(9);
+    ck_assert_int_eq(cons_core_propose(c, 1, 0, &id, &why), AG_OK);
+    ck_assert_int_eq(why, CONS_REJ_STALE);
+    drain(c, &os);
+    ck_assert_ptr_null(find(&os, CONS_OUT_SIGN_PROPOSAL));
+    /* and resume does not ask for it again */
+    ck_assert_int_eq(cons_core_resume(c), AG_OK);
+    drain(c, &os);
+    ck_assert_ptr_null(find(&os, CONS_OUT_SIGN_PROPOSAL));
+    ck_assert_ptr_null(find(&os, CONS_OUT_BUILD_PROPOSAL));
+    outs_free(&os);
+    cons_core_free(c);
+}
+END_TEST
+
 START_TEST(rejected_inputs)
 {
     int me = non_proposer();
@@ -887,6 +957,8 @@ static Suite *cons_core_suite(void)
     tcase_add_test(t, conflicting_vote_completes_quorum);
     tcase_add_test(t, wanted_vote_beats_two_decoys);
     tcase_add_test(t, rejected_inputs);
+    tcase_add_test(t, far_behind_node_skips_ahead);
+    tcase_add_test(t, late_proposal_is_stale);
     tcase_add_test(t, catch_up_commit);
     tcase_add_test(t, replay_and_resume);
     tcase_add_test(t, vote_set_basics);
