@@ -230,6 +230,13 @@ void p2p_switch_ban(p2p_switch *sw, const char *id, uint64_t ms)
             disconnect(sw, p, AG_ERR_PERMISSION);
 }
 
+void p2p_switch_disconnect(p2p_switch *sw, const char *id)
+{
+    p2p_peer *p = find_active(sw, id);
+    if (p)
+        disconnect(sw, p, AG_ERR_CLOSED);
+}
+
 /* ---- persistent peers ---- */
 
 static persistent *find_persistent(const p2p_switch *sw, const char *id)

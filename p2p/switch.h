@@ -118,6 +118,8 @@ size_t p2p_switch_n_inbound(const p2p_switch *sw);
 /* True if connected to or dialling id. */
 bool p2p_switch_has(const p2p_switch *sw, const char *id);
 
+/* Hang up on a connected peer (no ban). */
+void p2p_switch_disconnect(p2p_switch *sw, const char *id);
 /* Ban id for ms milliseconds (disconnects it if connected). */
 void p2p_switch_ban(p2p_switch *sw, const char *id, uint64_t ms);
 bool p2p_switch_is_banned(const p2p_switch *sw, const char *id);
