@@ -76,8 +76,12 @@ void tnode_up(tnode *n, uv_loop_t *loop, const ag_env *env, const p2p_switch_opt
 {
     if (!keep_key) {
         size_t rm = n->recv_max;
+        const p2p_pex_opts *po = n->pex_opts;
+        const char *bp = n->book_path;
         memset(n, 0, sizeof *n);
         n->recv_max = rm;
+        n->pex_opts = po;
+        n->book_path = bp;
         ck_assert_int_eq(node_key_generate(&n->key), AG_OK);
     } else {
         memset(&n->rx, 0, sizeof n->rx);
@@ -97,6 +101,10 @@ void tnode_up(tnode *n, uv_loop_t *loop, const ag_env *env, const p2p_switch_opt
                      .peer_removed = t_removed,
                      .receive = t_receive};
     ck_assert_int_eq(p2p_switch_add_reactor(n->sw, &r, &n->slot), AG_OK);
+    if (n->pex_opts) {
+        ck_assert_int_eq(p2p_addrbook_new(&n->book, n->book_path, 1000, env), AG_OK);
+        ck_assert_int_eq(p2p_pex_new(&n->pex, n->sw, n->book, n->pex_opts), AG_OK);
+    }
     ag_err err = p2p_switch_start(n->sw);
     ck_assert_msg(err == AG_OK, "start: %s", ag_err_detail());
 }
@@ -118,6 +126,10 @@ void tnode_close(tnode *n, uv_loop_t *loop)
     p2p_switch_close(n->sw, on_node_closed, n);
     ck_assert(run_until(loop, node_closed, n, 5000));
     n->sw = NULL;
+    p2p_pex_free(n->pex);
+    p2p_addrbook_free(n->book);
+    n->pex = NULL;
+    n->book = NULL;
 }
 
 uint16_t tnode_port(const tnode *n)

@@ -14,6 +14,8 @@
 #include "lib/buf.h"
 #include "lib/env.h"
 #include "node/node_key.h"
+#include "p2p/addrbook.h"
+#include "p2p/pex.h"
 #include "p2p/switch.h"
 
 #define T_CH_A 0x20 /* priority 5 */
@@ -34,6 +36,11 @@ typedef struct tnode {
     int slot;
     bool closed;
     size_t recv_max; /* channel message limit (default 1 MiB) */
+    /* PEX: set pex_opts (and book_path, or NULL for memory) before tnode_up */
+    const p2p_pex_opts *pex_opts;
+    const char *book_path;
+    p2p_addrbook *book;
+    p2p_pex *pex;
 } tnode;
 
 void rig_init(uv_loop_t *loop, ag_env_sim *env);
