@@ -50,7 +50,15 @@ ag_err p2p_peer_send(p2p_peer *p, uint8_t channel, const uint8_t *msg, size_t le
 {
     if (!p->active)
         return ag_err_set(AG_ERR_STATE, "p2p: peer %s is not connected", p->id);
-    return p2p_mconn_try_send(p->conn, channel, msg, len);
+    ag_err err = p2p_mconn_try_send(p->conn, channel, msg, len);
+    if (!err)
+        p2p_switch_note_sent_(p->sw);
+    return err;
+}
+
+const p2p_mconn_stats *p2p_peer_conn_stats(const p2p_peer *p)
+{
+    return p2p_mconn_get_stats(p->conn);
 }
 
 size_t p2p_peer_queued(const p2p_peer *p, uint8_t channel)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "p2p/mconn.h"
 #include "p2p/packet.h"
 
 typedef struct p2p_peer p2p_peer;
@@ -44,6 +45,8 @@ void p2p_peer_set_data(p2p_peer *p, int slot, void *data);
 /* Queue a copy of msg for the peer; see p2p_mconn_try_send for errors
  * (AG_ERR_AGAIN when the channel's queue is full). */
 ag_err p2p_peer_send(p2p_peer *p, uint8_t channel, const uint8_t *msg, size_t len);
+/* The connection's byte, frame and message counters. */
+const p2p_mconn_stats *p2p_peer_conn_stats(const p2p_peer *p);
 /* Messages waiting in the peer's queue of a channel. */
 size_t p2p_peer_queued(const p2p_peer *p, uint8_t channel);
 

@@ -27,5 +27,6 @@ struct p2p_peer {
 
 /* Implemented in switch.c. */
 void p2p_switch_peer_bad_(p2p_switch *sw, p2p_peer *p, p2p_bad_reason reason, const char *why);
+void p2p_switch_note_sent_(p2p_switch *sw);
 
 #endif

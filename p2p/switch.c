@@ -222,6 +222,11 @@ void p2p_switch_peer_bad_(p2p_switch *sw, p2p_peer *p, p2p_bad_reason reason, co
     }
 }
 
+void p2p_switch_note_sent_(p2p_switch *sw)
+{
+    sw->stats.msgs_sent++;
+}
+
 void p2p_switch_ban(p2p_switch *sw, const char *id, uint64_t ms)
 {
     add_ban(sw, id, ms);
@@ -716,9 +721,8 @@ size_t p2p_switch_broadcast(p2p_switch *sw, uint8_t channel, const uint8_t *msg,
 {
     size_t n = 0;
     for (p2p_peer *p = sw->peers; p; p = p->next)
-        if (p->active && p2p_mconn_try_send(p->conn, channel, msg, len) == AG_OK)
+        if (p->active && p2p_peer_send(p, channel, msg, len) == AG_OK)
             n++;
-    sw->stats.msgs_sent += n;
     return n;
 }
 

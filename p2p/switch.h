@@ -82,7 +82,7 @@ typedef struct p2p_switch_stats {
     uint64_t timeouts;   /* handshake, pong, stall */
     uint64_t reported_bad, bans;
     uint64_t peers_added, peers_removed;
-    uint64_t msgs_recv, msgs_sent;
+    uint64_t msgs_recv, msgs_sent; /* whole messages delivered / queued */
 } p2p_switch_stats;
 
 /* env gives the handshake's ephemeral keys and the backoff jitter. opts is

@@ -478,6 +478,14 @@ START_TEST(two_switches_channels)
     want_msgs wb = {&a, T_CH_B, 1};
     ck_assert(run_until(&loop, got_msgs, &wb, 5000));
     ck_assert_uint_eq(a.rx.bytes[T_CH_B], 4);
+    /* counters */
+    ck_assert_uint_eq(p2p_switch_get_stats(a.sw)->msgs_sent, 30);
+    ck_assert_uint_eq(p2p_switch_get_stats(b.sw)->msgs_recv, 30);
+    const p2p_mconn_stats *cs = p2p_peer_conn_stats(pb);
+    ck_assert_uint_eq(cs->msgs_sent, 30);
+    ck_assert_uint_ge(cs->bytes_sent, sizeof big);
+    ck_assert_uint_eq(cs->bytes_sent % P2P_FRAME_SEALED, P2P_HS_EPH_LEN); /* all frames */
+    ck_assert_uint_eq(p2p_peer_conn_stats(pa)->msgs_recv, 30);
     /* unknown channel and oversized sends are refused locally */
     ck_assert_int_eq(p2p_peer_send(pb, 0x77, (const uint8_t *)"x", 1), AG_ERR_NOT_FOUND);
     ck_assert_int_eq(p2p_peer_send(pb, T_CH_A, big, (1 << 20) + 1), AG_ERR_TOO_LARGE);
@@ -778,21 +786,29 @@ START_TEST(garbage_and_stalled_handshakes)
     tnode_up(&a, &loop, &env.env, &o, false);
     ag_rng rng;
     ag_test_rng(&rng, 3);
-    rawc r[6];
+    /* silent; 20 bytes; a valid ephemeral key and then silence (stops
+     * mid-handshake); random junk of every length */
+    enum { N_RAW = 7 };
+    rawc r[N_RAW];
     uint8_t junk[4096];
-    for (int i = 0; i < 6; i++) {
-        size_t len = i == 0 ? 0 : i == 1 ? 20 : 33 + (size_t)ag_rng_below(&rng, 4000);
+    for (int i = 0; i < N_RAW; i++) {
+        size_t len = i == 0 ? 0 : i == 1 ? 20 : i == 2 ? 33 : 33 + (size_t)ag_rng_below(&rng, 4000);
         ag_rng_fill(&rng, junk, len);
+        if (i == 2) {
+            node_key eph;
+            ck_assert_int_eq(node_key_generate(&eph), AG_OK);
+            memcpy(junk, eph.pub.b, 33);
+        }
         rawc_start(&r[i], &loop, tnode_port(&a), junk, len);
     }
     const p2p_switch_stats *st = p2p_switch_get_stats(a.sw);
     run_for(&loop, 800);
-    ck_assert_uint_eq(st->accepted, 6);
-    ck_assert_uint_eq(st->handshake_failures, 6);
-    ck_assert_uint_ge(st->timeouts, 2); /* the silent one and the short one */
-    for (int i = 0; i < 6; i++)
+    ck_assert_uint_eq(st->accepted, N_RAW);
+    ck_assert_uint_eq(st->handshake_failures, N_RAW);
+    ck_assert_uint_ge(st->timeouts, 3); /* silent, short, stopped after its key */
+    for (int i = 0; i < N_RAW; i++)
         ck_assert_msg(r[i].eof, "connection %d not dropped", i);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < N_RAW; i++)
         rawc_close(&r[i]);
     /* the node is unaffected */
     tnode_up(&b, &loop, &env.env, &o, false);
@@ -981,13 +997,14 @@ START_TEST(ping_pong_keeps_idle_connection)
     tnode_up(&a, &loop, &env.env, &o, false);
     tnode_up(&b, &loop, &env.env, &o, false);
     connect_pair(&loop, &a, &b);
+    p2p_peer *pb = p2p_switch_find_peer(a.sw, b.key.id);
+    uint64_t frames0 = p2p_peer_conn_stats(pb)->frames_recv;
     run_for(&loop, 600);
     pair pr = {&a, &b, 0};
     ck_assert(both_connected(&pr));
     ck_assert_int_eq(a.rx.removed, 0);
-    /* pings flowed: frames beyond the handshake's */
-    p2p_peer *pb = p2p_switch_find_peer(a.sw, b.key.id);
-    (void)pb;
+    /* pings and pongs flowed on the idle connection */
+    ck_assert_uint_ge(p2p_peer_conn_stats(pb)->frames_recv, frames0 + 5);
     tnode_close(&a, &loop);
     tnode_close(&b, &loop);
     rig_finish(&loop);
