@@ -114,8 +114,12 @@ int main(int argc, char **argv)
     crypto_sha256_init(&sa.digest);
     p2p_switch *a, *b;
     int slot;
-    p2p_reactor ra = {.name = "bench", .channels = &ch, .n_channels = 1, .ctx = &sa,
-                      .peer_added = on_added, .receive = on_msg};
+    p2p_reactor ra = {.name = "bench",
+                      .channels = &ch,
+                      .n_channels = 1,
+                      .ctx = &sa,
+                      .peer_added = on_added,
+                      .receive = on_msg};
     p2p_reactor rb = ra;
     rb.ctx = &sb;
     if (p2p_switch_new(&a, &loop, &ka, ag_env_system(), &o) ||

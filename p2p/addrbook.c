@@ -60,8 +60,7 @@ static ag_err load(p2p_addrbook *ab)
             (src[0] && !p2p_node_id_valid(src)) || find(ab, e.addr.id)) {
             json_decref(root);
             ab->n = 0;
-            return ag_err_set(AG_ERR_CORRUPT, "addrbook %s: entry %zu is malformed", ab->path,
-                              i);
+            return ag_err_set(AG_ERR_CORRUPT, "addrbook %s: entry %zu is malformed", ab->path, i);
         }
         memcpy(e.src, src, strlen(src) + 1);
         json_int_t v[5];
@@ -73,8 +72,8 @@ static ag_err load(p2p_addrbook *ab)
             if (v[k] < 0 || (k == 4 && v[k] > UINT32_MAX)) {
                 json_decref(root);
                 ab->n = 0;
-                return ag_err_set(AG_ERR_CORRUPT, "addrbook %s: entry %zu: bad %s", ab->path,
-                                  i, keys[k]);
+                return ag_err_set(AG_ERR_CORRUPT, "addrbook %s: entry %zu: bad %s", ab->path, i,
+                                  keys[k]);
             }
         }
         e.last_seen = (uint64_t)v[0];
@@ -88,8 +87,7 @@ static ag_err load(p2p_addrbook *ab)
     return AG_OK;
 }
 
-ag_err p2p_addrbook_new(p2p_addrbook **out, const char *path, size_t max_entries,
-                        const ag_env *env)
+ag_err p2p_addrbook_new(p2p_addrbook **out, const char *path, size_t max_entries, const ag_env *env)
 {
     *out = NULL;
     if (max_entries == 0 || max_entries > P2P_ADDRBOOK_MAX)

@@ -21,10 +21,10 @@
 #include "lib/err.h"
 #include "p2p/netaddr.h"
 
-#define P2P_ADDRBOOK_MAX        10000 /* hard cap on max_entries */
-#define P2P_ADDRBOOK_FILE_MAX   ((size_t)4 << 20)
-#define P2P_ADDRBOOK_FAILS_BAD  3   /* failed dials in a row that mark an entry bad */
-#define P2P_ADDRBOOK_BAD_SECS   600 /* how long such an entry stays bad */
+#define P2P_ADDRBOOK_MAX       10000 /* hard cap on max_entries */
+#define P2P_ADDRBOOK_FILE_MAX  ((size_t)4 << 20)
+#define P2P_ADDRBOOK_FAILS_BAD 3   /* failed dials in a row that mark an entry bad */
+#define P2P_ADDRBOOK_BAD_SECS  600 /* how long such an entry stays bad */
 
 typedef struct p2p_addr_entry {
     p2p_netaddr addr;

@@ -26,9 +26,9 @@ enum {
 
 typedef struct p2p_channel_desc {
     uint8_t id;
-    uint32_t priority;          /* >= 1; a larger value gets a larger share */
-    uint32_t send_queue_max;    /* messages queued per peer; try_send fails past it */
-    size_t recv_message_max;    /* reassembled message bytes; <= P2P_MSG_MAX_LIMIT */
+    uint32_t priority;       /* >= 1; a larger value gets a larger share */
+    uint32_t send_queue_max; /* messages queued per peer; try_send fails past it */
+    size_t recv_message_max; /* reassembled message bytes; <= P2P_MSG_MAX_LIMIT */
 } p2p_channel_desc;
 
 #endif

@@ -32,9 +32,9 @@
 #include "node/node_key.h"
 #include "p2p/secret_conn.h"
 
-#define P2P_HS_EPH_LEN   CRYPTO_PUBKEY_LEN                     /* step 1 message */
-#define P2P_HS_AUTH_LEN  (CRYPTO_PUBKEY_LEN + CRYPTO_SIG_LEN)  /* step 3 plaintext */
-#define P2P_HS_AUTH_WIRE P2P_FRAME_SEALED                      /* step 3 on the wire */
+#define P2P_HS_EPH_LEN   CRYPTO_PUBKEY_LEN                    /* step 1 message */
+#define P2P_HS_AUTH_LEN  (CRYPTO_PUBKEY_LEN + CRYPTO_SIG_LEN) /* step 3 plaintext */
+#define P2P_HS_AUTH_WIRE P2P_FRAME_SEALED                     /* step 3 on the wire */
 
 typedef enum p2p_hs_state {
     P2P_HS_WAIT_EPH = 0, /* our ephemeral key is ready; waiting for the peer's */

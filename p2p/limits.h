@@ -25,11 +25,11 @@
 #define P2P_CHANNELS_MAX    32   /* channels per node */
 
 /* Channel messages. */
-#define P2P_MSG_MAX_DEFAULT ((size_t)1 << 20) /* default per-channel max message */
+#define P2P_MSG_MAX_DEFAULT ((size_t)1 << 20)  /* default per-channel max message */
 #define P2P_MSG_MAX_LIMIT   ((size_t)16 << 20) /* no channel may declare more */
 
 /* Addresses. */
-#define P2P_HOST_MAX 253 /* DNS name or IP literal */
+#define P2P_HOST_MAX 253                                 /* DNS name or IP literal */
 #define P2P_ADDR_MAX (40 + 1 + P2P_HOST_MAX + 1 + 5 + 2) /* id@host:port + [] */
 
 /* Peer exchange. */

@@ -177,8 +177,8 @@ static ag_err flush_plain(p2p_mconn *c)
     for (size_t i = 0; i < frames; i++) {
         size_t off = i * P2P_FRAME_DATA_MAX;
         size_t len = n - off < P2P_FRAME_DATA_MAX ? n - off : P2P_FRAME_DATA_MAX;
-        ag_err err = p2p_secret_seal(&c->sec, w->data + i * P2P_FRAME_SEALED,
-                                     c->plain_out.data + off, len);
+        ag_err err =
+            p2p_secret_seal(&c->sec, w->data + i * P2P_FRAME_SEALED, c->plain_out.data + off, len);
         if (err) {
             free(w);
             return err;
@@ -278,9 +278,9 @@ static ag_err handle_packet(p2p_mconn *c, const p2p_packet *p)
     if (!p->eof)
         return AG_OK;
     c->stats.msgs_recv++;
-    ag_err err = c->cb.on_receive ? c->cb.on_receive(c->cb.ctx, c, p->channel, ch->recv.data,
-                                                     ch->recv.len)
-                                  : AG_OK;
+    ag_err err = c->cb.on_receive
+                     ? c->cb.on_receive(c->cb.ctx, c, p->channel, ch->recv.data, ch->recv.len)
+                     : AG_OK;
     if (ch->recv.cap > 64 * 1024)
         ag_buf_free(&ch->recv);
     else
@@ -294,8 +294,8 @@ static ag_err handle_node_info(p2p_mconn *c, const uint8_t *body, size_t len)
     if (err)
         return err;
     if (strcmp(c->peer.id, c->hs.peer_id) != 0)
-        return ag_err_set(AG_ERR_VERIFY, "p2p: node info names %s but the key is %s's",
-                          c->peer.id, c->hs.peer_id);
+        return ag_err_set(AG_ERR_VERIFY, "p2p: node info names %s but the key is %s's", c->peer.id,
+                          c->hs.peer_id);
     c->st = ST_RUN;
     c->last_ping_ms = uv_now(c->loop);
     if (c->cb.on_ready) {
@@ -521,8 +521,7 @@ ag_err p2p_mconn_new(p2p_mconn **out, uv_loop_t *loop, const node_key *key, cons
         if (c->idx_of[chs[i].id] >= 0 || !chs[i].priority || !chs[i].send_queue_max ||
             chs[i].recv_message_max > P2P_MSG_MAX_LIMIT || !chs[i].recv_message_max) {
             free(c);
-            return ag_err_set(AG_ERR_INVALID_ARG, "p2p: bad or repeated channel 0x%02x",
-                              chs[i].id);
+            return ag_err_set(AG_ERR_INVALID_ARG, "p2p: bad or repeated channel 0x%02x", chs[i].id);
         }
         c->ch[i].d = chs[i];
         ag_buf_init(&c->ch[i].recv, chs[i].recv_message_max);

@@ -61,8 +61,7 @@ typedef struct p2p_mconn_cbs {
     ag_err (*on_ready)(void *ctx, p2p_mconn *c, const p2p_node_info *info);
     /* A whole message (borrowed for the call). Returning an error closes
      * the connection with it. */
-    ag_err (*on_receive)(void *ctx, p2p_mconn *c, uint8_t channel, const uint8_t *msg,
-                         size_t len);
+    ag_err (*on_receive)(void *ctx, p2p_mconn *c, uint8_t channel, const uint8_t *msg, size_t len);
     /* Exactly once, after every handle is closed; c is freed on return. */
     void (*on_closed)(void *ctx, p2p_mconn *c, ag_err reason);
 } p2p_mconn_cbs;

@@ -22,9 +22,9 @@ typedef struct p2p_switch p2p_switch;
 
 /* Why a peer is reported; each carries a score (P2P_BAD_SCORE_BAN bans). */
 typedef enum p2p_bad_reason {
-    P2P_BAD_PROTOCOL = 0,  /* broke the wire protocol: ban at once */
-    P2P_BAD_INVALID_MSG,   /* a reactor message that does not decode or validate */
-    P2P_BAD_SPAM,          /* too many requests */
+    P2P_BAD_PROTOCOL = 0, /* broke the wire protocol: ban at once */
+    P2P_BAD_INVALID_MSG,  /* a reactor message that does not decode or validate */
+    P2P_BAD_SPAM,         /* too many requests */
     P2P_BAD__COUNT
 } p2p_bad_reason;
 

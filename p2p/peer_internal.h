@@ -17,8 +17,8 @@ struct p2p_peer {
     struct p2p_peer *prev, *next;
     bool outbound;
     bool persistent;
-    bool active;   /* added: reactors know it */
-    p2p_netaddr dial; /* outbound: what we dialled (id = expected ID) */
+    bool active;              /* added: reactors know it */
+    p2p_netaddr dial;         /* outbound: what we dialled (id = expected ID) */
     char id[NODE_ID_LEN + 1]; /* authenticated ID ("" before the handshake) */
     uint32_t score;
     bool protocol_fault; /* closed for breaking the protocol: ban */

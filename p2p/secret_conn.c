@@ -85,8 +85,7 @@ ag_err p2p_secret_seal(p2p_secret *s, uint8_t out[P2P_FRAME_SEALED], const uint8
                        size_t len)
 {
     if (len > P2P_FRAME_DATA_MAX)
-        return ag_err_set(AG_ERR_TOO_LARGE, "p2p: frame payload %zu > %d", len,
-                          P2P_FRAME_DATA_MAX);
+        return ag_err_set(AG_ERR_TOO_LARGE, "p2p: frame payload %zu > %d", len, P2P_FRAME_DATA_MAX);
     if (s->send.counter > P2P_NONCE_COUNTER_MAX)
         return ag_err_set(AG_ERR_OVERFLOW, "p2p: send nonce counter exhausted");
     uint8_t plain[P2P_FRAME_PLAIN] = {0};
@@ -96,8 +95,8 @@ ag_err p2p_secret_seal(p2p_secret *s, uint8_t out[P2P_FRAME_SEALED], const uint8
         memcpy(plain + P2P_FRAME_LEN_SIZE, data, len);
     uint8_t nonce[P2P_AEAD_NONCE_LEN];
     make_nonce(nonce, s->send.counter);
-    ag_err err = aead(s->send.ctx, 1, out, s->send.key, nonce, plain, sizeof plain,
-                      out + P2P_FRAME_PLAIN);
+    ag_err err =
+        aead(s->send.ctx, 1, out, s->send.key, nonce, plain, sizeof plain, out + P2P_FRAME_PLAIN);
     ag_wipe(plain, sizeof plain);
     if (err)
         return err;

@@ -155,8 +155,7 @@ static size_t count(const p2p_switch *sw, bool outbound, bool active_only)
 {
     size_t n = 0;
     for (p2p_peer *p = sw->peers; p; p = p->next)
-        if (p->outbound == outbound && (!active_only || p->active) &&
-            !p2p_mconn_closing(p->conn))
+        if (p->outbound == outbound && (!active_only || p->active) && !p2p_mconn_closing(p->conn))
             n++;
     return n;
 }
@@ -428,8 +427,8 @@ static ag_err new_conn(p2p_switch *sw, bool outbound, p2p_peer **out)
         return ag_err_set(AG_ERR_NOMEM, "p2p: peer");
     p->sw = sw;
     p->outbound = outbound;
-    p2p_mconn_cbs cbs = {.ctx = p, .on_ready = on_ready, .on_receive = on_receive,
-                         .on_closed = on_closed};
+    p2p_mconn_cbs cbs = {
+        .ctx = p, .on_ready = on_ready, .on_receive = on_receive, .on_closed = on_closed};
     ag_err err = p2p_mconn_new(&p->conn, sw->loop, sw->key, sw->env, &sw->o.conn, sw->chans,
                                sw->n_chans, &sw->self, &cbs);
     if (err && !p->conn) {
@@ -459,8 +458,7 @@ static ag_err dial(p2p_switch *sw, const p2p_netaddr *addr, bool persistent_peer
     if (p2p_switch_is_banned(sw, addr->id))
         return ag_err_set(AG_ERR_PERMISSION, "p2p: %s is banned", addr->id);
     if (!persistent_peer && count(sw, true, false) >= sw->o.max_outbound)
-        return ag_err_set(AG_ERR_AGAIN, "p2p: %u outbound connections already",
-                          sw->o.max_outbound);
+        return ag_err_set(AG_ERR_AGAIN, "p2p: %u outbound connections already", sw->o.max_outbound);
     struct sockaddr_storage ss;
     ag_err err = p2p_netaddr_sockaddr(addr, &ss);
     if (err)
@@ -620,8 +618,7 @@ ag_err p2p_switch_add_reactor(p2p_switch *sw, const p2p_reactor *r, int *slot)
                               r->channels[i].id);
         for (size_t j = 0; j < i; j++)
             if (r->channels[j].id == r->channels[i].id)
-                return ag_err_set(AG_ERR_EXISTS, "p2p: channel 0x%02x twice",
-                                  r->channels[i].id);
+                return ag_err_set(AG_ERR_EXISTS, "p2p: channel 0x%02x twice", r->channels[i].id);
     }
     int idx = (int)sw->n_reactors++;
     sw->reactors[idx] = *r;

@@ -2,7 +2,8 @@
  * p2p_rig.h — test helpers shared by the p2p test binaries: nodes (a switch
  * with a recording test reactor) on one libuv loop, a loop runner with a
  * deadline, a raw TCP client and a man-in-the-middle proxy that can corrupt,
- * replay or stall the byte stream. Included by tests/unit/test_p2p*.c (linked into every unit binary, as all of tests/sim/).
+ * replay or stall the byte stream. Included by tests/unit/test_p2p*.c (linked into every unit
+ * binary, as all of tests/sim/).
  */
 #ifndef AGORA_TESTS_SIM_P2P_RIG_H
 #define AGORA_TESTS_SIM_P2P_RIG_H
@@ -47,7 +48,8 @@ void rig_init(uv_loop_t *loop, ag_env_sim *env);
 void rig_default_opts(p2p_switch_opts *o);
 /* Bring a node up listening on 127.0.0.1:port (0: any); key generated
  * unless keep_key. */
-void tnode_up(tnode *n, uv_loop_t *loop, const ag_env *env, const p2p_switch_opts *o, bool keep_key);
+void tnode_up(tnode *n, uv_loop_t *loop, const ag_env *env, const p2p_switch_opts *o,
+              bool keep_key);
 void tnode_close(tnode *n, uv_loop_t *loop);
 /* "id@127.0.0.1:port" of n. */
 void tnode_addr(const tnode *n, char *out, size_t cap);
@@ -79,8 +81,8 @@ typedef struct proxy {
     uv_connect_t creq;
     int mode;
     uint16_t port, target;
-    uint64_t ab;   /* bytes seen from a to b */
-    ag_buf pend;   /* a->b bytes before b connected */
+    uint64_t ab; /* bytes seen from a to b */
+    ag_buf pend; /* a->b bytes before b connected */
     uint8_t saved[2048];
     bool have_a, b_up, closing;
 } proxy;

@@ -313,8 +313,7 @@ START_TEST(packet_codec)
     static const uint8_t big_ch[] = {0x1a, 0x03, 0x08, 0x80, 0x02}; /* msg{channel_id:256} */
     ck_assert_int_eq(p2p_packet_decode(&p, big_ch, sizeof big_ch), AG_ERR_DECODE);
     static const uint8_t pre[] = {0xff, 0xff, 0x03};
-    ck_assert_int_eq(p2p_prefix_read(pre, sizeof pre, P2P_PACKET_MAX, &n, &used),
-                     AG_ERR_TOO_LARGE);
+    ck_assert_int_eq(p2p_prefix_read(pre, sizeof pre, P2P_PACKET_MAX, &n, &used), AG_ERR_TOO_LARGE);
     ck_assert_int_eq(p2p_prefix_read(pre, 1, P2P_PACKET_MAX, &n, &used), AG_ERR_TRUNCATED);
     static const uint8_t nonmin[] = {0x81, 0x00};
     ck_assert_int_eq(p2p_prefix_read(nonmin, 2, P2P_PACKET_MAX, &n, &used), AG_ERR_DECODE);
@@ -372,8 +371,8 @@ START_TEST(netaddr_parse)
     ck_assert_int_eq(p2p_netaddr_sockaddr(&a, &ss), AG_OK);
     ck_assert_int_eq(p2p_netaddr_parse(&a, "127.0.0.1:5", false), AG_OK);
     ck_assert_int_eq(p2p_netaddr_parse(&a, "127.0.0.1:5", true), AG_ERR_DECODE);
-    const char *bad[] = {"x@1.2.3.4:5", "1.2.3.4", "1.2.3.4:0", "1.2.3.4:65536", ":5",
-                         "::1:5", "1.2.3.4:5x", "[::1]5", "1.2.3.4:"};
+    const char *bad[] = {"x@1.2.3.4:5", "1.2.3.4",    "1.2.3.4:0", "1.2.3.4:65536", ":5",
+                         "::1:5",       "1.2.3.4:5x", "[::1]5",    "1.2.3.4:"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(p2p_netaddr_parse(&a, bad[i], false) == AG_ERR_DECODE, "%s", bad[i]);
     snprintf(s, sizeof s, "%.39sG@1.2.3.4:5", id);

@@ -215,7 +215,6 @@ START_TEST(pex_discovers_through_seed)
     tnode_close(&b, &loop);
     tnode_close(&c, &loop);
     rig_finish(&loop);
-
 }
 END_TEST
 
