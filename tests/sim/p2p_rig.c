@@ -76,10 +76,12 @@ void tnode_up(tnode *n, uv_loop_t *loop, const ag_env *env, const p2p_switch_opt
 {
     if (!keep_key) {
         size_t rm = n->recv_max;
+        uint8_t xc = n->extra_channel;
         const p2p_pex_opts *po = n->pex_opts;
         const char *bp = n->book_path;
         memset(n, 0, sizeof *n);
         n->recv_max = rm;
+        n->extra_channel = xc;
         n->pex_opts = po;
         n->book_path = bp;
         ck_assert_int_eq(node_key_generate(&n->key), AG_OK);
@@ -88,14 +90,15 @@ void tnode_up(tnode *n, uv_loop_t *loop, const ag_env *env, const p2p_switch_opt
     }
     n->closed = false;
     ck_assert_int_eq(p2p_switch_new(&n->sw, loop, &n->key, env, o), AG_OK);
-    p2p_channel_desc chs[3];
-    memcpy(chs, t_channels_default, sizeof chs);
+    p2p_channel_desc chs[4];
+    memcpy(chs, t_channels_default, sizeof t_channels_default);
+    chs[3] = (p2p_channel_desc){n->extra_channel, 1, 16, 1 << 20};
     if (n->recv_max)
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             chs[i].recv_message_max = n->recv_max;
     p2p_reactor r = {.name = "test",
                      .channels = chs,
-                     .n_channels = 3,
+                     .n_channels = n->extra_channel ? 4 : 3,
                      .ctx = n,
                      .peer_added = t_added,
                      .peer_removed = t_removed,

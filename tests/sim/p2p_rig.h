@@ -36,7 +36,8 @@ typedef struct tnode {
     trx rx;
     int slot;
     bool closed;
-    size_t recv_max; /* channel message limit (default 1 MiB) */
+    size_t recv_max;       /* channel message limit (default 1 MiB) */
+    uint8_t extra_channel; /* non-zero: the test reactor serves it too */
     /* PEX: set pex_opts (and book_path, or NULL for memory) before tnode_up */
     const p2p_pex_opts *pex_opts;
     const char *book_path;

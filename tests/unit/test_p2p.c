@@ -1010,6 +1010,111 @@ START_TEST(ping_pong_keeps_idle_connection)
 }
 END_TEST
 
+START_TEST(unknown_channel_drops_and_bans)
+{
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    tnode a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.extra_channel = P2P_CH_BLOCKSYNC; /* b does not serve it */
+    tnode_up(&a, &loop, &env.env, &o, false);
+    tnode_up(&b, &loop, &env.env, &o, false);
+    connect_pair(&loop, &a, &b);
+    p2p_peer *pb = p2p_switch_find_peer(a.sw, b.key.id);
+    ck_assert_uint_eq(p2p_peer_info(pb)->n_channels, 3);
+    ck_assert_int_eq(p2p_peer_send(pb, P2P_CH_BLOCKSYNC, (const uint8_t *)"x", 1), AG_OK);
+    ck_assert(run_until(&loop, removed_at_least_one, &b, 5000));
+    ck_assert_int_eq(b.rx.last_removed_reason, AG_ERR_DECODE);
+    ck_assert_uint_eq(p2p_switch_get_stats(b.sw)->bad_frames, 1);
+    ck_assert(p2p_switch_is_banned(b.sw, a.key.id));
+    tnode_close(&a, &loop);
+    tnode_close(&b, &loop);
+    rig_finish(&loop);
+}
+END_TEST
+
+static ag_err nop_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *m, size_t len)
+{
+    return AG_OK;
+}
+
+START_TEST(reactor_registration_rules)
+{
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    node_key k;
+    ck_assert_int_eq(node_key_generate(&k), AG_OK);
+    p2p_switch *sw;
+    ck_assert_int_eq(p2p_switch_new(&sw, &loop, &k, &env.env, &o), AG_OK);
+    p2p_channel_desc c1[] = {{P2P_CH_MEMPOOL, 1, 8, 4096}, {P2P_CH_EVIDENCE, 2, 8, 4096}};
+    p2p_reactor r = {.name = "one", .channels = c1, .n_channels = 2, .receive = nop_receive};
+    int slot;
+    ck_assert_int_eq(p2p_switch_add_reactor(sw, &r, &slot), AG_OK);
+    ck_assert_int_eq(slot, 0);
+    p2p_channel_desc c2[] = {{P2P_CH_EVIDENCE, 1, 8, 4096}};
+    p2p_reactor r2 = {.name = "two", .channels = c2, .n_channels = 1};
+    ck_assert_int_eq(p2p_switch_add_reactor(sw, &r2, &slot), AG_ERR_EXISTS);
+    ck_assert_int_eq(slot, -1);
+    p2p_channel_desc c3[] = {{P2P_CH_BLOCKSYNC, 1, 8, 4096}, {P2P_CH_BLOCKSYNC, 1, 8, 4096}};
+    p2p_reactor r3 = {.name = "three", .channels = c3, .n_channels = 2};
+    ck_assert_int_eq(p2p_switch_add_reactor(sw, &r3, &slot), AG_ERR_EXISTS);
+    r3.n_channels = 1;
+    ck_assert_int_eq(p2p_switch_add_reactor(sw, &r3, &slot), AG_OK);
+    ck_assert_int_eq(slot, 1);
+    ck_assert_int_eq(p2p_switch_add_persistent(sw, "nope"), AG_ERR_DECODE);
+    ck_assert_int_eq(p2p_switch_start(sw), AG_OK);
+    ck_assert_int_eq(p2p_switch_start(sw), AG_ERR_STATE);
+    p2p_channel_desc c4[] = {{0x50, 1, 8, 4096}};
+    p2p_reactor r4 = {.name = "late", .channels = c4, .n_channels = 1};
+    ck_assert_int_eq(p2p_switch_add_reactor(sw, &r4, &slot), AG_ERR_STATE);
+    p2p_switch_close(sw, NULL, NULL);
+    rig_finish(&loop);
+}
+END_TEST
+
+START_TEST(recv_rate_limit)
+{
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    tnode a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    tnode_up(&a, &loop, &env.env, &o, false);
+    p2p_switch_opts ob = o;
+    ob.conn.recv_rate = 200000; /* b reads at most 200 kB/s */
+    tnode_up(&b, &loop, &env.env, &ob, false);
+    connect_pair(&loop, &a, &b);
+    p2p_peer *pb = p2p_switch_find_peer(a.sw, b.key.id);
+    static uint8_t m[50000];
+    uv_update_time(&loop);
+    uint64_t t0 = uv_now(&loop);
+    for (int i = 0; i < 12; i++) {
+        ag_err err;
+        while ((err = p2p_peer_send(pb, T_CH_A, m, sizeof m)) == AG_ERR_AGAIN)
+            run_for(&loop, 5);
+        ck_assert_int_eq(err, AG_OK);
+    }
+    want_msgs w = {&b, T_CH_A, 12};
+    ck_assert(run_until(&loop, got_msgs, &w, 10000));
+    uint64_t ms = uv_now(&loop) - t0;
+    ck_assert_msg(ms >= 1500 && ms <= 5000, "600 kB read at 200 kB/s took %llu ms",
+                  (unsigned long long)ms);
+    tnode_close(&a, &loop);
+    tnode_close(&b, &loop);
+    rig_finish(&loop);
+}
+END_TEST
+
 static Suite *p2p_suite(void)
 {
     Suite *s = suite_create("p2p");
@@ -1037,12 +1142,15 @@ static Suite *p2p_suite(void)
     tcase_add_test(tc, invalid_messages_ban);
     tcase_add_test(tc, ping_pong_keeps_idle_connection);
     tcase_add_test(tc, send_rate_limit);
+    tcase_add_test(tc, recv_rate_limit);
+    tcase_add_test(tc, reactor_registration_rules);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("faults");
     tcase_add_test(tc, garbage_and_stalled_handshakes);
     tcase_add_test(tc, flipped_and_replayed_frames_drop_the_connection);
     tcase_add_test(tc, oversized_message_drops_and_bans);
     tcase_add_test(tc, slow_reader_is_disconnected);
+    tcase_add_test(tc, unknown_channel_drops_and_bans);
     suite_add_tcase(s, tc);
     return s;
 }
