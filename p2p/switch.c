@@ -69,6 +69,7 @@ void p2p_switch_opts_default(p2p_switch_opts *o)
     o->moniker = "agora";
     o->max_inbound = 40;
     o->max_outbound = 10;
+    o->max_handshakes_per_ip = 8;
     o->dial_backoff_min_ms = 1000;
     o->dial_backoff_max_ms = 60000;
     o->ban_ms = 600000;
@@ -547,6 +548,18 @@ static void on_connection(uv_stream_t *lis, int status)
         return;
     }
     sw->stats.accepted++;
+    /* One host cannot hold every inbound slot with handshakes it never ends. */
+    const char *ip = p2p_mconn_remote_ip(p->conn);
+    uint32_t same = 0;
+    for (p2p_peer *q = sw->peers; q; q = q->next)
+        if (q != p && !q->outbound && !q->active && !p2p_mconn_closing(q->conn) &&
+            strcmp(p2p_mconn_remote_ip(q->conn), ip) == 0)
+            same++;
+    if (same >= sw->o.max_handshakes_per_ip) {
+        sw->stats.refused_limit++;
+        p2p_mconn_close(p->conn, ag_err_set(AG_ERR_PERMISSION,
+                                            "p2p: %u handshakes from %s in progress", same, ip));
+    }
 }
 
 static void on_tick(uv_timer_t *t)

@@ -63,6 +63,7 @@ typedef struct p2p_switch_opts {
     const char *moniker;
     uint32_t max_inbound, max_outbound; /* defaults 40 and 10 */
     bool allow_duplicate_ip;            /* more than one peer per remote IP */
+    uint32_t max_handshakes_per_ip;     /* inbound handshakes in progress per IP (default 8) */
     uint64_t dial_backoff_min_ms;       /* first redial delay (default 1000) */
     uint64_t dial_backoff_max_ms;       /* cap (default 60000) */
     uint64_t ban_ms;                    /* default 600000 */

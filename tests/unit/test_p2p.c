@@ -809,6 +809,21 @@ START_TEST(garbage_and_stalled_handshakes)
         ck_assert_msg(r[i].eof, "connection %d not dropped", i);
     for (int i = 0; i < N_RAW; i++)
         rawc_close(&r[i]);
+    /* one host holding handshakes open is cut off past max_handshakes_per_ip */
+    enum { N_HOLD = 12 };
+    rawc h[N_HOLD];
+    uint64_t refused0 = st->refused_limit;
+    for (int i = 0; i < N_HOLD; i++)
+        rawc_start(&h[i], &loop, tnode_port(&a), junk, 0);
+    run_for(&loop, 150); /* under the 300 ms handshake timeout */
+    ck_assert_uint_eq(st->refused_limit - refused0, N_HOLD - 8);
+    int dropped = 0;
+    for (int i = 0; i < N_HOLD; i++)
+        dropped += h[i].eof;
+    ck_assert_int_eq(dropped, N_HOLD - 8);
+    for (int i = 0; i < N_HOLD; i++)
+        rawc_close(&h[i]);
+    run_for(&loop, 400);
     /* the node is unaffected */
     tnode_up(&b, &loop, &env.env, &o, false);
     connect_pair(&loop, &b, &a);
