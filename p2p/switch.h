@@ -75,7 +75,7 @@ void p2p_switch_opts_default(p2p_switch_opts *o);
 
 typedef struct p2p_switch_stats {
     uint64_t accepted, dialed, dial_failures;
-    uint64_t handshake_failures; /* closed before the peer was added */
+    uint64_t handshake_failures; /* closed before the peer authenticated (incl. failed connects) */
     uint64_t refused_limit, refused_self, refused_banned, refused_duplicate;
     uint64_t refused_network, refused_dup_ip, id_mismatch;
     uint64_t bad_frames; /* MAC / auth failures, malformed packets */

@@ -1130,6 +1130,32 @@ START_TEST(recv_rate_limit)
 }
 END_TEST
 
+START_TEST(bans_expire)
+{
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    tnode a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    tnode_up(&a, &loop, &env.env, &o, false);
+    tnode_up(&b, &loop, &env.env, &o, false);
+    connect_pair(&loop, &a, &b);
+    p2p_switch_ban(b.sw, a.key.id, 200); /* disconnects at once */
+    ck_assert(p2p_switch_is_banned(b.sw, a.key.id));
+    ck_assert(run_until(&loop, removed_at_least_one, &a, 5000));
+    ck_assert_int_eq(b.rx.last_removed_reason, AG_ERR_PERMISSION);
+    run_for(&loop, 300);
+    ck_assert(!p2p_switch_is_banned(b.sw, a.key.id));
+    connect_pair(&loop, &a, &b); /* welcome again */
+    tnode_close(&a, &loop);
+    tnode_close(&b, &loop);
+    rig_finish(&loop);
+}
+END_TEST
+
 static Suite *p2p_suite(void)
 {
     Suite *s = suite_create("p2p");
@@ -1155,6 +1181,7 @@ static Suite *p2p_suite(void)
     tcase_add_test(tc, simultaneous_dials_resolve_to_one);
     tcase_add_test(tc, inbound_limit);
     tcase_add_test(tc, invalid_messages_ban);
+    tcase_add_test(tc, bans_expire);
     tcase_add_test(tc, ping_pong_keeps_idle_connection);
     tcase_add_test(tc, send_rate_limit);
     tcase_add_test(tc, recv_rate_limit);
