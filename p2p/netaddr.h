@@ -1,8 +1,8 @@
 /*
  * netaddr.h — peer addresses as operators write them: "id@host:port",
- * where id is the 40-hex node ID, host an IPv4 literal or a bracketed IPv6
- * literal ("[::1]"), port 1..65535. Host names are not resolved (DNS would
- * block the loop; a resolver via uv_getaddrinfo is not built yet).
+ * where id is the 40-hex node ID, host an IPv4 literal, a bracketed IPv6
+ * literal ("[::1]") or a host name, port 1..65535. p2p_netaddr_sockaddr
+ * takes IP literals only; the switch resolves names with uv_getaddrinfo.
  */
 #ifndef AGORA_P2P_NETADDR_H
 #define AGORA_P2P_NETADDR_H

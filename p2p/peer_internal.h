@@ -23,6 +23,7 @@ struct p2p_peer {
     uint32_t score;
     bool protocol_fault; /* closed for breaking the protocol: ban */
     void *data[P2P_REACTORS_MAX];
+    struct p2p_resolve *resolving; /* host-name lookup in flight, or NULL */
 };
 
 /* Implemented in switch.c. */

@@ -9,6 +9,7 @@
  */
 #include "p2p/switch.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,14 @@
 #include "p2p/peer_internal.h"
 
 #define LOG_MOD "p2p"
+
+/* Host names: resolved off the loop by uv_getaddrinfo. The request outlives
+ * the peer if the connection closes first (p is then NULL). The handshake
+ * timeout, which starts with the connection, bounds the resolution too. */
+struct p2p_resolve {
+    uv_getaddrinfo_t req;
+    p2p_peer *p;
+};
 
 typedef struct persistent {
     p2p_switch *sw;
@@ -407,6 +416,8 @@ static void on_closed(void *ctx, p2p_mconn *c, ag_err reason)
             if (sw->reactors[i].dial_failed)
                 sw->reactors[i].dial_failed(sw->reactors[i].ctx, &p->dial, reason);
     }
+    if (p->resolving)
+        p->resolving->p = NULL;
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -419,6 +430,47 @@ static void on_closed(void *ctx, p2p_mconn *c, ag_err reason)
         schedule_redial(sw, pp);
     free(p);
     maybe_finish_close(sw);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct p2p_resolve *r = (struct p2p_resolve *)req;
+    p2p_peer *p = r->p;
+    free(r);
+    if (!p) {
+        uv_freeaddrinfo(res);
+        return;
+    }
+    p->resolving = NULL;
+    ag_err err = AG_OK;
+    if (status < 0 || !res)
+        err = ag_err_from_uv(status < 0 ? status : UV_EAI_NONAME, "p2p: resolving a peer's host");
+    else if (!p2p_mconn_closing(p->conn))
+        err = p2p_mconn_connect(p->conn, res->ai_addr);
+    uv_freeaddrinfo(res);
+    if (err)
+        p2p_mconn_close(p->conn, err);
+}
+
+static ag_err resolve_then_connect(p2p_peer *p)
+{
+    struct p2p_resolve *r = calloc(1, sizeof *r);
+    if (!r)
+        return ag_err_set(AG_ERR_NOMEM, "p2p: resolver request");
+    r->p = p;
+    char port[8];
+    snprintf(port, sizeof port, "%u", p->dial.port);
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = uv_getaddrinfo(p->sw->loop, &r->req, on_resolved, p->dial.host, port, &hints);
+    if (rc < 0) {
+        free(r);
+        return ag_err_from_uv(rc, "p2p: resolving a peer's host");
+    }
+    p->resolving = r;
+    return AG_OK;
 }
 
 static ag_err new_conn(p2p_switch *sw, bool outbound, p2p_peer **out)
@@ -462,8 +514,10 @@ static ag_err dial(p2p_switch *sw, const p2p_netaddr *addr, bool persistent_peer
         return ag_err_set(AG_ERR_AGAIN, "p2p: %u outbound connections already", sw->o.max_outbound);
     struct sockaddr_storage ss;
     ag_err err = p2p_netaddr_sockaddr(addr, &ss);
-    if (err)
+    bool by_name = err == AG_ERR_UNSUPPORTED;
+    if (err && !by_name)
         return err;
+    ag_err_clear();
     p2p_peer *p;
     err = new_conn(sw, true, &p);
     if (err)
@@ -471,7 +525,8 @@ static ag_err dial(p2p_switch *sw, const p2p_netaddr *addr, bool persistent_peer
     p->dial = *addr;
     p->persistent = persistent_peer;
     sw->stats.dialed++;
-    err = p2p_mconn_connect(p->conn, (const struct sockaddr *)&ss);
+    err = by_name ? resolve_then_connect(p)
+                  : p2p_mconn_connect(p->conn, (const struct sockaddr *)&ss);
     if (err)
         p2p_mconn_close(p->conn, err); /* on_closed counts it and may redial */
     return AG_OK;

@@ -100,7 +100,7 @@ ag_err p2p_switch_start(p2p_switch *sw);
 /* Close everything; on_closed(ctx) runs once all handles are closed. */
 void p2p_switch_close(p2p_switch *sw, void (*on_closed)(void *ctx), void *ctx);
 
-/* Dial "id@host:port" once. AG_ERR_DECODE (address), AG_ERR_EXISTS (already
+/* Dial "id@host:port" once (a host name is resolved first, off the loop). AG_ERR_DECODE (address), AG_ERR_EXISTS (already
  * connected or dialling that ID, or it is our own ID), AG_ERR_AGAIN
  * (outbound limit), AG_ERR_PERMISSION (banned). */
 ag_err p2p_switch_dial(p2p_switch *sw, const p2p_netaddr *addr);

@@ -377,7 +377,7 @@ START_TEST(netaddr_parse)
         ck_assert_msg(p2p_netaddr_parse(&a, bad[i], false) == AG_ERR_DECODE, "%s", bad[i]);
     snprintf(s, sizeof s, "%.39sG@1.2.3.4:5", id);
     ck_assert_int_eq(p2p_netaddr_parse(&a, s, true), AG_ERR_DECODE);
-    ck_assert_int_eq(p2p_netaddr_parse(&a, "example.com:5", false), AG_OK);
+    ck_assert_int_eq(p2p_netaddr_parse(&a, "example.com:5", false), AG_OK); /* names parse */
     ck_assert_int_eq(p2p_netaddr_sockaddr(&a, &ss), AG_ERR_UNSUPPORTED);
 }
 END_TEST
@@ -1156,6 +1156,39 @@ START_TEST(bans_expire)
 }
 END_TEST
 
+START_TEST(dial_by_host_name)
+{
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    tnode a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    tnode_up(&a, &loop, &env.env, &o, false);
+    tnode_up(&b, &loop, &env.env, &o, false);
+    char s[P2P_ADDR_MAX + 1];
+    snprintf(s, sizeof s, "%s@localhost:%u", b.key.id, tnode_port(&b));
+    p2p_netaddr na;
+    ck_assert_int_eq(p2p_netaddr_parse(&na, s, true), AG_OK);
+    ck_assert_int_eq(p2p_switch_dial(a.sw, &na), AG_OK);
+    pair pr = {&a, &b, 0};
+    ck_assert(run_until(&loop, both_connected, &pr, 5000));
+    /* a lookup still in flight when the switch closes is harmless */
+    tnode c;
+    memset(&c, 0, sizeof c);
+    tnode_up(&c, &loop, &env.env, &o, false);
+    snprintf(s, sizeof s, "%s@localhost:%u", c.key.id, tnode_port(&c));
+    ck_assert_int_eq(p2p_netaddr_parse(&na, s, true), AG_OK);
+    ck_assert_int_eq(p2p_switch_dial(a.sw, &na), AG_OK);
+    tnode_close(&a, &loop);
+    tnode_close(&b, &loop);
+    tnode_close(&c, &loop);
+    rig_finish(&loop);
+}
+END_TEST
+
 static Suite *p2p_suite(void)
 {
     Suite *s = suite_create("p2p");
@@ -1177,6 +1210,7 @@ static Suite *p2p_suite(void)
     tcase_add_test(tc, two_switches_channels);
     tcase_add_test(tc, three_switches_broadcast);
     tcase_add_test(tc, id_mismatch_refused);
+    tcase_add_test(tc, dial_by_host_name);
     tcase_add_test(tc, persistent_peer_redialled_after_restart);
     tcase_add_test(tc, simultaneous_dials_resolve_to_one);
     tcase_add_test(tc, inbound_limit);
