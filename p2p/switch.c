@@ -630,6 +630,8 @@ static void on_tick(uv_timer_t *t)
 
 static void copy_opt(char *dst, size_t cap, const char *src)
 {
+    if (src && strncmp(src, "tcp://", 6) == 0)
+        src += 6; /* the config's form of an address */
     snprintf(dst, cap, "%s", src ? src : "");
 }
 

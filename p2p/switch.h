@@ -57,7 +57,7 @@ typedef struct p2p_reactor {
 } p2p_reactor;
 
 typedef struct p2p_switch_opts {
-    const char *listen_addr;      /* "host:port" (port 0: any); NULL: no listening */
+    const char *listen_addr;      /* "[tcp://]ip:port" (port 0: any); NULL: no listening */
     const char *external_address; /* advertised "host:port"; NULL: the bound address */
     const char *network;          /* chain ID; peers of another network are refused */
     const char *moniker;
@@ -100,8 +100,8 @@ ag_err p2p_switch_start(p2p_switch *sw);
 /* Close everything; on_closed(ctx) runs once all handles are closed. */
 void p2p_switch_close(p2p_switch *sw, void (*on_closed)(void *ctx), void *ctx);
 
-/* Dial "id@host:port" once (a host name is resolved first, off the loop). AG_ERR_DECODE (address), AG_ERR_EXISTS (already
- * connected or dialling that ID, or it is our own ID), AG_ERR_AGAIN
+/* Dial "id@host:port" once (a host name is resolved first, off the loop). AG_ERR_DECODE (address),
+ * AG_ERR_EXISTS (already connected or dialling that ID, or it is our own ID), AG_ERR_AGAIN
  * (outbound limit), AG_ERR_PERMISSION (banned). */
 ag_err p2p_switch_dial(p2p_switch *sw, const p2p_netaddr *addr);
 /* Keep a peer connected: dialled now and redialled with backoff whenever

@@ -15,6 +15,8 @@
 
 #include "crypto/hash.h"
 #include "lib/hex.h"
+#include "node/config.h"
+#include "p2p/config.h"
 #include "p2p/handshake.h"
 #include "p2p/netaddr.h"
 #include "p2p/packet.h"
@@ -1189,6 +1191,45 @@ START_TEST(dial_by_host_name)
 }
 END_TEST
 
+START_TEST(config_to_options)
+{
+    node_config cfg;
+    node_config_default(&cfg);
+    const char *id = "0123456789abcdef0123456789abcdef01234567";
+    snprintf(cfg.persistent_peers[0], NODE_CONFIG_STR_MAX, "%s@10.0.0.1:26656", id);
+    cfg.n_persistent_peers = 1;
+    snprintf(cfg.seeds[0], NODE_CONFIG_STR_MAX, "%s@seed.example:26656", id);
+    cfg.n_seeds = 1;
+    cfg.p2p_max_inbound = 7;
+    cfg.p2p_pex = false;
+    p2p_config pc;
+    ck_assert_int_eq(p2p_config_from_node(&pc, &cfg, "agora-1", "val0"), AG_OK);
+    ck_assert_str_eq(pc.sw.listen_addr, "0.0.0.0:26656");
+    ck_assert_ptr_null(pc.sw.external_address);
+    ck_assert_str_eq(pc.sw.network, "agora-1");
+    ck_assert_uint_eq(pc.sw.max_inbound, 7);
+    ck_assert(!pc.pex_enabled);
+    ck_assert_uint_eq(pc.pex.n_seeds, 1);
+    ck_assert_str_eq(pc.pex.seeds[0], cfg.seeds[0]);
+    ck_assert_uint_eq(pc.n_persistent, 1);
+    snprintf(cfg.seeds[0], NODE_CONFIG_STR_MAX, "not-an-address");
+    ck_assert_int_eq(p2p_config_from_node(&pc, &cfg, "agora-1", NULL), AG_ERR_DECODE);
+    /* the switch takes the tcp:// form too */
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    o.listen_addr = "tcp://127.0.0.1:0";
+    tnode a;
+    memset(&a, 0, sizeof a);
+    tnode_up(&a, &loop, &env.env, &o, false);
+    ck_assert(strncmp(p2p_switch_listen_addr(a.sw), "127.0.0.1:", 10) == 0);
+    tnode_close(&a, &loop);
+    rig_finish(&loop);
+}
+END_TEST
+
 static Suite *p2p_suite(void)
 {
     Suite *s = suite_create("p2p");
@@ -1205,6 +1246,7 @@ static Suite *p2p_suite(void)
     tc = ag_test_tcase("codecs");
     tcase_add_test(tc, packet_codec);
     tcase_add_test(tc, netaddr_parse);
+    tcase_add_test(tc, config_to_options);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("switch");
     tcase_add_test(tc, two_switches_channels);
