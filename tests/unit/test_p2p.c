@@ -23,7 +23,7 @@
 #include "p2p/secret_conn.h"
 #include "p2p/switch.h"
 #include "tests/harness/ag_test.h"
-#include "tests/sim/p2p_rig.h"
+#include "tests/harness/p2p_rig.h"
 
 /* Independent vectors, computed with Python's `cryptography` package
  * (ChaCha20Poly1305, HKDF, SECP256K1), not with this code:

@@ -10,7 +10,7 @@
 #include "p2p/addrbook.h"
 #include "p2p/pex.h"
 #include "tests/harness/ag_test.h"
-#include "tests/sim/p2p_rig.h"
+#include "tests/harness/p2p_rig.h"
 
 static void mk_addr(p2p_netaddr *a, unsigned i)
 {

@@ -1,7 +1,7 @@
 /*
  * p2p_rig.c — see p2p_rig.h.
  */
-#include "tests/sim/p2p_rig.h"
+#include "tests/harness/p2p_rig.h"
 
 #include <check.h>
 #include <stdio.h>
