@@ -17,7 +17,10 @@
  *   bid_withdrawn                   bid_id order_id provider height
  *   bid_closed                      bid_id order_id provider reason ("lost", "order_closed") height
  *   lease_created                   lease_id order_id bid_id offer_id owner provider price
- *                                   cpu_millis memory_bytes storage_bytes gpus endpoints height
+ *                                   cpu_millis memory_bytes storage_bytes gpus endpoints escrow
+ *                                   exhaustion_height height
+ *   lease_deposited                 lease_id order_id owner amount escrow exhaustion_height
+ *                                   height
  *   lease_closed                    lease_id order_id owner provider reason height
  *   settled                         lease_id provider amount take escrow settled_height height
  *   withdrawn                       lease_id provider amount height
@@ -38,6 +41,7 @@
 #define MARKET_EV_BID_WITHDRAWN     "bid_withdrawn"
 #define MARKET_EV_BID_CLOSED        "bid_closed"
 #define MARKET_EV_LEASE_CREATED     "lease_created"
+#define MARKET_EV_LEASE_DEPOSITED   "lease_deposited"
 #define MARKET_EV_LEASE_CLOSED      "lease_closed"
 #define MARKET_EV_SETTLED           "settled"
 #define MARKET_EV_WITHDRAWN         "withdrawn"
@@ -57,6 +61,7 @@
 #define MARKET_ATTR_ESCROW         "escrow"
 #define MARKET_ATTR_SETTLED_HEIGHT "settled_height"
 #define MARKET_ATTR_CLOSING_HEIGHT "closing_height"
+#define MARKET_ATTR_EXHAUSTION_HEIGHT "exhaustion_height"
 #define MARKET_ATTR_AUTO_AWARD     "auto_award"
 #define MARKET_ATTR_SERVICES       "services"
 #define MARKET_ATTR_CPU_MILLIS     "cpu_millis"
