@@ -10,7 +10,9 @@
  * as store pairs (orders, bids, leases, their indices, sequences,
  * counters), so export + import gives the same app hash; each key must be
  * under a market prefix other than params and offers, and each record
- * must decode. Hand-written geneses only need genesis_state. */
+ * must decode. The imported state must pass the module's invariant
+ * (mod_invariant.c), so a genesis cannot plant an inconsistency that a
+ * later block would trip on. Hand-written geneses only need genesis_state. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +172,15 @@ ag_err market_mod_init_genesis(market_ctx *ctx, const json_t *state)
     const json_t *recs = json_object_get(state, "records");
     if (!err && recs)
         err = import_records(ctx, recs);
+    /* the imported state must be consistent before any block runs on it */
+    if (!err && (gs || recs)) {
+        err = market_mod_invariant(ctx);
+        if (err) {
+            char d[AG_ERR_DETAIL_MAX];
+            snprintf(d, sizeof d, "%s", ag_err_detail());
+            err = ag_err_set(AG_ERR_DECODE, "market state not consistent: %s", d);
+        }
+    }
     return err;
 }
 

@@ -8,7 +8,11 @@
  *   - no open bid on an order that is not open; an active order has an
  *     active lease with its id and vice versa; closed leases hold nothing;
  *   - every open order is in the closing index at its closing height and
- *     every active lease in the exhaustion index at its exhaustion height.
+ *     every active lease in the exhaustion index at its exhaustion height,
+ *     and every entry of those indices and of the prune schedule names such
+ *     a record (open order, active lease, closed item);
+ *   - id sequences are above every id in use; the per-account counters
+ *     equal the active offers and the orders not closed of each account.
  * Total supply is the bank's invariant. Reads the whole market state: for
  * tests, not for blocks. */
 #include <stdlib.h>
@@ -24,11 +28,14 @@
 
 typedef struct inv_offer {
     uint64_t id;
+    crypto_address provider;
+    bool active;
     market_resources capacity, leased, sum;
 } inv_offer;
 
 typedef struct inv_order {
     uint64_t id;
+    crypto_address tenant;
     market_order_state state;
     market_resources total;
     int64_t closing_height;
@@ -37,7 +44,13 @@ typedef struct inv_order {
 typedef struct inv_lease {
     uint64_t id, order_id, offer_id;
     market_lease_state state;
+    int64_t exhaustion; /* active leases */
 } inv_lease;
+
+typedef struct inv_bid {
+    uint64_t id;
+    market_bid_state state;
+} inv_bid;
 
 typedef struct denom_sum {
     char denom[MARKET_DENOM_MAX + 1];
@@ -53,6 +66,8 @@ typedef struct inv {
     size_t n_offers, n_orders, n_leases;
     uint64_t *open_bid_orders; /* order ids of open bids */
     size_t n_open_bids;
+    inv_bid *bids;
+    size_t n_bids;
     denom_sum denoms[MAX_DENOMS];
     size_t n_denoms;
     ag_err err;
@@ -102,7 +117,8 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
         if (!err && !grow((void **)&v->offers, v->n_offers, sizeof *v->offers))
             err = AG_ERR_NOMEM;
         if (!err)
-            v->offers[v->n_offers++] = (inv_offer){o.id, o.spec.capacity, o.leased, {0}};
+            v->offers[v->n_offers++] = (inv_offer){o.id, o.provider, o.state == MARKET_OFFER_ACTIVE,
+                                                   o.spec.capacity, o.leased, {0}};
         break;
     }
     case MARKET_KEY_ORDER: {
@@ -112,7 +128,7 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
             err = AG_ERR_NOMEM;
         if (!err)
             v->orders[v->n_orders++] =
-                (inv_order){o.id, o.state, o.summary.total, o.closing_height};
+                (inv_order){o.id, o.tenant, o.state, o.summary.total, o.closing_height};
         if (!err && o.state == MARKET_ORDER_OPEN)
             err = add_escrow(v, o.deposit.denom, o.deposit.amount);
         market_order_clear(&o);
@@ -121,6 +137,10 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
     case MARKET_KEY_BID: {
         market_bid b;
         err = market_bid_decode(&b, val, vlen);
+        if (!err && !grow((void **)&v->bids, v->n_bids, sizeof *v->bids))
+            err = AG_ERR_NOMEM;
+        if (!err)
+            v->bids[v->n_bids++] = (inv_bid){b.id, b.state};
         if (!err && b.state == MARKET_BID_OPEN) {
             if (!grow((void **)&v->open_bid_orders, v->n_open_bids, sizeof(uint64_t)))
                 err = AG_ERR_NOMEM;
@@ -137,7 +157,7 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
         if (!err && !grow((void **)&v->leases, v->n_leases, sizeof *v->leases))
             err = AG_ERR_NOMEM;
         if (!err)
-            v->leases[v->n_leases++] = (inv_lease){l.id, l.order_id, l.offer_id, l.state};
+            v->leases[v->n_leases++] = (inv_lease){l.id, l.order_id, l.offer_id, l.state, 0};
         if (!err && l.state == MARKET_LEASE_CLOSED && (l.escrow || l.paid != l.withdrawn))
             err = ag_err_set(AG_ERR_CORRUPT, "market invariant: closed lease %llu holds funds",
                              (unsigned long long)l.id);
@@ -148,6 +168,8 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
             ag_buf tmp;
             ag_buf_init(&tmp, 16);
             err = market_mod_exhaust_key(&k, &l);
+            if (!err)
+                v->leases[v->n_leases - 1].exhaustion = (int64_t)market_be64_get(k.b + 1);
             if (!err && market_ctx_get(v->ctx, k.b, k.len, &tmp) != AG_OK)
                 err = ag_err_set(AG_ERR_CORRUPT,
                                  "market invariant: lease %llu not in the exhaustion index",
@@ -189,6 +211,109 @@ static bool visit_balance(void *arg, const uint8_t *key, size_t klen, const uint
         }
     v->err = ag_err_set(AG_ERR_CORRUPT, "market invariant: escrow holds a denom nothing owns");
     return false;
+}
+
+static ag_err bad_entry(const uint8_t *key, size_t klen, const char *why)
+{
+    return ag_err_set(AG_ERR_CORRUPT, "market invariant: key 0x%02x (%zu bytes): %s", key[0], klen,
+                      why);
+}
+
+static size_t count_tenant(const inv *v, const uint8_t *addr)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_orders; i++)
+        n += v->orders[i].state != MARKET_ORDER_CLOSED &&
+             memcmp(v->orders[i].tenant.b, addr, CRYPTO_ADDRESS_LEN) == 0;
+    return n;
+}
+
+static size_t count_provider(const inv *v, const uint8_t *addr)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_offers; i++)
+        n += v->offers[i].active && memcmp(v->offers[i].provider.b, addr, CRYPTO_ADDRESS_LEN) == 0;
+    return n;
+}
+
+/* Sequences, counters, the height indices and the prune schedule. */
+static bool visit_meta(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
+                       size_t vlen)
+{
+    inv *v = arg;
+    uint8_t p = key[0];
+    uint64_t id = klen >= 9 ? market_be64_get(key + klen - 8) : 0;
+    int64_t h = klen >= 17 ? (int64_t)market_be64_get(key + 1) : -1;
+    ag_err err = AG_OK;
+    if (p == MARKET_KEY_SEQUENCE && klen == 2) {
+        uint64_t next = vlen == 8 ? market_be64_get(val) : 0;
+        uint64_t max = 0;
+        if (key[1] == MARKET_KIND_OFFER && v->n_offers)
+            max = v->offers[v->n_offers - 1].id;
+        else if (key[1] == MARKET_KIND_ORDER && v->n_orders)
+            max = v->orders[v->n_orders - 1].id;
+        else if (key[1] == MARKET_KIND_BID && v->n_bids)
+            max = v->bids[v->n_bids - 1].id;
+        if (next <= max)
+            err = bad_entry(key, klen, "sequence not above the ids in use");
+    } else if (p == MARKET_KEY_COUNTER) {
+        uint64_t c = vlen == 8 ? market_be64_get(val) : UINT64_MAX;
+        if (klen != 2 + CRYPTO_ADDRESS_LEN ||
+            (key[1] == MARKET_KIND_ORDER && c != count_tenant(v, key + 2)) ||
+            (key[1] == MARKET_KIND_OFFER && c != count_provider(v, key + 2)) ||
+            (key[1] != MARKET_KIND_ORDER && key[1] != MARKET_KIND_OFFER))
+            err = bad_entry(key, klen, "counter differs from the records");
+    } else if (p == MARKET_KEY_ORDER_BY_CLOSING) {
+        inv_order *o = klen == 17 ? bsearch(&id, v->orders, v->n_orders, sizeof *o, cmp_id) : NULL;
+        if (!o || o->state != MARKET_ORDER_OPEN || o->closing_height != h)
+            err = bad_entry(key, klen, "closing index entry without its open order");
+    } else if (p == MARKET_KEY_LEASE_BY_EXHAUST) {
+        inv_lease *l = klen == 17 ? bsearch(&id, v->leases, v->n_leases, sizeof *l, cmp_id) : NULL;
+        if (!l || l->state != MARKET_LEASE_ACTIVE || l->exhaustion != h)
+            err = bad_entry(key, klen, "exhaustion index entry without its active lease");
+    } else if (p == MARKET_KEY_PRUNE) {
+        bool closed = false;
+        if (klen == 18 && key[9] == MARKET_KIND_ORDER) {
+            inv_order *o = bsearch(&id, v->orders, v->n_orders, sizeof *o, cmp_id);
+            closed = o && o->state == MARKET_ORDER_CLOSED;
+        } else if (klen == 18 && key[9] == MARKET_KIND_BID) {
+            inv_bid *b = bsearch(&id, v->bids, v->n_bids, sizeof *b, cmp_id);
+            closed = b && b->state != MARKET_BID_OPEN;
+        } else if (klen == 18 && key[9] == MARKET_KIND_LEASE) {
+            inv_lease *l = bsearch(&id, v->leases, v->n_leases, sizeof *l, cmp_id);
+            closed = l && l->state == MARKET_LEASE_CLOSED;
+        }
+        if (!closed)
+            err = bad_entry(key, klen, "prune entry without its closed record");
+    }
+    v->err = err;
+    return err == AG_OK;
+}
+
+static ag_err check_counters_present(inv *v)
+{
+    /* every account with orders not closed / active offers has its counter */
+    for (size_t i = 0; i < v->n_orders; i++) {
+        if (v->orders[i].state == MARKET_ORDER_CLOSED)
+            continue;
+        uint64_t c;
+        ag_err err = market_mod_counter_get(v->ctx, MARKET_KIND_ORDER, &v->orders[i].tenant, &c);
+        if (err)
+            return err;
+        if (c != count_tenant(v, v->orders[i].tenant.b))
+            return ag_err_set(AG_ERR_CORRUPT, "market invariant: open-order counter differs");
+    }
+    for (size_t i = 0; i < v->n_offers; i++) {
+        if (!v->offers[i].active)
+            continue;
+        uint64_t c;
+        ag_err err = market_mod_counter_get(v->ctx, MARKET_KIND_OFFER, &v->offers[i].provider, &c);
+        if (err)
+            return err;
+        if (c != count_provider(v, v->offers[i].provider.b))
+            return ag_err_set(AG_ERR_CORRUPT, "market invariant: offer counter differs");
+    }
+    return AG_OK;
 }
 
 static ag_err check(inv *v)
@@ -252,6 +377,14 @@ static ag_err check(inv *v)
             return ag_err_set(AG_ERR_CORRUPT, "market invariant: open bid on order %llu, not open",
                               (unsigned long long)v->open_bid_orders[i]);
     }
+    const uint8_t ms[1] = {MARKET_KEY_SEQUENCE}, me[1] = {MARKET_KEY_PRUNE + 1};
+    err = market_ctx_scan(ctx, ms, 1, me, 1, visit_meta, v);
+    if (!err)
+        err = v->err;
+    if (!err)
+        err = check_counters_present(v);
+    if (err)
+        return err;
     /* escrow */
     crypto_address esc;
     market_module_address(MARKET_ESCROW, &esc);
@@ -286,5 +419,6 @@ ag_err market_mod_invariant(market_ctx *ctx)
     free(v.orders);
     free(v.leases);
     free(v.open_bid_orders);
+    free(v.bids);
     return err;
 }

@@ -1360,6 +1360,15 @@ START_TEST(genesis_export_import)
         "{\"market\":{\"records\":[{\"key\":\"380000000000000001\",\"value\":\"ff\"}]}}",
         "{\"market\":{\"records\":[{\"key\":\"zz\",\"value\":\"00\"}]}}",
         "{\"market\":{\"records\":{}}}",
+        /* consistent-looking entries that name nothing: refused by the invariant */
+        "{\"market\":{\"records\":[{\"key\":\"3b00000000000000050000000000000001\","
+        "\"value\":\"00\"}]}}",
+        "{\"market\":{\"records\":[{\"key\":\"2a00000000000000050000000000000001\","
+        "\"value\":\"00\"}]}}",
+        "{\"market\":{\"records\":[{\"key\":\"3f0000000000000005030000000000000001\","
+        "\"value\":\"00\"}]}}",
+        "{\"market\":{\"records\":[{\"key\":\"12020101010101010101010101010101010101010101\","
+        "\"value\":\"0000000000000002\"}]}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rig r2;
