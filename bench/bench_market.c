@@ -383,9 +383,8 @@ int main(int argc, char **argv)
     double t_mcheck = now_s() - t0;
     chain_down(&m);
     chain_up(&m, genesis);
-    static const char *const names[MKT_KIND] = {"MsgCreateOffer", "MsgCreateOrder",
-                                                "MsgCreateBid", "MsgAcceptBid",
-                                                "MsgWithdrawLease"};
+    static const char *const names[MKT_KIND] = {"MsgCreateOffer", "MsgCreateOrder", "MsgCreateBid",
+                                                "MsgAcceptBid", "MsgWithdrawLease"};
     printf("  market: %zu providers, %zu tenants, one block per kind (gas limit %d)\n", half, half,
            MKT_GAS);
     printf("  CheckTx of all %zu market txs (ante):  %9.0f tx/s  (%zu/%zu accepted)\n", mn,

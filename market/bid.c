@@ -147,8 +147,8 @@ ag_err market_mod_withdraw_bid(market_ctx *ctx, const market_msg *msg)
     if (err)
         return err;
     if (memcmp(b.provider.b, m->signer.b, sizeof b.provider.b) != 0)
-        return market_ctx_fail(ctx, MARKET_CODE_UNAUTHORIZED, "bid %llu belongs to another provider",
-                               (unsigned long long)b.id);
+        return market_ctx_fail(ctx, MARKET_CODE_UNAUTHORIZED,
+                               "bid %llu belongs to another provider", (unsigned long long)b.id);
     if (b.state != MARKET_BID_OPEN)
         return market_ctx_fail(ctx, MARKET_CODE_INVALID_REQUEST, "bid %llu is not open",
                                (unsigned long long)b.id);

@@ -152,8 +152,8 @@ ag_err market_mod_accept_bid(market_ctx *ctx, const market_msg *msg)
                               (unsigned long long)o.id);
     else if (ctx->height >= o.closing_height)
         err = market_ctx_fail(ctx, MARKET_CODE_INVALID_REQUEST,
-                              "order %llu's auction ended at height %lld",
-                              (unsigned long long)o.id, (long long)o.closing_height);
+                              "order %llu's auction ended at height %lld", (unsigned long long)o.id,
+                              (long long)o.closing_height);
     else {
         err = market_mod_offer_get(ctx, b.offer_id, &f);
         if (err == AG_ERR_NOT_FOUND)
@@ -289,9 +289,8 @@ ag_err market_mod_close_lease(market_ctx *ctx, const market_msg *msg)
     err = lease_for(ctx, &m->signer, m->lease_id, 3, &l, &role);
     if (err)
         return err;
-    return market_mod_lease_close(ctx, &p, &l,
-                                  role == 1 ? MARKET_CLOSE_TENANT : MARKET_CLOSE_PROVIDER,
-                                  m->reason, false);
+    return market_mod_lease_close(
+        ctx, &p, &l, role == 1 ? MARKET_CLOSE_TENANT : MARKET_CLOSE_PROVIDER, m->reason, false);
 }
 
 ag_err market_mod_withdraw_lease(market_ctx *ctx, const market_msg *msg)

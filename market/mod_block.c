@@ -45,8 +45,7 @@ static ag_err auction_end(market_ctx *ctx, const market_params *p, market_order 
             return err;
         market_bid *bids = n ? calloc(n, sizeof *bids) : NULL;
         if (n && !bids)
-            err = ag_err_set(AG_ERR_NOMEM, "market: bids of order %llu",
-                             (unsigned long long)o->id);
+            err = ag_err_set(AG_ERR_NOMEM, "market: bids of order %llu", (unsigned long long)o->id);
         for (size_t i = 0; !err && i < n; i++) {
             err = market_mod_bid_get(ctx, ids[i], &bids[open]);
             if (!err && bids[open].state == MARKET_BID_OPEN)
@@ -121,7 +120,7 @@ typedef struct prune_list {
     struct {
         market_kind kind;
         uint64_t id;
-    } *e;
+    } * e;
     size_t n, cap;
     ag_err err;
 } prune_list;
@@ -215,7 +214,7 @@ ag_err market_mod_end_block(market_ctx *ctx)
     if (!err)
         err = prune_at(ctx, h);
     if (err == AG_ERR_NOT_FOUND)
-        err = ag_err_set(AG_ERR_CORRUPT, "market: an indexed record is missing: %s",
-                         ag_err_detail());
+        err =
+            ag_err_set(AG_ERR_CORRUPT, "market: an indexed record is missing: %s", ag_err_detail());
     return err;
 }

@@ -91,9 +91,9 @@ static ag_err check_record(const uint8_t *k, size_t kl, const uint8_t *v, size_t
         }
         return err;
     }
-    static const uint8_t idx[] = {MARKET_KEY_ORDER_BY_TENANT, MARKET_KEY_ORDER_BY_CLOSING,
-                                  MARKET_KEY_BID_BY_ORDER,    MARKET_KEY_BID_BY_PROVIDER,
-                                  MARKET_KEY_LEASE_BY_TENANT, MARKET_KEY_LEASE_BY_PROVIDER,
+    static const uint8_t idx[] = {MARKET_KEY_ORDER_BY_TENANT,  MARKET_KEY_ORDER_BY_CLOSING,
+                                  MARKET_KEY_BID_BY_ORDER,     MARKET_KEY_BID_BY_PROVIDER,
+                                  MARKET_KEY_LEASE_BY_TENANT,  MARKET_KEY_LEASE_BY_PROVIDER,
                                   MARKET_KEY_LEASE_BY_EXHAUST, MARKET_KEY_PRUNE};
     for (size_t i = 0; i < sizeof idx; i++)
         if (p == idx[i])

@@ -16,16 +16,14 @@
 #include "market/msg.h"
 #include "market/records.h"
 
-/* Counters (0x12 kind address -> u64 BE): open and active orders per
- * tenant (MARKET_KIND_ORDER), active offers per provider (MARKET_KIND_OFFER). */
-#define MARKET_KEY_COUNTER 0x12
-
 /* ---- store (mod_store.c) ---- */
 ag_err market_mod_params_get(market_ctx *ctx, market_params *p);
 ag_err market_mod_params_set(market_ctx *ctx, const market_params *p);
 /* The next id of `kind` (first 1), advancing the sequence. */
 ag_err market_mod_next_id(market_ctx *ctx, market_kind kind, uint64_t *id);
-/* Read a counter; add delta (AG_ERR_CORRUPT on underflow). */
+/* Counters (market_keys.h 0x12): orders not closed per tenant
+ * (MARKET_KIND_ORDER), active offers per provider (MARKET_KIND_OFFER). Read
+ * one (0 when absent); add delta (AG_ERR_CORRUPT on underflow). */
 ag_err market_mod_counter_get(market_ctx *ctx, market_kind kind, const crypto_address *a,
                               uint64_t *out);
 ag_err market_mod_counter_add(market_ctx *ctx, market_kind kind, const crypto_address *a,

@@ -117,8 +117,8 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
         if (!err && !grow((void **)&v->offers, v->n_offers, sizeof *v->offers))
             err = AG_ERR_NOMEM;
         if (!err)
-            v->offers[v->n_offers++] = (inv_offer){o.id, o.provider, o.state == MARKET_OFFER_ACTIVE,
-                                                   o.spec.capacity, o.leased, {0}};
+            v->offers[v->n_offers++] = (inv_offer){
+                o.id, o.provider, o.state == MARKET_OFFER_ACTIVE, o.spec.capacity, o.leased, {0}};
         break;
     }
     case MARKET_KEY_ORDER: {
@@ -237,8 +237,7 @@ static size_t count_provider(const inv *v, const uint8_t *addr)
 }
 
 /* Sequences, counters, the height indices and the prune schedule. */
-static bool visit_meta(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
-                       size_t vlen)
+static bool visit_meta(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
     inv *v = arg;
     uint8_t p = key[0];
@@ -371,8 +370,7 @@ static ag_err check(inv *v)
                               (unsigned long long)f->id);
     }
     for (size_t i = 0; i < v->n_open_bids; i++) {
-        inv_order *o =
-            bsearch(&v->open_bid_orders[i], v->orders, v->n_orders, sizeof *o, cmp_id);
+        inv_order *o = bsearch(&v->open_bid_orders[i], v->orders, v->n_orders, sizeof *o, cmp_id);
         if (!o || o->state != MARKET_ORDER_OPEN)
             return ag_err_set(AG_ERR_CORRUPT, "market invariant: open bid on order %llu, not open",
                               (unsigned long long)v->open_bid_orders[i]);

@@ -184,8 +184,8 @@ static ag_err list(qscan *q, const market_key *start, const market_key *end,
                 return market_ctx_fail(ctx, MARKET_CODE_INVALID_REQUEST,
                                        "pagination: key and offset both set");
             if (page->key.len > MARKET_KEY_MAX ||
-                memcmp(page->key.data, start->b, start->len < page->key.len ? start->len
-                                                                            : page->key.len) ||
+                memcmp(page->key.data, start->b,
+                       start->len < page->key.len ? start->len : page->key.len) ||
                 page->key.len < start->len)
                 return market_ctx_fail(ctx, MARKET_CODE_INVALID_REQUEST,
                                        "pagination.key is not a key of this listing");
@@ -239,7 +239,7 @@ static void range_owner(market_key *s, market_key *e, uint8_t prefix, const cryp
     e->len = 1;
 }
 
-#define BAD_REQUEST(ctx, what) \
+#define BAD_REQUEST(ctx, what)                                                                     \
     market_ctx_fail(ctx, MARKET_CODE_INVALID_REQUEST, "%s: request does not decode", what)
 
 static ag_err q_offers(qscan *q, const uint8_t *req, size_t len)

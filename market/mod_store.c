@@ -24,8 +24,8 @@ static ag_err get_raw(market_ctx *ctx, const market_key *k, ag_buf *v)
 
 static ag_err corrupt(const char *what, uint64_t id)
 {
-    return ag_err_set(AG_ERR_CORRUPT, "market: stored %s %" PRIu64 " does not decode: %s", what,
-                      id, ag_err_detail());
+    return ag_err_set(AG_ERR_CORRUPT, "market: stored %s %" PRIu64 " does not decode: %s", what, id,
+                      ag_err_detail());
 }
 
 ag_err market_mod_params_get(market_ctx *ctx, market_params *p)
@@ -116,8 +116,7 @@ ag_err market_mod_counter_get(market_ctx *ctx, market_kind kind, const crypto_ad
     return get_u64(ctx, k, sizeof k, out);
 }
 
-ag_err market_mod_counter_add(market_ctx *ctx, market_kind kind, const crypto_address *a,
-                              int delta)
+ag_err market_mod_counter_add(market_ctx *ctx, market_kind kind, const crypto_address *a, int delta)
 {
     uint8_t k[2 + CRYPTO_ADDRESS_LEN];
     counter_key(k, kind, a);
@@ -132,35 +131,35 @@ ag_err market_mod_counter_add(market_ctx *ctx, market_kind kind, const crypto_ad
 
 /* ---- records ---- */
 
-#define RECORD_GET(fn, type, prefix, decode, what)                                          \
-    ag_err fn(market_ctx *ctx, uint64_t id, type *out)                                      \
-    {                                                                                       \
-        memset(out, 0, sizeof *out);                                                        \
-        market_key k;                                                                       \
-        market_key_record(&k, prefix, id);                                                  \
-        ag_buf v;                                                                           \
-        ag_err err = get_raw(ctx, &k, &v);                                                  \
-        if (err == AG_ERR_NOT_FOUND)                                                        \
-            return ag_err_set(AG_ERR_NOT_FOUND, "%s %" PRIu64 " does not exist", what, id); \
-        if (err)                                                                            \
-            return err;                                                                     \
-        err = decode(out, v.data, v.len);                                                   \
-        ag_buf_free(&v);                                                                    \
-        return err ? corrupt(what, id) : AG_OK;                                             \
+#define RECORD_GET(fn, type, prefix, decode, what)                                                 \
+    ag_err fn(market_ctx *ctx, uint64_t id, type *out)                                             \
+    {                                                                                              \
+        memset(out, 0, sizeof *out);                                                               \
+        market_key k;                                                                              \
+        market_key_record(&k, prefix, id);                                                         \
+        ag_buf v;                                                                                  \
+        ag_err err = get_raw(ctx, &k, &v);                                                         \
+        if (err == AG_ERR_NOT_FOUND)                                                               \
+            return ag_err_set(AG_ERR_NOT_FOUND, "%s %" PRIu64 " does not exist", what, id);        \
+        if (err)                                                                                   \
+            return err;                                                                            \
+        err = decode(out, v.data, v.len);                                                          \
+        ag_buf_free(&v);                                                                           \
+        return err ? corrupt(what, id) : AG_OK;                                                    \
     }
 
-#define RECORD_PUT(fn, type, prefix, encode)                        \
-    ag_err fn(market_ctx *ctx, const type *r)                       \
-    {                                                               \
-        market_key k;                                               \
-        market_key_record(&k, prefix, r->id);                       \
-        ag_buf v;                                                   \
-        ag_buf_init(&v, MARKET_MSG_MAX_BYTES + 1024);               \
-        ag_err err = encode(&v, r);                                 \
-        if (!err)                                                   \
-            err = market_ctx_set(ctx, k.b, k.len, v.data, v.len);   \
-        ag_buf_free(&v);                                            \
-        return err;                                                 \
+#define RECORD_PUT(fn, type, prefix, encode)                                                       \
+    ag_err fn(market_ctx *ctx, const type *r)                                                      \
+    {                                                                                              \
+        market_key k;                                                                              \
+        market_key_record(&k, prefix, r->id);                                                      \
+        ag_buf v;                                                                                  \
+        ag_buf_init(&v, MARKET_MSG_MAX_BYTES + 1024);                                              \
+        ag_err err = encode(&v, r);                                                                \
+        if (!err)                                                                                  \
+            err = market_ctx_set(ctx, k.b, k.len, v.data, v.len);                                  \
+        ag_buf_free(&v);                                                                           \
+        return err;                                                                                \
     }
 
 RECORD_GET(market_mod_offer_get, market_offer, MARKET_KEY_OFFER, market_offer_decode, "offer")
@@ -190,8 +189,7 @@ ag_err market_mod_prune_schedule(market_ctx *ctx, const market_params *p, market
     if (p->prune_delay_blocks > (uint64_t)(INT64_MAX - closed_height))
         return AG_OK; /* never */
     market_key k;
-    ag_err err =
-        market_key_prune(&k, closed_height + (int64_t)p->prune_delay_blocks, kind, id);
+    ag_err err = market_key_prune(&k, closed_height + (int64_t)p->prune_delay_blocks, kind, id);
     return err ? err : market_mod_index_set(ctx, &k);
 }
 
@@ -201,8 +199,7 @@ typedef struct id_list {
     ag_err err;
 } id_list;
 
-static bool collect_id(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
-                       size_t vlen)
+static bool collect_id(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
     (void)val;
     (void)vlen;

@@ -13,8 +13,8 @@ static void placement_string(char *out, size_t cap, const market_attributes *a)
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < a->n && used < cap; i++) {
-        int w = snprintf(out + used, cap - used, "%s%s=%s", i ? "," : "", a->a[i].key,
-                         a->a[i].value);
+        int w =
+            snprintf(out + used, cap - used, "%s%s=%s", i ? "," : "", a->a[i].key, a->a[i].value);
         if (w < 0)
             break;
         used += (size_t)w;
@@ -62,11 +62,10 @@ ag_err market_mod_create_order(market_ctx *ctx, const market_msg *msg)
     if (err)
         return err;
     if (m->auction_blocks < p.min_auction_blocks || m->auction_blocks > p.max_auction_blocks)
-        return market_ctx_fail(ctx, MARKET_CODE_INVALID_REQUEST,
-                               "auction window of %llu blocks (must be %llu..%llu)",
-                               (unsigned long long)m->auction_blocks,
-                               (unsigned long long)p.min_auction_blocks,
-                               (unsigned long long)p.max_auction_blocks);
+        return market_ctx_fail(
+            ctx, MARKET_CODE_INVALID_REQUEST, "auction window of %llu blocks (must be %llu..%llu)",
+            (unsigned long long)m->auction_blocks, (unsigned long long)p.min_auction_blocks,
+            (unsigned long long)p.max_auction_blocks);
     if (p.min_order_deposit.amount > 0 &&
         (strcmp(m->deposit.denom, p.min_order_deposit.denom) != 0 ||
          m->deposit.amount < p.min_order_deposit.amount))
@@ -111,8 +110,7 @@ ag_err market_mod_create_order(market_ctx *ctx, const market_msg *msg)
 }
 
 /* The signer's order `id`, or a failed tx. The caller clears *o. */
-static ag_err own_order(market_ctx *ctx, const crypto_address *signer, uint64_t id,
-                        market_order *o)
+static ag_err own_order(market_ctx *ctx, const crypto_address *signer, uint64_t id, market_order *o)
 {
     ag_err err = market_mod_order_get(ctx, id, o);
     if (err == AG_ERR_NOT_FOUND)
@@ -121,8 +119,8 @@ static ag_err own_order(market_ctx *ctx, const crypto_address *signer, uint64_t 
     if (err)
         return err;
     if (memcmp(o->tenant.b, signer->b, sizeof signer->b) != 0)
-        return market_ctx_fail(ctx, MARKET_CODE_UNAUTHORIZED, "order %llu belongs to another tenant",
-                               (unsigned long long)id);
+        return market_ctx_fail(ctx, MARKET_CODE_UNAUTHORIZED,
+                               "order %llu belongs to another tenant", (unsigned long long)id);
     return AG_OK;
 }
 

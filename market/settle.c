@@ -19,8 +19,8 @@ ag_err market_mod_lease_settle(market_ctx *ctx, const market_params *p, market_l
     if (l->state != MARKET_LEASE_ACTIVE || ctx->height <= l->last_settled_height)
         return AG_OK;
     market_settlement s;
-    ag_err err = market_settle(&s, l->price.amount, l->escrow, l->last_settled_height,
-                               ctx->height, p->take_rate_bps);
+    ag_err err = market_settle(&s, l->price.amount, l->escrow, l->last_settled_height, ctx->height,
+                               p->take_rate_bps);
     if (err)
         return ag_err_set(AG_ERR_CORRUPT, "market: lease %llu does not settle: %s",
                           (unsigned long long)l->id, ag_err_detail());

@@ -225,17 +225,17 @@ static uint32_t run1(rig *r, unsigned from, const char *url, ag_buf *val)
     return fr->tx_results[0]->code;
 }
 
-#define OK1(r, from, url, val)                                                              \
-    do {                                                                                    \
-        uint32_t code_ = run1(r, from, url, val);                                           \
-        ck_assert_msg(code_ == 0, "%s: code %u: %s", url, code_, (r)->last->tx_results[0]->log); \
+#define OK1(r, from, url, val)                                                                     \
+    do {                                                                                           \
+        uint32_t code_ = run1(r, from, url, val);                                                  \
+        ck_assert_msg(code_ == 0, "%s: code %u: %s", url, code_, (r)->last->tx_results[0]->log);   \
     } while (0)
 
-#define FAIL1(r, code, from, url, val)                                                      \
-    do {                                                                                    \
-        uint32_t code_ = run1(r, from, url, val);                                           \
-        ck_assert_msg(code_ == (code), "%s: code %u (want %u): %s", url, code_, (unsigned)(code), \
-                      (r)->last->tx_results[0]->log);                                       \
+#define FAIL1(r, code, from, url, val)                                                             \
+    do {                                                                                           \
+        uint32_t code_ = run1(r, from, url, val);                                                  \
+        ck_assert_msg(code_ == (code), "%s: code %u (want %u): %s", url, code_, (unsigned)(code),  \
+                      (r)->last->tx_results[0]->log);                                              \
     } while (0)
 
 /* An event attribute of the last block's tx 0 (NULL if absent). */
@@ -293,8 +293,8 @@ static ag_buf msg_offer(rig *r, unsigned prov, uint64_t update_id, uint64_t cpu,
 }
 
 typedef struct order_opt {
-    uint64_t cpu;       /* per replica, millicores */
-    uint64_t mib;       /* per replica */
+    uint64_t cpu; /* per replica, millicores */
+    uint64_t mib; /* per replica */
     uint32_t replicas;
     uint64_t max_price; /* uagora per block */
     uint64_t deposit;
@@ -729,8 +729,7 @@ START_TEST(bids)
     m = msg_bid(&r, P3, 3, 4, 300, 60);
     FAIL1(&r, MARKET_CODE_INVALID_REQUEST, P3, U_BID, &m); /* offer 4 inactive */
     /* closing the order closes its open bids, deposits back */
-    market_u128 p0 = balance(&r, &r.addrs[P0], "uagora"),
-                p3 = balance(&r, &r.addrs[P3], "uagora");
+    market_u128 p0 = balance(&r, &r.addrs[P0], "uagora"), p3 = balance(&r, &r.addrs[P3], "uagora");
     m = msg_ref(&r, T0, &market_msg_close_order_type, 1);
     OK1(&r, T0, U_CLOSEO, &m);
     ck_assert_str_eq(tx_attr(&r, MARKET_EV_BID_CLOSED, MARKET_ATTR_REASON),
@@ -783,8 +782,7 @@ START_TEST(accept_settle_exhaust_prune)
     FAIL1(&r, MARKET_CODE_UNAUTHORIZED, T1, U_ACCEPT, &m);
     m = msg_ref(&r, T0, &market_msg_accept_bid_type, 9);
     FAIL1(&r, MARKET_CODE_NOT_FOUND, T0, U_ACCEPT, &m);
-    market_u128 p0 = balance(&r, &r.addrs[P0], "uagora"),
-                p1 = balance(&r, &r.addrs[P1], "uagora"),
+    market_u128 p0 = balance(&r, &r.addrs[P0], "uagora"), p1 = balance(&r, &r.addrs[P1], "uagora"),
                 t0 = balance(&r, &r.addrs[T0], "uagora");
     /* the tenant may take any bid (not only the cheapest); a withdrawal in
      * the same block finds nothing to withdraw */
@@ -1055,12 +1053,15 @@ START_TEST(auto_award_tie_breaks)
     struct {
         unsigned prov;
         uint64_t order, offer, price;
-    } round1[] = {{P2, 1, 3, 500}, {P1, 1, 2, 500}, {P2, 2, 3, 600}, {P1, 2, 2, 600},
+    } round1[] = {{P2, 1, 3, 500},
+                  {P1, 1, 2, 500},
+                  {P2, 2, 3, 600},
+                  {P1, 2, 2, 600},
                   {P1, 3, 2, 700}},
       round2[] = {{P3, 1, 4, 500}, {P3, 3, 4, 650}};
     for (size_t i = 0; i < 5; i++) {
-        ag_buf m = msg_bid(&r, round1[i].prov, round1[i].order, round1[i].offer, round1[i].price,
-                           50);
+        ag_buf m =
+            msg_bid(&r, round1[i].prov, round1[i].order, round1[i].offer, round1[i].price, 50);
         queue(&r, round1[i].prov, U_BID, &m);
         ag_buf_free(&m);
     }
@@ -1068,8 +1069,8 @@ START_TEST(auto_award_tie_breaks)
     for (size_t i = 0; i < fr->n_tx_results; i++)
         ck_assert_msg(fr->tx_results[i]->code == 0, "%s", fr->tx_results[i]->log);
     for (size_t i = 0; i < 2; i++) {
-        ag_buf m = msg_bid(&r, round2[i].prov, round2[i].order, round2[i].offer, round2[i].price,
-                           50);
+        ag_buf m =
+            msg_bid(&r, round2[i].prov, round2[i].order, round2[i].offer, round2[i].price, 50);
         queue(&r, round2[i].prov, U_BID, &m);
         ag_buf_free(&m);
     }
@@ -1231,17 +1232,14 @@ START_TEST(queries)
     ck_assert_uint_eq(total, 4);
     ck_assert_uint_gt(next.len, 0);
     page.reverse = true;
-    ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDERS, &req.base)->code,
-                      MARKET_CODE_INVALID_REQUEST);
+    ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDERS, &req.base)->code, MARKET_CODE_INVALID_REQUEST);
     page.reverse = false;
     page.offset = 0;
     page.key = (ProtobufCBinaryData){3, (uint8_t *)(uintptr_t) "xyz"};
-    ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDERS, &req.base)->code,
-                      MARKET_CODE_INVALID_REQUEST);
+    ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDERS, &req.base)->code, MARKET_CODE_INVALID_REQUEST);
     req.tenant = (ProtobufCBinaryData){5, (uint8_t *)(uintptr_t) "agora"};
     page.key = (ProtobufCBinaryData){0, NULL};
-    ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDERS, &req.base)->code,
-                      MARKET_CODE_INVALID_ADDRESS);
+    ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDERS, &req.base)->code, MARKET_CODE_INVALID_ADDRESS);
     ag_buf_free(&next);
     /* offers by provider */
     Agora__Market__V1__QueryOffersRequest oq = AGORA__MARKET__V1__QUERY_OFFERS_REQUEST__INIT;
@@ -1391,9 +1389,9 @@ END_TEST
 #define N_KINDS       18
 
 static const char *const sim_urls[N_KINDS] = {
-    U_OFFER, U_UPDATE, U_DEACT,  U_ORDER,  U_ORDER,  U_ORDER,  U_DEPORD, U_CLOSEO, U_BID,
-    U_BID,   U_BID,    U_WBID,   U_ACCEPT, U_ACCEPT, U_WLEASE, U_DEPLEAS, U_CLOSEL,
-    MARKET_MSG_SEND_TYPE_URL};
+    U_OFFER,  U_UPDATE, U_DEACT,  U_ORDER,   U_ORDER,  U_ORDER,
+    U_DEPORD, U_CLOSEO, U_BID,    U_BID,     U_BID,    U_WBID,
+    U_ACCEPT, U_ACCEPT, U_WLEASE, U_DEPLEAS, U_CLOSEL, MARKET_MSG_SEND_TYPE_URL};
 
 typedef struct sim {
     rig *r;
@@ -1507,8 +1505,8 @@ static void sim_tx(sim *s, int kind, int *kinds, size_t slot)
         bool found = market_mod_order_get(ctx, id, &o) == AG_OK;
         from = pick(s, found, acct_of(r, &o.tenant));
         market_order_clear(&o);
-        m = kind == 6 ? msg_deposit(r, from, &market_msg_deposit_order_type, id,
-                                    rnd(s, 1, 5000), "uagora")
+        m = kind == 6 ? msg_deposit(r, from, &market_msg_deposit_order_type, id, rnd(s, 1, 5000),
+                                    "uagora")
                       : msg_ref(r, from, &market_msg_close_order_type, id);
         break;
     }
@@ -1559,18 +1557,16 @@ static void sim_tx(sim *s, int kind, int *kinds, size_t slot)
         }
         bool prov = kind == 14 || (kind == 16 && ag_rng_below(s->rng, 2));
         from = pick(s, found, acct_of(r, prov ? &l.provider : &l.tenant));
-        m = kind == 14 ? msg_ref(r, from, &market_msg_withdraw_lease_type, id)
-            : kind == 15
-                ? msg_deposit(r, from, &market_msg_deposit_lease_type, id, rnd(s, 1, 8000),
-                              "uagora")
-                : msg_close_lease(r, from, id, ag_rng_below(s->rng, 2) ? "bye" : "");
+        m = kind == 14   ? msg_ref(r, from, &market_msg_withdraw_lease_type, id)
+            : kind == 15 ? msg_deposit(r, from, &market_msg_deposit_lease_type, id, rnd(s, 1, 8000),
+                                       "uagora")
+                         : msg_close_lease(r, from, id, ag_rng_below(s->rng, 2) ? "bye" : "");
         break;
     }
     default: {
         from = (unsigned)ag_rng_below(s->rng, NACC);
-        market_msg_send ms = {.from = r->addrs[from],
-                              .to = r->addrs[ag_rng_below(s->rng, NACC)],
-                              .n_amount = 1};
+        market_msg_send ms = {
+            .from = r->addrs[from], .to = r->addrs[ag_rng_below(s->rng, NACC)], .n_amount = 1};
         strcpy(ms.amount[0].denom, "uagora");
         ms.amount[0].amount = rnd(s, 1, 100000);
         ag_buf_init(&m, 0);
