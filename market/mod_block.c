@@ -2,6 +2,7 @@
  * only the index entries at H: auctions whose window ends at H (award or
  * close), leases whose escrow cannot pay block H (close, insufficient
  * funds), closed records due for pruning at H. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,8 +214,10 @@ ag_err market_mod_end_block(market_ctx *ctx)
     free(ids);
     if (!err)
         err = prune_at(ctx, h);
-    if (err == AG_ERR_NOT_FOUND)
-        err =
-            ag_err_set(AG_ERR_CORRUPT, "market: an indexed record is missing: %s", ag_err_detail());
+    if (err == AG_ERR_NOT_FOUND) {
+        char d[AG_ERR_DETAIL_MAX]; /* ag_err_set writes where ag_err_detail points */
+        snprintf(d, sizeof d, "%s", ag_err_detail());
+        err = ag_err_set(AG_ERR_CORRUPT, "market: an indexed record is missing: %s", d);
+    }
     return err;
 }

@@ -183,9 +183,12 @@ static bool visit_record(void *arg, const uint8_t *key, size_t klen, const uint8
     }
     if (err == AG_ERR_NOMEM)
         err = ag_err_set(AG_ERR_NOMEM, "market invariant: no memory");
-    else if (err && err != AG_ERR_CORRUPT)
+    else if (err && err != AG_ERR_CORRUPT) {
+        char d[AG_ERR_DETAIL_MAX]; /* ag_err_set writes where ag_err_detail points */
+        snprintf(d, sizeof d, "%s", ag_err_detail());
         err = ag_err_set(AG_ERR_CORRUPT, "market invariant: record 0x%02x does not decode: %s",
-                         key[0], ag_err_detail());
+                         key[0], d);
+    }
     v->err = err;
     return err == AG_OK;
 }

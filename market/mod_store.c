@@ -24,8 +24,10 @@ static ag_err get_raw(market_ctx *ctx, const market_key *k, ag_buf *v)
 
 static ag_err corrupt(const char *what, uint64_t id)
 {
+    char d[AG_ERR_DETAIL_MAX]; /* ag_err_set writes where ag_err_detail points */
+    snprintf(d, sizeof d, "%s", ag_err_detail());
     return ag_err_set(AG_ERR_CORRUPT, "market: stored %s %" PRIu64 " does not decode: %s", what, id,
-                      ag_err_detail());
+                      d);
 }
 
 ag_err market_mod_params_get(market_ctx *ctx, market_params *p)

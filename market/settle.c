@@ -21,9 +21,12 @@ ag_err market_mod_lease_settle(market_ctx *ctx, const market_params *p, market_l
     market_settlement s;
     ag_err err = market_settle(&s, l->price.amount, l->escrow, l->last_settled_height, ctx->height,
                                p->take_rate_bps);
-    if (err)
+    if (err) {
+        char d[AG_ERR_DETAIL_MAX]; /* ag_err_set writes where ag_err_detail points */
+        snprintf(d, sizeof d, "%s", ag_err_detail());
         return ag_err_set(AG_ERR_CORRUPT, "market: lease %llu does not settle: %s",
-                          (unsigned long long)l->id, ag_err_detail());
+                          (unsigned long long)l->id, d);
+    }
     if (s.blocks == 0)
         return AG_OK;
     market_u128 paid, taken;
