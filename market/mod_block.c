@@ -56,7 +56,7 @@ static ag_err auction_end(market_ctx *ctx, const market_params *p, market_order 
         if (err == AG_ERR_NOT_FOUND)
             err = ag_err_set(AG_ERR_CORRUPT, "market: an indexed bid of order %llu is missing",
                              (unsigned long long)o->id);
-        if (!err)
+        if (!err && open > 1)
             qsort(bids, open, sizeof *bids, bid_cmp);
         bool awarded = false;
         for (size_t i = 0; !err && !awarded && i < open; i++) {

@@ -199,6 +199,12 @@ static int cmp_id(const void *key, const void *elem)
     return a < b ? -1 : a > b;
 }
 
+/* bsearch by id; NULL for an empty array (bsearch wants a non-NULL base). */
+static void *find(uint64_t id, void *base, size_t n, size_t size)
+{
+    return n ? bsearch(&id, base, n, size, cmp_id) : NULL;
+}
+
 static bool visit_balance(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
                           size_t vlen)
 {
@@ -266,23 +272,23 @@ static bool visit_meta(void *arg, const uint8_t *key, size_t klen, const uint8_t
             (key[1] != MARKET_KIND_ORDER && key[1] != MARKET_KIND_OFFER))
             err = bad_entry(key, klen, "counter differs from the records");
     } else if (p == MARKET_KEY_ORDER_BY_CLOSING) {
-        inv_order *o = klen == 17 ? bsearch(&id, v->orders, v->n_orders, sizeof *o, cmp_id) : NULL;
+        inv_order *o = klen == 17 ? find(id, v->orders, v->n_orders, sizeof *o) : NULL;
         if (!o || o->state != MARKET_ORDER_OPEN || o->closing_height != h)
             err = bad_entry(key, klen, "closing index entry without its open order");
     } else if (p == MARKET_KEY_LEASE_BY_EXHAUST) {
-        inv_lease *l = klen == 17 ? bsearch(&id, v->leases, v->n_leases, sizeof *l, cmp_id) : NULL;
+        inv_lease *l = klen == 17 ? find(id, v->leases, v->n_leases, sizeof *l) : NULL;
         if (!l || l->state != MARKET_LEASE_ACTIVE || l->exhaustion != h)
             err = bad_entry(key, klen, "exhaustion index entry without its active lease");
     } else if (p == MARKET_KEY_PRUNE) {
         bool closed = false;
         if (klen == 18 && key[9] == MARKET_KIND_ORDER) {
-            inv_order *o = bsearch(&id, v->orders, v->n_orders, sizeof *o, cmp_id);
+            inv_order *o = find(id, v->orders, v->n_orders, sizeof *o);
             closed = o && o->state == MARKET_ORDER_CLOSED;
         } else if (klen == 18 && key[9] == MARKET_KIND_BID) {
-            inv_bid *b = bsearch(&id, v->bids, v->n_bids, sizeof *b, cmp_id);
+            inv_bid *b = find(id, v->bids, v->n_bids, sizeof *b);
             closed = b && b->state != MARKET_BID_OPEN;
         } else if (klen == 18 && key[9] == MARKET_KIND_LEASE) {
-            inv_lease *l = bsearch(&id, v->leases, v->n_leases, sizeof *l, cmp_id);
+            inv_lease *l = find(id, v->leases, v->n_leases, sizeof *l);
             closed = l && l->state == MARKET_LEASE_CLOSED;
         }
         if (!closed)
@@ -328,8 +334,8 @@ static ag_err check(inv *v)
     /* leases vs orders and offers */
     for (size_t i = 0; i < v->n_leases; i++) {
         inv_lease *l = &v->leases[i];
-        inv_order *o = bsearch(&l->order_id, v->orders, v->n_orders, sizeof *o, cmp_id);
-        inv_offer *f = bsearch(&l->offer_id, v->offers, v->n_offers, sizeof *f, cmp_id);
+        inv_order *o = find(l->order_id, v->orders, v->n_orders, sizeof *o);
+        inv_offer *f = find(l->offer_id, v->offers, v->n_offers, sizeof *f);
         if (l->state != MARKET_LEASE_ACTIVE)
             continue;
         if (!o || !f || o->state != MARKET_ORDER_ACTIVE || l->id != o->id)
@@ -343,7 +349,7 @@ static ag_err check(inv *v)
     for (size_t i = 0; i < v->n_orders; i++) {
         inv_order *o = &v->orders[i];
         if (o->state == MARKET_ORDER_ACTIVE) {
-            inv_lease *l = bsearch(&o->id, v->leases, v->n_leases, sizeof *l, cmp_id);
+            inv_lease *l = find(o->id, v->leases, v->n_leases, sizeof *l);
             if (!l || l->state != MARKET_LEASE_ACTIVE)
                 return ag_err_set(AG_ERR_CORRUPT,
                                   "market invariant: active order %llu without an active lease",
@@ -373,7 +379,7 @@ static ag_err check(inv *v)
                               (unsigned long long)f->id);
     }
     for (size_t i = 0; i < v->n_open_bids; i++) {
-        inv_order *o = bsearch(&v->open_bid_orders[i], v->orders, v->n_orders, sizeof *o, cmp_id);
+        inv_order *o = find(v->open_bid_orders[i], v->orders, v->n_orders, sizeof *o);
         if (!o || o->state != MARKET_ORDER_OPEN)
             return ag_err_set(AG_ERR_CORRUPT, "market invariant: open bid on order %llu, not open",
                               (unsigned long long)v->open_bid_orders[i]);
