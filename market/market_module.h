@@ -33,6 +33,9 @@
 /* Page sizes of the list queries. */
 #define MARKET_QUERY_DEFAULT_LIMIT 100
 #define MARKET_QUERY_MAX_LIMIT     1000
+/* A page stops early, with a next_key, before its records pass this size
+ * (the application caps a query response at 16 MiB). */
+#define MARKET_QUERY_PAGE_BYTES ((size_t)8 << 20)
 
 extern const market_module market_market_module;
 

@@ -7,7 +7,8 @@
  * page: the store key to resume at), or `offset` matching items to skip;
  * `limit` 0 means MARKET_QUERY_DEFAULT_LIMIT, at most MARKET_QUERY_MAX_LIMIT;
  * `count_total` counts every match (without `key` only, like the SDK);
- * `reverse` is refused. A filter by owner picks the owner index, so its cost
+ * `reverse` is refused. A page also ends early (with a next_key) before its
+ * records pass MARKET_QUERY_PAGE_BYTES. A filter by owner picks the owner index, so its cost
  * follows that owner's items; the state filter is applied on the records. */
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,9 @@ static bool visit(void *arg, const uint8_t *key, size_t klen, const uint8_t *val
     q->matched++;
     if (q->matched <= q->skip)
         return true;
-    if (q->emitted < q->limit) {
+    /* a page also ends before it outgrows MARKET_QUERY_PAGE_BYTES */
+    if (q->emitted < q->limit &&
+        (q->emitted == 0 || q->out->len + q->rec.len <= MARKET_QUERY_PAGE_BYTES)) {
         q->emitted++;
         q->err = append_field(q->out, 1, q->rec.data, q->rec.len);
         return q->err == AG_OK;
