@@ -1126,16 +1126,23 @@ END_TEST
 
 /* ---- queries ---- */
 
-static abci_resp_query *query(rig *r, const char *path, const ProtobufCMessage *m)
+static abci_resp_query *query_at(rig *r, const char *path, const ProtobufCMessage *m,
+                                 int64_t height)
 {
     static uint8_t buf[4096];
     abci_req_query q = TENDERMINT__ABCI__REQUEST_QUERY__INIT;
     q.path = abci_str(path);
     size_t n = m ? protobuf_c_message_pack(m, buf) : 0;
     q.data = (ProtobufCBinaryData){n, buf};
+    q.height = height;
     abci_resp_query *resp;
     ck_assert_msg(abci_client_query(r->cli, r->arena, &q, &resp) == AG_OK, "%s", ag_err_detail());
     return resp;
+}
+
+static abci_resp_query *query(rig *r, const char *path, const ProtobufCMessage *m)
+{
+    return query_at(r, path, m, 0);
 }
 
 static ProtobufCBinaryData addr_bytes(rig *r, unsigned i, char s[CRYPTO_ADDRESS_STR_MAX])
@@ -1298,6 +1305,16 @@ START_TEST(queries)
     agora__market__v1__query_order_response__free_unpacked(or1, NULL);
     one.id = 99;
     ck_assert_uint_eq(query(&r, MARKET_QUERY_ORDER, &one.base)->code, MARKET_CODE_NOT_FOUND);
+    /* single items at an earlier height: order 4 was created at height 3 */
+    one.id = 4;
+    ck_assert_uint_eq(query_at(&r, MARKET_QUERY_ORDER, &one.base, 2)->code, MARKET_CODE_NOT_FOUND);
+    ck_assert_uint_eq(query_at(&r, MARKET_QUERY_ORDER, &one.base, 3)->code, 0);
+    /* lists scan, so the latest height only */
+    Agora__Market__V1__QueryOrdersRequest all = AGORA__MARKET__V1__QUERY_ORDERS_REQUEST__INIT;
+    ck_assert_uint_eq(query_at(&r, MARKET_QUERY_ORDERS, &all.base, 0)->code, 0);
+    ck_assert_uint_eq(query_at(&r, MARKET_QUERY_ORDERS, &all.base, r.height)->code, 0);
+    ck_assert_uint_eq(query_at(&r, MARKET_QUERY_ORDERS, &all.base, 3)->code,
+                      MARKET_CODE_INVALID_REQUEST);
     one.id = 1;
     ck_assert_uint_eq(query(&r, MARKET_QUERY_LEASE, &one.base)->code, 0);
     ck_assert_uint_eq(query(&r, MARKET_QUERY_BID, &one.base)->code, 0);
