@@ -8,6 +8,10 @@
  *   3. FinalizeBlock + Commit after CheckTx saw the txs (signature cache hits);
  * printed next to the secp256k1 verification rate on 1 and 2 cores measured
  * in the same run, the ceiling of 1 and 2.
+ * Then market txs on a fresh chain, one kind per block, half the accounts
+ * providers and half tenants: MsgCreateOffer, MsgCreateOrder, MsgCreateBid,
+ * MsgAcceptBid, MsgWithdrawLease — CheckTx of all of them, then
+ * FinalizeBlock+Commit of each block (signatures pre-verified on 2 threads).
  *
  * Usage: bench_market [accounts] [blocks]   (default 2000 accounts, 5 blocks;
  * every account sends once per block)
@@ -18,10 +22,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "agora/market/v1/types.pb-c.h"
 #include "crypto/hash.h"
 #include "lib/log.h"
+#include "lib/pb.h"
 #include "market/app.h"
 #include "market/auth.h"
+#include "market/msg.h"
 #include "state/tx_encode.h"
 
 #define CHAIN "agora-bench-1"
@@ -142,6 +149,103 @@ static size_t run_blocks(chain *c, ProtobufCBinaryData *txs, size_t per_block, s
     return ok;
 }
 
+/* One signed tx carrying one message. */
+static ProtobufCBinaryData sign_one(const crypto_privkey *key, const crypto_pubkey *pub,
+                                    uint64_t accnum, uint64_t seq, const char *url,
+                                    const ag_buf *val, uint64_t gas)
+{
+    market_any any = {url, ag_buf_slice(val)};
+    market_fee fee = {.n_amount = 1, .gas_limit = gas};
+    strcpy(fee.amount[0].denom, "uagora");
+    fee.amount[0].amount = gas / 40;
+    market_tx_draft d = {
+        .msgs = &any, .n_msgs = 1, .fee = &fee, .pubkeys = pub, .sequences = &seq, .n_signers = 1};
+    ag_buf out;
+    ag_buf_init(&out, 0);
+    if (market_tx_sign(&out, &d, key, &accnum, CHAIN))
+        die("sign");
+    size_t len = out.len;
+    return (ProtobufCBinaryData){len, ag_buf_steal(&out, &len)};
+}
+
+#define MKT_GAS  1000000
+#define MKT_KIND 5
+
+/* The market phase: txs[k * half + i] is kind k of provider / tenant i. */
+static void market_txs(ProtobufCBinaryData *txs, size_t half, const crypto_privkey *keys,
+                       const crypto_pubkey *pubs, const crypto_address *addrs)
+{
+    /* the workload: one service, 2 replicas of 0.5 core and 512 MiB */
+    Agora__Market__V1__Resources res = AGORA__MARKET__V1__RESOURCES__INIT;
+    res.cpu_millis = 500;
+    res.memory_bytes = (uint64_t)512 << 20;
+    Agora__Market__V1__Service svc = AGORA__MARKET__V1__SERVICE__INIT;
+    svc.name = (ProtobufCBinaryData){3, (uint8_t *)(uintptr_t) "web"};
+    svc.image = (ProtobufCBinaryData){12, (uint8_t *)(uintptr_t) "nginx:1.27.0"};
+    svc.replicas = 2;
+    svc.resources = &res;
+    Agora__Market__V1__Service *svcs[1] = {&svc};
+    Agora__Market__V1__Workload w = AGORA__MARKET__V1__WORKLOAD__INIT;
+    w.n_services = 1;
+    w.services = svcs;
+    ag_buf wb, canon;
+    ag_buf_init(&wb, 0);
+    ag_buf_init(&canon, 0);
+    market_msg_create_order order;
+    memset(&order, 0, sizeof order);
+    if (ag_pb_append(&wb, &w.base) ||
+        market_workload_check(&order.summary, &canon, wb.data, wb.len))
+        die("workload");
+    order.workload = canon.data;
+    order.workload_len = canon.len;
+    strcpy(order.max_price.denom, "uagora");
+    order.max_price.amount = 1000;
+    order.auction_blocks = 3;
+    strcpy(order.deposit.denom, "uagora");
+    order.deposit.amount = 10000000;
+    for (size_t i = 0; i < half; i++) {
+        size_t p = i, t = half + i; /* provider and tenant accounts */
+        uint64_t id = i + 1;        /* its offer, order, bid and lease ids */
+        ag_buf v[MKT_KIND];
+        for (int k = 0; k < MKT_KIND; k++)
+            ag_buf_init(&v[k], 0);
+        market_msg_offer offer;
+        memset(&offer, 0, sizeof offer);
+        offer.provider = addrs[p];
+        strcpy(offer.spec.host_uri, "https://provider.example:8443");
+        offer.spec.capacity.cpu_millis = 64000;
+        offer.spec.capacity.memory_bytes = (uint64_t)256 << 30;
+        strcpy(offer.spec.floor.denom, "uagora");
+        offer.spec.floor.cpu = 100;
+        order.tenant = addrs[t];
+        market_msg_create_bid bid = {.provider = addrs[p], .order_id = id, .offer_id = id};
+        strcpy(bid.price.denom, "uagora");
+        bid.price.amount = 500;
+        strcpy(bid.deposit.denom, "uagora");
+        bid.deposit.amount = 500000;
+        market_msg_ref accept = {.signer = addrs[t], .id = id}, wd = {.signer = addrs[p], .id = id};
+        if (market_msg_create_offer_encode(&v[0], &offer) ||
+            market_msg_create_order_encode(&v[1], &order) ||
+            market_msg_create_bid_encode(&v[2], &bid) ||
+            market_msg_ref_encode(&v[3], &market_msg_accept_bid_type, &accept) ||
+            market_msg_ref_encode(&v[4], &market_msg_withdraw_lease_type, &wd))
+            die("encode");
+        static const char *const urls[MKT_KIND] = {
+            MARKET_MSG_CREATE_OFFER_URL, MARKET_MSG_CREATE_ORDER_URL, MARKET_MSG_CREATE_BID_URL,
+            MARKET_MSG_ACCEPT_BID_URL, MARKET_MSG_WITHDRAW_LEASE_URL};
+        static const int tenant_sends[MKT_KIND] = {0, 1, 0, 1, 0};
+        static const uint64_t seqs[MKT_KIND] = {0, 0, 1, 1, 2};
+        for (int k = 0; k < MKT_KIND; k++) {
+            size_t a = tenant_sends[k] ? t : p;
+            txs[(size_t)k * half + i] =
+                sign_one(&keys[a], &pubs[a], 2 + a, seqs[k], urls[k], &v[k], MKT_GAS);
+            ag_buf_free(&v[k]);
+        }
+    }
+    ag_buf_free(&wb);
+    ag_buf_free(&canon);
+}
+
 int main(int argc, char **argv)
 {
     size_t naccts = argc > 1 ? (size_t)atol(argv[1]) : 2000;
@@ -258,6 +362,47 @@ int main(int argc, char **argv)
     int bad = check_ok != n || fin_ok != n || fin2_ok != n;
     chain_down(&a);
     chain_down(&c);
+
+    /* market txs: one kind per block on a fresh chain */
+    size_t half = naccts / 2, mn = half * MKT_KIND;
+    ProtobufCBinaryData *mtx = calloc(mn, sizeof *mtx);
+    market_txs(mtx, half, keys, pubs, addrs);
+    chain m;
+    chain_up(&m, genesis);
+    t0 = now_s();
+    size_t mcheck_ok = 0;
+    for (size_t i = 0; i < mn; i++) {
+        abci_req_check_tx ct = TENDERMINT__ABCI__REQUEST_CHECK_TX__INIT;
+        ct.tx = mtx[i];
+        abci_resp_check_tx r = TENDERMINT__ABCI__RESPONSE_CHECK_TX__INIT;
+        if (m.abci.ops->check_tx(m.abci.ctx, m.arena, &ct, &r))
+            die("CheckTx");
+        mcheck_ok += r.code == 0;
+        abci_arena_reset(m.arena);
+    }
+    double t_mcheck = now_s() - t0;
+    chain_down(&m);
+    chain_up(&m, genesis);
+    static const char *const names[MKT_KIND] = {"MsgCreateOffer", "MsgCreateOrder", "MsgCreateBid",
+                                                "MsgAcceptBid", "MsgWithdrawLease"};
+    printf("  market: %zu providers, %zu tenants, one block per kind (gas limit %d)\n", half, half,
+           MKT_GAS);
+    printf("  CheckTx of all %zu market txs (ante):  %9.0f tx/s  (%zu/%zu accepted)\n", mn,
+           (double)mn / t_mcheck, mcheck_ok, mn);
+    for (int k = 0; k < MKT_KIND; k++) {
+        crypto_hash h;
+        t0 = now_s();
+        size_t ok = run_blocks(&m, mtx + (size_t)k * half, half, 1, 1 + k, &h);
+        double dt = now_s() - t0;
+        printf("  FinalizeBlock+Commit, %-16s:  %9.0f tx/s  (%zu/%zu ok)\n", names[k],
+               (double)half / dt, ok, half);
+        bad |= ok != half;
+    }
+    bad |= mcheck_ok != mn;
+    chain_down(&m);
+    for (size_t i = 0; i < mn; i++)
+        free(mtx[i].data);
+    free(mtx);
     for (size_t i = 0; i < n; i++)
         free(txs[i].data);
     free(txs);

@@ -9,6 +9,7 @@
 #include "market/bank.h"
 #include "market/internal.h"
 #include "market/keys.h"
+#include "market/market_module.h"
 
 #define NOMEM(what) ag_err_set(AG_ERR_NOMEM, "market: no memory for %s", what)
 
@@ -68,7 +69,8 @@ static ag_err load_meta(market_app *app)
     return err;
 }
 
-static const market_module *const builtin[] = {&market_auth_module, &market_bank_module};
+static const market_module *const builtin[] = {&market_auth_module, &market_bank_module,
+                                               &market_market_module};
 
 ag_err market_app_new(market_app **out, state_store *store, const market_app_opts *opts)
 {

@@ -17,7 +17,10 @@
  *   bid_withdrawn                   bid_id order_id provider height
  *   bid_closed                      bid_id order_id provider reason ("lost", "order_closed") height
  *   lease_created                   lease_id order_id bid_id offer_id owner provider price
- *                                   cpu_millis memory_bytes storage_bytes gpus endpoints height
+ *                                   cpu_millis memory_bytes storage_bytes gpus endpoints escrow
+ *                                   exhaustion_height height
+ *   lease_deposited                 lease_id order_id owner amount escrow exhaustion_height
+ *                                   height
  *   lease_closed                    lease_id order_id owner provider reason height
  *   settled                         lease_id provider amount take escrow settled_height height
  *   withdrawn                       lease_id provider amount height
@@ -38,35 +41,37 @@
 #define MARKET_EV_BID_WITHDRAWN     "bid_withdrawn"
 #define MARKET_EV_BID_CLOSED        "bid_closed"
 #define MARKET_EV_LEASE_CREATED     "lease_created"
+#define MARKET_EV_LEASE_DEPOSITED   "lease_deposited"
 #define MARKET_EV_LEASE_CLOSED      "lease_closed"
 #define MARKET_EV_SETTLED           "settled"
 #define MARKET_EV_WITHDRAWN         "withdrawn"
 
 /* Attribute keys. */
-#define MARKET_ATTR_OFFER_ID       "offer_id"
-#define MARKET_ATTR_ORDER_ID       "order_id"
-#define MARKET_ATTR_BID_ID         "bid_id"
-#define MARKET_ATTR_LEASE_ID       "lease_id"
-#define MARKET_ATTR_OWNER          "owner"
-#define MARKET_ATTR_PROVIDER       "provider"
-#define MARKET_ATTR_HOST_URI       "host_uri"
-#define MARKET_ATTR_PRICE          "price"
-#define MARKET_ATTR_MAX_PRICE      "max_price"
-#define MARKET_ATTR_AMOUNT         "amount"
-#define MARKET_ATTR_TAKE           "take"
-#define MARKET_ATTR_ESCROW         "escrow"
-#define MARKET_ATTR_SETTLED_HEIGHT "settled_height"
-#define MARKET_ATTR_CLOSING_HEIGHT "closing_height"
-#define MARKET_ATTR_AUTO_AWARD     "auto_award"
-#define MARKET_ATTR_SERVICES       "services"
-#define MARKET_ATTR_CPU_MILLIS     "cpu_millis"
-#define MARKET_ATTR_MEMORY_BYTES   "memory_bytes"
-#define MARKET_ATTR_STORAGE_BYTES  "storage_bytes"
-#define MARKET_ATTR_GPUS           "gpus"
-#define MARKET_ATTR_ENDPOINTS      "endpoints"
-#define MARKET_ATTR_PLACEMENT      "placement"
-#define MARKET_ATTR_REASON         "reason"
-#define MARKET_ATTR_HEIGHT         "height"
+#define MARKET_ATTR_OFFER_ID          "offer_id"
+#define MARKET_ATTR_ORDER_ID          "order_id"
+#define MARKET_ATTR_BID_ID            "bid_id"
+#define MARKET_ATTR_LEASE_ID          "lease_id"
+#define MARKET_ATTR_OWNER             "owner"
+#define MARKET_ATTR_PROVIDER          "provider"
+#define MARKET_ATTR_HOST_URI          "host_uri"
+#define MARKET_ATTR_PRICE             "price"
+#define MARKET_ATTR_MAX_PRICE         "max_price"
+#define MARKET_ATTR_AMOUNT            "amount"
+#define MARKET_ATTR_TAKE              "take"
+#define MARKET_ATTR_ESCROW            "escrow"
+#define MARKET_ATTR_SETTLED_HEIGHT    "settled_height"
+#define MARKET_ATTR_CLOSING_HEIGHT    "closing_height"
+#define MARKET_ATTR_EXHAUSTION_HEIGHT "exhaustion_height"
+#define MARKET_ATTR_AUTO_AWARD        "auto_award"
+#define MARKET_ATTR_SERVICES          "services"
+#define MARKET_ATTR_CPU_MILLIS        "cpu_millis"
+#define MARKET_ATTR_MEMORY_BYTES      "memory_bytes"
+#define MARKET_ATTR_STORAGE_BYTES     "storage_bytes"
+#define MARKET_ATTR_GPUS              "gpus"
+#define MARKET_ATTR_ENDPOINTS         "endpoints"
+#define MARKET_ATTR_PLACEMENT         "placement"
+#define MARKET_ATTR_REASON            "reason"
+#define MARKET_ATTR_HEIGHT            "height"
 
 /* Values of MARKET_ATTR_REASON. Lease closes (lease_closed): */
 #define MARKET_REASON_TENANT             "tenant"

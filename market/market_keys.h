@@ -5,10 +5,14 @@
  * to auth and bank). Ids are uint64 and heights int64 >= 0, both written
  * big-endian in 8 bytes so that byte order is numeric order and a prefix
  * scan walks ids or heights in ascending order. Addresses are the 20 raw
- * bytes. Index entries have an empty value: the key says everything.
+ * bytes. Index entries hold one zero byte (the store refuses empty values):
+ * the key says everything.
  *
  *   0x10 kind                         next id of `kind` (value: 8 bytes BE)
  *   0x11                              Params (records.h encoding)
+ *   0x12 kind address                 counter (8 bytes BE): active offers of a
+ *                                     provider (kind offer), orders not closed
+ *                                     of a tenant (kind order)
  *   0x20 offer_id                     Offer
  *   0x21 provider offer_id            index: offers by provider
  *   0x28 order_id                     Order
@@ -17,7 +21,7 @@
  *   0x30 bid_id                       Bid
  *   0x31 order_id bid_id              index: bids by order
  *   0x32 provider bid_id              index: bids by provider
- *   0x38 lease_id                     Lease
+ *   0x38 lease_id                     Lease (a lease takes its order's id)
  *   0x39 tenant lease_id              index: leases by tenant (owner)
  *   0x3A provider lease_id            index: leases by provider
  *   0x3B exhaustion_height lease_id   index: active leases by exhaustion height
@@ -36,6 +40,7 @@
 
 #define MARKET_KEY_SEQUENCE          0x10
 #define MARKET_KEY_PARAMS            0x11
+#define MARKET_KEY_COUNTER           0x12
 #define MARKET_KEY_OFFER             0x20
 #define MARKET_KEY_OFFER_BY_PROVIDER 0x21
 #define MARKET_KEY_ORDER             0x28

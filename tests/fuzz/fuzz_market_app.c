@@ -1,6 +1,7 @@
 /* The market application's hostile inputs: the first byte selects what the
  * rest is fed to — CheckTx, one of the gRPC-style queries, a raw store read
- * with a proof, or InitChain's app_state JSON on a fresh app. Every input
+ * with a proof, or InitChain's app_state JSON on a fresh app (first byte
+ * 0..8), or one of the market module's queries (first byte 0x80 and up). Every input
  * must give a response (a code), never an error or a crash, and never
  * change the committed state. */
 #include <string.h>
@@ -13,6 +14,14 @@ static const char *const paths[] = {
     "/cosmos.auth.v1beta1.Query/Account",     "/cosmos.bank.v1beta1.Query/Balance",
     "/cosmos.bank.v1beta1.Query/AllBalances", "/cosmos.bank.v1beta1.Query/TotalSupply",
     "/cosmos.tx.v1beta1.Service/Simulate",    "/store/main/key",
+};
+
+static const char *const market_paths[] = {
+    "/agora.market.v1.Query/Offers", "/agora.market.v1.Query/Orders",
+    "/agora.market.v1.Query/Bids",   "/agora.market.v1.Query/Leases",
+    "/agora.market.v1.Query/Offer",  "/agora.market.v1.Query/Order",
+    "/agora.market.v1.Query/Bid",    "/agora.market.v1.Query/Lease",
+    "/agora.market.v1.Query/Params",
 };
 
 static market_app *app;
@@ -46,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     abci_app a = market_app_abci(app);
-    uint8_t sel = data[0] % 9;
+    uint8_t sel = data[0] >= 0x80 ? 2 : data[0] % 9;
     ProtobufCBinaryData body = {size - 1, (uint8_t *)(uintptr_t)(data + 1)};
     crypto_hash before, after;
     market_app_hash(app, &before);
@@ -58,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(a.ops->check_tx(a.ctx, arena, &ct, &r) == AG_OK);
     } else if (sel < 8) {
         abci_req_query q = TENDERMINT__ABCI__REQUEST_QUERY__INIT;
-        q.path = abci_str(paths[sel - 2]);
+        q.path = abci_str(data[0] >= 0x80 ? market_paths[data[0] % 9] : paths[sel - 2]);
         q.data = body;
         q.prove = size & 1;
         abci_resp_query r = TENDERMINT__ABCI__RESPONSE_QUERY__INIT;
