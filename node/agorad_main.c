@@ -1,157 +1,90 @@
 /*
- * agorad — the Agora node. Today it has one subcommand:
+ * agorad — the Agora node. Each command lives in node/cmd_<name>.c:
  *
- *   agorad app [--abci ADDR] ...   the example key-value application as a
- *                                  standalone ABCI server, for CometBFT or
- *                                  any ABCI consensus engine
- *
- * SIGINT and SIGTERM stop the server cleanly (connections closed, the Unix
- * socket file removed); the exit status is then 0.
+ *   agorad init --home DIR ...     a new home: config, genesis, keys
+ *   agorad start --home DIR        run the node until SIGINT/SIGTERM
+ *   agorad app [--abci ADDR] ...   the example application as an ABCI server
+ *   agorad show-node-id / show-validator / inspect / version / help
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "abci/kvstore.h"
-#include "abci/server.h"
-#include "lib/log.h"
+#include "node/cli.h"
 
-#define DEFAULT_ABCI_ADDR "tcp://127.0.0.1:26658"
-
-static abci_server *volatile running_server;
-
-static void usage(FILE *out)
+void node_usage(FILE *out)
 {
     fprintf(out,
             "usage: agorad <command> [options]\n"
             "\n"
             "commands:\n"
-            "  app     run the example key-value application as an ABCI server\n"
-            "  help    show this message\n"
+            "  init            create a home directory for a new single-validator chain\n"
+            "  start           run the node (consensus, the application, the stores)\n"
+            "  app             run the example key-value application as an ABCI server\n"
+            "  show-node-id    print the node's P2P ID\n"
+            "  show-validator  print the validator's public key (JSON)\n"
+            "  inspect         read the stores of a stopped node (blocks, signatures)\n"
+            "  version         print the version\n"
+            "  help            show this message\n"
+            "\n"
+            "The home directory is --home DIR, else $AGORA_HOME, else $HOME/.agora.\n"
+            "\n"
+            "agorad init [--home DIR] [--chain-id ID] [--moniker NAME] [--app kvstore|market]\n"
+            "            [--fast] [--force]\n"
+            "  --chain-id ID             the chain's ID (default agora-local)\n"
+            "  --moniker NAME            this node's name (default: the host name)\n"
+            "  --app kvstore|market      the builtin application ([abci] app in config.ini)\n"
+            "  --fast                    short consensus timeouts (loopback and LAN networks)\n"
+            "  --force                   erase an existing home (keys and chain data) first\n"
+            "\n"
+            "agorad start [--home DIR] [--log-level LEVEL] [--log-format FORMAT]\n"
+            "  --log-level LEVEL         trace|debug|info|warn|error (overrides config.ini)\n"
+            "  --log-format FORMAT       text|json (overrides config.ini)\n"
+            "\n"
+            "agorad inspect blocks [--home DIR] [--from H] [--to H]\n"
+            "  one line per stored block: height, block hash, app hash, commit round\n"
+            "agorad inspect signatures [--home DIR] [--history FILE]\n"
+            "  verify this validator's signature in every stored commit, and that no\n"
+            "  signer state recorded in FILE conflicts with the chain (see node/README.md)\n"
             "\n"
             "agorad app options:\n"
             "  --abci ADDR               listen address: tcp://HOST:PORT or unix:///PATH\n"
-            "                            (default " DEFAULT_ABCI_ADDR ")\n"
+            "                            (default tcp://127.0.0.1:26658)\n"
             "  --snapshot-interval N     take a state-sync snapshot every N heights "
             "(default 10, 0: never)\n"
             "  --log-level LEVEL         trace|debug|info|warn|error (default info)\n"
-            "  --log-format FORMAT       text|json (default text)\n"
-            "\n"
-            "The node itself (init, start, testnet) arrives with the consensus and node issues.\n");
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    abci_server *s = running_server;
-    if (s)
-        abci_server_stop(s);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || errno || s[0] == '-')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int cmd_app(int argc, char **argv)
-{
-    const char *addr = DEFAULT_ABCI_ADDR;
-    ag_log_level level = AG_LOG_INFO;
-    ag_log_format format = AG_LOG_TEXT;
-    abci_kvstore_opts kv_opts;
-    abci_kvstore_opts_default(&kv_opts);
-    for (int i = 0; i < argc; i++) {
-        const char *flag = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(flag, "-h") == 0 || strcmp(flag, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (!val) {
-            fprintf(stderr, "agorad app: %s needs a value (see agorad help)\n", flag);
-            return 2;
-        }
-        i++;
-        if (strcmp(flag, "--abci") == 0) {
-            addr = val;
-        } else if (strcmp(flag, "--snapshot-interval") == 0) {
-            if (parse_u64(val, &kv_opts.snapshot_interval) != 0) {
-                fprintf(stderr, "agorad app: --snapshot-interval '%s' is not a number\n", val);
-                return 2;
-            }
-        } else if (strcmp(flag, "--log-level") == 0) {
-            if (ag_log_level_parse(val, &level) != AG_OK) {
-                fprintf(stderr, "agorad app: %s\n", ag_err_detail());
-                return 2;
-            }
-        } else if (strcmp(flag, "--log-format") == 0) {
-            if (ag_log_format_parse(val, &format) != AG_OK) {
-                fprintf(stderr, "agorad app: %s\n", ag_err_detail());
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "agorad app: unknown option %s (see agorad help)\n", flag);
-            return 2;
-        }
-    }
-    ag_log_setup(level, format, NULL);
-
-    abci_kvstore *kv;
-    abci_server *srv;
-    ag_err err = abci_kvstore_new(&kv, &kv_opts);
-    if (err) {
-        ag_log_error("agorad", "%s", ag_err_detail());
-        return 1;
-    }
-    abci_app app = abci_kvstore_app(kv);
-    if ((err = abci_server_new(&srv, &app, NULL)) != AG_OK) {
-        ag_log_error("agorad", "%s", ag_err_detail());
-        abci_kvstore_free(kv);
-        return 1;
-    }
-    if ((err = abci_server_listen(srv, addr)) != AG_OK) {
-        ag_log_error("agorad", "cannot serve ABCI: %s", ag_err_detail());
-        abci_server_free(srv);
-        abci_kvstore_free(kv);
-        return 1;
-    }
-    running_server = srv;
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    ag_log_info("agorad", "serving the kvstore application over ABCI on %s",
-                abci_server_address(srv));
-    abci_server_run(srv);
-    ag_log_info("agorad", "stopping: signal received");
-    running_server = NULL;
-    abci_server_free(srv);
-    abci_kvstore_free(kv);
-    return 0;
+            "  --log-format FORMAT       text|json (default text)\n");
 }
 
 int main(int argc, char **argv)
 {
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } cmds[] = {
+        {"init", node_cmd_init},
+        {"start", node_cmd_start},
+        {"app", node_cmd_app},
+        {"show-node-id", node_cmd_show_node_id},
+        {"show-validator", node_cmd_show_validator},
+        {"inspect", node_cmd_inspect},
+    };
     if (argc < 2) {
-        usage(stderr);
+        node_usage(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "app") == 0)
-        return cmd_app(argc - 2, argv + 2);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("agorad %s (ABCI %s, CometBFT v0.38 compatible)\n", NODE_VERSION, NODE_ABCI_VERSION);
+        return 0;
+    }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "--help") == 0) {
-        usage(stdout);
+        node_usage(stdout);
         return 0;
     }
     fprintf(stderr, "agorad: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
+    node_usage(stderr);
     return 2;
 }

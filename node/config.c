@@ -22,12 +22,26 @@ typedef struct key_def {
 } key_def;
 
 #define OFF(f) offsetof(node_config, f)
-#define STR(sec, key, f, c)  {sec, key, K_STR, OFF(f), sizeof(((node_config *)0)->f), 0, c}
-#define U32(sec, key, f, c)  {sec, key, K_U32, OFF(f), 0, 0, c}
-#define U64(sec, key, f, c)  {sec, key, K_U64, OFF(f), 0, 0, c}
-#define BOOL(sec, key, f, c) {sec, key, K_BOOL, OFF(f), 0, 0, c}
+#define STR(sec, key, f, c)                                                                        \
+    {                                                                                              \
+        sec, key, K_STR, OFF(f), sizeof(((node_config *)0)->f), 0, c                               \
+    }
+#define U32(sec, key, f, c)                                                                        \
+    {                                                                                              \
+        sec, key, K_U32, OFF(f), 0, 0, c                                                           \
+    }
+#define U64(sec, key, f, c)                                                                        \
+    {                                                                                              \
+        sec, key, K_U64, OFF(f), 0, 0, c                                                           \
+    }
+#define BOOL(sec, key, f, c)                                                                       \
+    {                                                                                              \
+        sec, key, K_BOOL, OFF(f), 0, 0, c                                                          \
+    }
 #define LIST(sec, key, f, n, c)                                                                    \
-    {sec, key, K_LIST, OFF(f), sizeof(((node_config *)0)->f[0]), OFF(n), c}
+    {                                                                                              \
+        sec, key, K_LIST, OFF(f), sizeof(((node_config *)0)->f[0]), OFF(n), c                      \
+    }
 
 static const key_def keys[] = {
     STR("node", "moniker", moniker, "a name for this node, shown to peers"),
@@ -326,8 +340,7 @@ ag_err node_config_validate(const node_config *cfg)
                           "or unix:///path",
                           cfg->abci_app);
     if (cfg->mempool_max_txs == 0 || cfg->mempool_max_txs_bytes == 0 ||
-        cfg->mempool_max_tx_bytes == 0 ||
-        cfg->mempool_max_tx_bytes > cfg->mempool_max_txs_bytes)
+        cfg->mempool_max_tx_bytes == 0 || cfg->mempool_max_tx_bytes > cfg->mempool_max_txs_bytes)
         return ag_err_set(AG_ERR_INVALID_ARG,
                           "[mempool] limits must be positive and max_tx_bytes <= max_txs_bytes");
     for (size_t i = 0; i < cfg->n_persistent_peers; i++)
@@ -380,7 +393,8 @@ ag_err node_config_write(const node_config *cfg, FILE *out)
             fprintf(out, "%s = %" PRIu64 "\n", k->name, *(const uint64_t *)(const void *)field);
             break;
         case K_BOOL:
-            fprintf(out, "%s = %s\n", k->name, *(const bool *)(const void *)field ? "true" : "false");
+            fprintf(out, "%s = %s\n", k->name,
+                    *(const bool *)(const void *)field ? "true" : "false");
             break;
         case K_PROFILE:
             fprintf(out, "%s = %s\n", k->name,
@@ -395,8 +409,8 @@ ag_err node_config_write(const node_config *cfg, FILE *out)
 
 ag_err node_config_path(char *out, size_t cap, const char *home, const char *path)
 {
-    int n = path[0] == '/' ? snprintf(out, cap, "%s", path)
-                           : snprintf(out, cap, "%s/%s", home, path);
+    int n =
+        path[0] == '/' ? snprintf(out, cap, "%s", path) : snprintf(out, cap, "%s/%s", home, path);
     if (n < 0 || (size_t)n >= cap)
         return ag_err_set(AG_ERR_TOO_LARGE, "path %s/%s too long", home, path);
     return AG_OK;

@@ -38,15 +38,16 @@ typedef enum node_timeout_profile {
 typedef struct node_config {
     /* [node] */
     char moniker[NODE_CONFIG_STR_MAX];
-    char log_level[16];  /* debug | info | warn | error */
-    char log_format[16]; /* text | json */
-    char genesis_file[NODE_CONFIG_STR_MAX];   /* default config/genesis.json */
+    char log_level[16];                           /* debug | info | warn | error */
+    char log_format[16];                          /* text | json */
+    char genesis_file[NODE_CONFIG_STR_MAX];       /* default config/genesis.json */
     char privval_key_file[NODE_CONFIG_STR_MAX];   /* default config/priv_validator_key.json */
     char privval_state_file[NODE_CONFIG_STR_MAX]; /* default data/priv_validator_state.json */
     char node_key_file[NODE_CONFIG_STR_MAX];      /* default config/node_key.json */
     char data_dir[NODE_CONFIG_STR_MAX];           /* default data */
     /* [abci] */
-    char abci_app[NODE_CONFIG_STR_MAX]; /* builtin:market | builtin:kvstore | tcp://h:p | unix:///p */
+    char abci_app[NODE_CONFIG_STR_MAX]; /* builtin:market | builtin:kvstore | tcp://h:p | unix:///p
+                                         */
     /* [consensus] */
     node_timeout_profile timeouts;
     /* Overrides of the profile; 0 keeps the profile's value. */
@@ -55,7 +56,8 @@ typedef struct node_config {
     uint32_t timeout_precommit_ms, timeout_precommit_delta_ms;
     uint32_t timeout_commit_ms;
     bool create_empty_blocks;
-    uint32_t double_sign_check_height; /* 0: off; N: refuse to start if signed in the last N blocks */
+    uint32_t
+        double_sign_check_height; /* 0: off; N: refuse to start if signed in the last N blocks */
     /* [mempool] */
     uint32_t mempool_max_txs;
     uint64_t mempool_max_txs_bytes;
