@@ -114,4 +114,3 @@ int node_cmd_app(int argc, char **argv)
     abci_kvstore_free(kv);
     return 0;
 }
-

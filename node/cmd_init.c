@@ -20,7 +20,7 @@
 #include "node/home.h"
 #include "node/node_key.h"
 
-#define INIT_POWER 10
+#define INIT_POWER       10
 #define DEFAULT_CHAIN_ID "agora-local"
 
 static int unlink_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -185,9 +185,15 @@ static int init_home(node_home *hp, const char *chain_id, bool force, const char
     node_home h = *hp;
 
     /* An existing home holds keys and a chain: never overwritten by accident. */
-    const char *owned[] = {h.config_file,      h.genesis_file,       h.node_key_file,
-                           h.privval_key_file, h.privval_state_file, h.blockstore_db,
-                           h.state_db,         h.wal_dir,            h.app_db};
+    const char *owned[] = {h.config_file,
+                           h.genesis_file,
+                           h.node_key_file,
+                           h.privval_key_file,
+                           h.privval_state_file,
+                           h.blockstore_db,
+                           h.state_db,
+                           h.wal_dir,
+                           h.app_db};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
         if (!exists(owned[i]))
             continue;

@@ -294,7 +294,8 @@ static void check_history(cons_block_store *bs, const char *chain_id, const cryp
             const cons_privval_state *p = &snaps[i - 1].st;
             int c = cmp_hrs(p, s);
             if (c > 0)
-                FAIL(r, "%s: signer state went back from %" PRId64 "/%d/%d (%s) to %" PRId64 "/%d/%d",
+                FAIL(r,
+                     "%s: signer state went back from %" PRId64 "/%d/%d (%s) to %" PRId64 "/%d/%d",
                      snaps[i].name, p->height, p->round, p->step, snaps[i - 1].name, s->height,
                      s->round, s->step);
             else if (c == 0 && (p->sign_bytes_len != s->sign_bytes_len ||
@@ -322,8 +323,9 @@ static void check_history(cons_block_store *bs, const char *chain_id, const cryp
                 if (sb.len == s->sign_bytes_len && memcmp(sb.data, s->sign_bytes, sb.len) == 0)
                     r->matched_precommits++;
                 else
-                    FAIL(r, "%s: the precommit signed at %" PRId64 "/%d differs from the one in "
-                            "the stored commit",
+                    FAIL(r,
+                         "%s: the precommit signed at %" PRId64 "/%d differs from the one in "
+                         "the stored commit",
                          snaps[i].name, s->height, s->round);
             } else {
                 FAIL(r, "%s: %s", snaps[i].name, ag_err_detail());

@@ -22,8 +22,7 @@ ag_err node_home_resolve(node_home *h)
     if ((err = join(h->config_file, h->dir, "config/config.ini")) ||
         (err = node_config_path(h->genesis_file, NODE_PATH_MAX, h->dir, c->genesis_file)) ||
         (err = node_config_path(h->node_key_file, NODE_PATH_MAX, h->dir, c->node_key_file)) ||
-        (err = node_config_path(h->privval_key_file, NODE_PATH_MAX, h->dir,
-                                c->privval_key_file)) ||
+        (err = node_config_path(h->privval_key_file, NODE_PATH_MAX, h->dir, c->privval_key_file)) ||
         (err = node_config_path(h->privval_state_file, NODE_PATH_MAX, h->dir,
                                 c->privval_state_file)) ||
         (err = node_config_path(h->data_dir, NODE_PATH_MAX, h->dir, c->data_dir)) ||
@@ -45,8 +44,9 @@ ag_err node_home_load(node_home *h, const char *dir)
     if (err)
         return err;
     if (access(h->config_file, F_OK) != 0)
-        return ag_err_set(AG_ERR_NOT_FOUND, "%s does not exist (create a home with `agorad init "
-                                            "--home %s`)",
+        return ag_err_set(AG_ERR_NOT_FOUND,
+                          "%s does not exist (create a home with `agorad init "
+                          "--home %s`)",
                           h->config_file, h->dir);
     node_config_default(&h->cfg);
     if ((err = node_config_load(&h->cfg, h->config_file)) != AG_OK)
