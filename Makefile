@@ -132,7 +132,10 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBAGORA)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBAGORA) $(PKG_LIBS)
+
+# The consensus simulation benchmark runs the cluster simulation of tests/sim/.
+$(BUILD)/bench/bench_cons_sim: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/sim/*.c))
 
 # ---- the README's commands ------------------------------------------------
 deps:

@@ -113,8 +113,9 @@ ag_err genesis_doc_validate(const genesis_doc *doc)
         total += v->power;
         for (size_t j = 0; j < i; j++)
             if (crypto_address_equal(&doc->validators[j].address, &v->address))
-                return ag_err_set(AG_ERR_INVALID_ARG, "genesis: validators %zu and %zu are the "
-                                                      "same key",
+                return ag_err_set(AG_ERR_INVALID_ARG,
+                                  "genesis: validators %zu and %zu are the "
+                                  "same key",
                                   j, i);
     }
     if (!doc->app_state)
@@ -332,15 +333,14 @@ static json_t *params_json(const cons_params *p)
     json_t *types = json_array();
     for (uint32_t i = 0; i < p->n_pub_key_types; i++)
         json_array_append_new(types, json_string(p->pub_key_types[i]));
-    return json_pack("{s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o}, s:{s:o}, s:{s:o}}", "block",
-                     "max_bytes", genesis_json_int64(p->block_max_bytes), "max_gas",
-                     genesis_json_int64(p->block_max_gas), "evidence", "max_age_num_blocks",
-                     genesis_json_int64(p->evidence_max_age_num_blocks), "max_age_duration",
-                     genesis_json_int64(p->evidence_max_age_ns), "max_bytes",
-                     genesis_json_int64(p->evidence_max_bytes), "validator", "pub_key_types",
-                     types, "version", "app", genesis_json_int64((int64_t)p->version_app),
-                     "abci", "vote_extensions_enable_height",
-                     genesis_json_int64(p->vote_extensions_enable_height));
+    return json_pack(
+        "{s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o}, s:{s:o}, s:{s:o}}", "block", "max_bytes",
+        genesis_json_int64(p->block_max_bytes), "max_gas", genesis_json_int64(p->block_max_gas),
+        "evidence", "max_age_num_blocks", genesis_json_int64(p->evidence_max_age_num_blocks),
+        "max_age_duration", genesis_json_int64(p->evidence_max_age_ns), "max_bytes",
+        genesis_json_int64(p->evidence_max_bytes), "validator", "pub_key_types", types, "version",
+        "app", genesis_json_int64((int64_t)p->version_app), "abci", "vote_extensions_enable_height",
+        genesis_json_int64(p->vote_extensions_enable_height));
 }
 
 static json_t *doc_json(const genesis_doc *doc)
@@ -363,8 +363,8 @@ static json_t *doc_json(const genesis_doc *doc)
     json_t *state = json_loads(doc->app_state, JSON_REJECT_DUPLICATES, &je);
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "genesis_time", t, "chain_id",
                      doc->chain_id, "initial_height", genesis_json_int64(doc->initial_height),
-                     "consensus_params", params_json(&doc->params), "validators", vals,
-                     "app_hash", hash, "app_state", state);
+                     "consensus_params", params_json(&doc->params), "validators", vals, "app_hash",
+                     hash, "app_state", state);
 }
 
 ag_err genesis_doc_to_json(const genesis_doc *doc, char **out)

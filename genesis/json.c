@@ -65,8 +65,7 @@ ag_err genesis_json_get_uint(const json_t *obj, const char *key, bool required, 
     const json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v))
         return missing(key, required);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        (uint64_t)json_integer_value(v) > max)
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
         return ag_err_set(AG_ERR_DECODE, "JSON: \"%s\" must be an integer in 0..%" PRIu64, key,
                           max);
     *out = (uint64_t)json_integer_value(v);
@@ -105,8 +104,8 @@ static ag_err get_typed_bytes(const json_t *obj, const char *key, const char *ty
     if (!t || !val)
         return ag_err_set(AG_ERR_DECODE, "JSON: \"%s\" needs string \"type\" and \"value\"", key);
     if (strcmp(t, type) != 0)
-        return ag_err_set(AG_ERR_UNSUPPORTED, "JSON: \"%s\" has key type \"%s\" (expected %s)",
-                          key, t, type);
+        return ag_err_set(AG_ERR_UNSUPPORTED, "JSON: \"%s\" has key type \"%s\" (expected %s)", key,
+                          t, type);
     uint8_t buf[64];
     size_t n = 0;
     ag_err err = ag_base64_decode(buf, sizeof buf, &n, val, strlen(val));
@@ -124,8 +123,7 @@ static ag_err get_typed_bytes(const json_t *obj, const char *key, const char *ty
 ag_err genesis_json_get_pubkey(const json_t *obj, const char *key, crypto_pubkey *out)
 {
     uint8_t raw[CRYPTO_PUBKEY_LEN];
-    ag_err err =
-        get_typed_bytes(obj, key, GENESIS_PUBKEY_TYPE_SECP256K1, raw, CRYPTO_PUBKEY_LEN);
+    ag_err err = get_typed_bytes(obj, key, GENESIS_PUBKEY_TYPE_SECP256K1, raw, CRYPTO_PUBKEY_LEN);
     if (err != AG_OK)
         return err;
     crypto_pubkey pub;
@@ -139,8 +137,7 @@ ag_err genesis_json_get_pubkey(const json_t *obj, const char *key, crypto_pubkey
 ag_err genesis_json_get_privkey(const json_t *obj, const char *key, crypto_privkey *out)
 {
     uint8_t raw[CRYPTO_PRIVKEY_LEN];
-    ag_err err =
-        get_typed_bytes(obj, key, GENESIS_PRIVKEY_TYPE_SECP256K1, raw, CRYPTO_PRIVKEY_LEN);
+    ag_err err = get_typed_bytes(obj, key, GENESIS_PRIVKEY_TYPE_SECP256K1, raw, CRYPTO_PRIVKEY_LEN);
     if (err == AG_OK) {
         err = crypto_privkey_from_bytes(out, raw, sizeof raw);
         if (err != AG_OK)
@@ -182,8 +179,8 @@ ag_err genesis_json_load_file(json_t **out, const char *path, size_t max_bytes)
     if (fstat(fileno(f), &st) != 0) {
         err = ag_err_from_errno(errno, path);
     } else if ((uint64_t)st.st_size > max_bytes) {
-        err = ag_err_set(AG_ERR_TOO_LARGE, "%s: %lld bytes (max %zu)", path,
-                         (long long)st.st_size, max_bytes);
+        err = ag_err_set(AG_ERR_TOO_LARGE, "%s: %lld bytes (max %zu)", path, (long long)st.st_size,
+                         max_bytes);
     } else {
         json_error_t je;
         json_t *j = json_loadf(f, JSON_REJECT_DUPLICATES, &je);

@@ -36,7 +36,7 @@ typedef enum node_app_conn {
     NODE_APP__CONNS
 } node_app_conn;
 
-/* True when this build contains the market application. */
+/* True when this build contains the market application (init's default). */
 bool node_app_market_built(void);
 
 /* Classify an [abci] app value. AG_ERR_INVALID_ARG for anything else. */
@@ -44,15 +44,15 @@ ag_err node_app_kind_parse(const char *spec, node_app_kind *out);
 
 /* The app_state `agorad init` writes into genesis.json for a builtin app
  * (caller frees with free()): "{}" for the kvstore; the market's initial
- * state for the market. AG_ERR_UNSUPPORTED when the app is not built. */
+ * state for the market ("{}" today: default params, no accounts). */
 ag_err node_app_genesis_state(node_app_kind kind, char **out);
 
 typedef struct node_app node_app;
 
 /* Create the application (builtin) or connect to it (socket) and open its
- * four clients. home is borrowed for the call. AG_ERR_UNSUPPORTED for an
- * application this build lacks, the errors of the application and of
- * abci_socket_new. *out: caller frees with node_app_close. */
+ * four clients. home is borrowed for the call. The errors of the
+ * application (market: its store) and of abci_socket_new. *out: caller frees with node_app_close.
+ */
 ag_err node_app_open(node_app **out, const node_home *home);
 
 /* The client of one connection, borrowed until node_app_close. */

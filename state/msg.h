@@ -5,7 +5,8 @@
  * (AG_ERR_UNSUPPORTED). Market modules plug in by adding their entry
  * ("/agora.market.v1.MsgCreateOrder" ...).
  *
- * Known today: "/cosmos.bank.v1beta1.MsgSend" (market_msg_send).
+ * Known today: "/cosmos.bank.v1beta1.MsgSend" (market_msg_send) and the
+ * twelve "/agora.market.v1.Msg..." of market/msg.h.
  */
 #ifndef AGORA_STATE_MSG_H
 #define AGORA_STATE_MSG_H

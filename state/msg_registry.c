@@ -3,10 +3,24 @@
 
 #include <string.h>
 
+#include "market/msg.h"
 #include "state/tx_limits.h"
 
 static const market_msg_type *const registry[] = {
     &market_msg_send_type,
+    /* agora.market.v1 (market/msg.h) */
+    &market_msg_create_offer_type,
+    &market_msg_update_offer_type,
+    &market_msg_deactivate_offer_type,
+    &market_msg_create_order_type,
+    &market_msg_deposit_order_type,
+    &market_msg_close_order_type,
+    &market_msg_create_bid_type,
+    &market_msg_withdraw_bid_type,
+    &market_msg_accept_bid_type,
+    &market_msg_withdraw_lease_type,
+    &market_msg_deposit_lease_type,
+    &market_msg_close_lease_type,
 };
 
 static bool ident_start(uint8_t c)

@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (size_t i = 0; i < market_tx_msg_count(tx); i++) {
         const market_msg_send *s = market_msg_as_send(market_tx_msg(tx, i));
-        FUZZ_ASSERT(s);
+        if (!s)
+            continue; /* a market message: fuzz_market_msg checks those */
         ag_buf enc;
         ag_buf_init(&enc, 4096);
         market_msg_send back;

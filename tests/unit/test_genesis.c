@@ -62,22 +62,22 @@ START_TEST(rfc3339_rejects)
     static const char *bad[] = {
         "",
         "2019-01-01",
-        "2019-01-01T00:00:00",           /* no zone */
-        "2019-02-29T00:00:00Z",          /* not a leap year */
-        "1900-02-29T00:00:00Z",          /* century rule */
+        "2019-01-01T00:00:00",  /* no zone */
+        "2019-02-29T00:00:00Z", /* not a leap year */
+        "1900-02-29T00:00:00Z", /* century rule */
         "2019-13-01T00:00:00Z",
         "2019-00-01T00:00:00Z",
         "2019-04-31T00:00:00Z",
         "2019-01-01T24:00:00Z",
         "2019-01-01T00:60:00Z",
-        "2019-01-01T00:00:60Z",          /* no leap seconds, like Go */
+        "2019-01-01T00:00:60Z", /* no leap seconds, like Go */
         "2019-01-01T00:00:00.Z",
         "2019-01-01T00:00:00.1234567890Z",
         "2019-01-01T00:00:00Zjunk",
         "2019-01-01T00:00:00+1:00",
         "0000-01-01T00:00:00Z",
-        "0001-01-01T00:00:00+00:01",     /* before year 1 in UTC */
-        "9999-12-31T23:59:59-00:01",     /* after year 9999 in UTC */
+        "0001-01-01T00:00:00+00:01", /* before year 1 in UTC */
+        "9999-12-31T23:59:59-00:01", /* after year 9999 in UTC */
         "+019-01-01T00:00:00Z",
         "2019-01-01 00:00:00Z",
     };
@@ -204,22 +204,22 @@ END_TEST
 
 /* ---- genesis ---- */
 
-#define GENESIS_FMT \
-    "{\n" \
-    "  \"genesis_time\": \"2026-11-24T12:00:00.5Z\",\n" \
-    "  \"chain_id\": \"agora-test\",\n" \
-    "  \"initial_height\": \"1\",\n" \
-    "  \"consensus_params\": {\n" \
-    "    \"block\": {\"max_bytes\": \"4194304\", \"max_gas\": \"-1\"},\n" \
-    "    \"evidence\": {\"max_age_num_blocks\": \"100000\", \"max_age_duration\": " \
-    "\"172800000000000\", \"max_bytes\": \"1048576\"},\n" \
-    "    \"validator\": {\"pub_key_types\": [\"secp256k1\"]},\n" \
-    "    \"version\": {\"app\": \"0\"},\n" \
-    "    \"abci\": {\"vote_extensions_enable_height\": \"0\"}\n" \
-    "  },\n" \
-    "  \"validators\": [%s],\n" \
-    "  \"app_hash\": \"\",\n" \
-    "  \"app_state\": {\"accounts\": [], \"params\": {\"x\": \"1\"}}\n" \
+#define GENESIS_FMT                                                                                \
+    "{\n"                                                                                          \
+    "  \"genesis_time\": \"2026-11-24T12:00:00.5Z\",\n"                                            \
+    "  \"chain_id\": \"agora-test\",\n"                                                            \
+    "  \"initial_height\": \"1\",\n"                                                               \
+    "  \"consensus_params\": {\n"                                                                  \
+    "    \"block\": {\"max_bytes\": \"4194304\", \"max_gas\": \"-1\"},\n"                          \
+    "    \"evidence\": {\"max_age_num_blocks\": \"100000\", \"max_age_duration\": "                \
+    "\"172800000000000\", \"max_bytes\": \"1048576\"},\n"                                          \
+    "    \"validator\": {\"pub_key_types\": [\"secp256k1\"]},\n"                                   \
+    "    \"version\": {\"app\": \"0\"},\n"                                                         \
+    "    \"abci\": {\"vote_extensions_enable_height\": \"0\"}\n"                                   \
+    "  },\n"                                                                                       \
+    "  \"validators\": [%s],\n"                                                                    \
+    "  \"app_hash\": \"\",\n"                                                                      \
+    "  \"app_state\": {\"accounts\": [], \"params\": {\"x\": \"1\"}}\n"                            \
     "}\n"
 
 static void make_validator_json(char *out, size_t cap, const crypto_pubkey *pub, const char *power,
@@ -320,8 +320,8 @@ START_TEST(genesis_rejects)
 
     static const char *bad_docs[] = {
         "[]",
-        "{\"chain_id\": \"x\"}",                                      /* no genesis_time */
-        "{\"genesis_time\": \"2026-01-01T00:00:00Z\"}",               /* no chain_id */
+        "{\"chain_id\": \"x\"}",                        /* no genesis_time */
+        "{\"genesis_time\": \"2026-01-01T00:00:00Z\"}", /* no chain_id */
         "{\"genesis_time\": \"2026-01-01T00:00:00\", \"chain_id\": \"x\"}",
         "{\"genesis_time\": \"2026-01-01T00:00:00Z\", \"chain_id\": \"\"}",
         "{\"genesis_time\": \"2026-01-01T00:00:00Z\", \"chain_id\": "
@@ -384,7 +384,7 @@ END_TEST
 START_TEST(config_rejects)
 {
     static const char *bad[] = {
-        "[node]\nmonikr = x\n",                    /* a typo is an error, not a default */
+        "[node]\nmonikr = x\n", /* a typo is an error, not a default */
         "[nodes]\nmoniker = x\n",
         "[mempool]\nmax_txs = -1\n",
         "[mempool]\nmax_txs = 12abc\n",

@@ -773,7 +773,7 @@ START_TEST(tx_body_rejects)
     } while (0)
 
     TRY(MARKET_MSG_SEND_TYPE_URL, AG_OK);
-    TRY("/agora.market.v1.MsgCreateOrder", AG_ERR_UNSUPPORTED); /* not registered (yet) */
+    TRY("/agora.market.v1.MsgNoSuchMessage", AG_ERR_UNSUPPORTED); /* not registered */
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "unknown type URL"));
     TRY("/cosmos.bank.v1beta1.MsgMultiSend", AG_ERR_UNSUPPORTED);
     TRY("cosmos.bank.v1beta1.MsgSend", AG_ERR_DECODE);
