@@ -303,7 +303,7 @@ static void check_history(cons_block_store *bs, const char *chain_id, const cryp
                 FAIL(r, "%s and %s: two different messages signed at %" PRId64 "/%d/%d",
                      snaps[i - 1].name, snaps[i].name, s->height, s->round, s->step);
         }
-        if (s->step != CONS_STEP_PRECOMMIT || s->height < base || s->height > top ||
+        if (s->step != CONS_PRIVVAL_STEP_PRECOMMIT || s->height < base || s->height > top ||
             s->sign_bytes_len == 0)
             continue;
         cons_commit c;
