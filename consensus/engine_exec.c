@@ -1092,7 +1092,8 @@ ag_err eng_handshake(cons_engine *e)
         return ag_err_set(AG_ERR_VERIFY, "engine: handshake: app hash of %zu bytes",
                           info->last_block_app_hash.len);
     app_hash.len = (uint8_t)info->last_block_app_hash.len;
-    memcpy(app_hash.b, info->last_block_app_hash.data, app_hash.len);
+    if (app_hash.len > 0)
+        memcpy(app_hash.b, info->last_block_app_hash.data, app_hash.len);
 
     int64_t store_h = cons_block_store_height(e->a.block_store);
     int64_t state_h = e->st.last_block_height;

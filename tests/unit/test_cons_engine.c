@@ -65,7 +65,8 @@ static ag_err val_finalize(void *ctx, abci_arena *a, const abci_req_finalize_blo
         pk->secp256k1 = (ProtobufCBinaryData){33, key};
         u->pub_key = pk;
         u->power = strtoll(pw, NULL, 10);
-        memcpy(list, resp->validator_updates, resp->n_validator_updates * sizeof *list);
+        if (resp->n_validator_updates > 0)
+            memcpy(list, resp->validator_updates, resp->n_validator_updates * sizeof *list);
         list[resp->n_validator_updates++] = u;
         resp->validator_updates = list;
     }
@@ -423,6 +424,9 @@ static void cluster_free(cluster *c)
         cons_state_store_close(n->ss);
         state_kv_close(n->kv);
         cons_privval_free(n->pv);
+        for (size_t k = 0; k < n->n_held; k++)
+            msg_free(n->held[k]);
+        free(n->held);
         pthread_mutex_destroy(&n->mu);
         ag_test_rmdir(n->dir);
     }
