@@ -49,8 +49,10 @@
  * operator can act on (app ahead of the store, app hash mismatch, double
  * sign risk, corrupt WAL record). Inbound calls return AG_ERR_VERIFY (or
  * AG_ERR_DECODE) for a message that fails its checks -- the host may
- * penalise the peer that sent it -- and AG_OK for a message used or ignored
- * (stale, duplicate). A failure of the node itself (WAL, store, signer I/O,
+ * penalise the peer that sent it --, AG_ERR_AGAIN for a message the engine
+ * cannot use yet (a later height; a block part before its proposal): the
+ * host may keep it and deliver it again after the next new_round_step --,
+ * and AG_OK for a message used or ignored (stale, duplicate). A failure of the node itself (WAL, store, signer I/O,
  * the application) makes the engine FAILED: the call returns that error and
  * every later call returns AG_ERR_STATE; cons_engine_failed() says why. The
  * host must then stop the node (a restart recovers).
