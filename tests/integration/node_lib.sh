@@ -30,13 +30,14 @@ node_wait_height() {
   echo "no height $target within ${secs}s; log tail:"; tail -n 30 "$log"; return 1
 }
 
-# node_stop SIGNAL: send SIGNAL and reap; prints the exit status.
+# node_stop SIGNAL: send SIGNAL and reap; the exit status goes to $node_rc
+# (not printed: a command substitution runs in a subshell, which cannot wait).
+node_rc=
 node_stop() {
-  local rc=0
+  node_rc=0
   kill -"$1" "$node_pid" 2>/dev/null || true
-  wait "$node_pid" 2>/dev/null || rc=$?
+  wait "$node_pid" 2>/dev/null || node_rc=$?
   node_pid=
-  echo "$rc"
 }
 
 # node_store_height HOME: the block store's height (agorad inspect).

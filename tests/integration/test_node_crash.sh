@@ -56,7 +56,7 @@ for ((k = 1; k <= rounds; k++)); do
     node_wait_height "$log" $((prev + 1)) 60 || { echo "kill $k: no progress after the restart (seed $seed)"; exit 1; }
     sleep "$(printf '0.%03d' $((RANDOM % 500)))"
   fi
-  node_stop KILL >/dev/null
+  node_stop KILL
   cp "$home/data/priv_validator_state.json" "$(printf '%s/%05d.json' "$hist" "$k")"
   check_blocks "$k" || { echo "seed $seed"; exit 1; }
   h=$(wc -l <"$tmp/seen")
@@ -70,8 +70,8 @@ done
 echo "--- final start" >>"$log"
 node_start "$home" "$log"
 node_wait_height "$log" $((prev + 1)) 60 || { echo "no progress after the last kill (seed $seed)"; exit 1; }
-rc=$(node_stop TERM)
-[[ "$rc" == 0 ]] || { echo "exit status $rc after SIGTERM (seed $seed)"; tail -n 20 "$log"; exit 1; }
+node_stop TERM
+[[ "$node_rc" == 0 ]] || { echo "exit status $node_rc after SIGTERM (seed $seed)"; tail -n 20 "$log"; exit 1; }
 check_blocks final
 "$agorad" inspect signatures --home "$home" --history "$hist"
 echo "test_node_crash: $rounds kills ($early during startup), final height $(tail -n 1 "$tmp/seen" | cut -d' ' -f1), $(($(date +%s) - t0))s, seed $seed"

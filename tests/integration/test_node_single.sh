@@ -15,8 +15,8 @@ home=$tmp/node log=$tmp/node.log
 "$agorad" init --home "$home" --fast --app kvstore --chain-id single-test --moniker single >/dev/null
 node_start "$home" "$log"
 node_wait_height "$log" 5 60
-rc=$(node_stop TERM)
-[[ "$rc" == 0 ]] || { echo "agorad exited with $rc after SIGTERM"; tail -n 20 "$log"; exit 1; }
+node_stop TERM
+[[ "$node_rc" == 0 ]] || { echo "agorad exited with $node_rc after SIGTERM"; tail -n 20 "$log"; exit 1; }
 grep -q 'stopped cleanly' "$log" || { echo "no clean-shutdown line"; tail -n 20 "$log"; exit 1; }
 
 "$agorad" inspect blocks --home "$home" >"$tmp/before"
@@ -26,8 +26,8 @@ last=$(node_store_height "$home")
 echo "--- restart" >>"$log"
 node_start "$home" "$log"
 node_wait_height "$log" $((last + 3)) 60
-rc=$(node_stop INT)
-[[ "$rc" == 0 ]] || { echo "agorad exited with $rc after SIGINT"; tail -n 20 "$log"; exit 1; }
+node_stop INT
+[[ "$node_rc" == 0 ]] || { echo "agorad exited with $node_rc after SIGINT"; tail -n 20 "$log"; exit 1; }
 "$agorad" inspect blocks --home "$home" >"$tmp/after"
 # Every block of the first run is unchanged, and the chain grew.
 grep -v '^#' "$tmp/before" >"$tmp/before.blocks"
