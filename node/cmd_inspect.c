@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "consensus/block_store.h"
 #include "consensus/privval.h"
@@ -49,7 +50,11 @@ static int usage_error(const char *what, const char *arg)
 static ag_err open_blocks(const node_home *h, state_kv **kv, cons_block_store **bs)
 {
     state_kv_rocksdb_options o = {.block_cache_bytes = 8u << 20, .write_buffer_bytes = 4u << 20};
-    ag_err err = state_kv_open_rocksdb(kv, h->blockstore_db, &o);
+    struct stat st;
+    /* A node killed before its first start finished has no store yet: empty. */
+    ag_err err = stat(h->blockstore_db, &st) != 0 && errno == ENOENT
+                     ? state_kv_open_memory(kv)
+                     : state_kv_open_rocksdb(kv, h->blockstore_db, &o);
     if (err == AG_ERR_AGAIN)
         return ag_err_set(err, "%s is in use: stop the node before inspecting its stores",
                           h->blockstore_db);

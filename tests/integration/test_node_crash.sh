@@ -14,6 +14,8 @@
 # (during the handshake and WAL replay).
 #   AGORA_TEST_SEED=N  reproduce a run (the seed is printed)
 #   AGORA_TEST_FULL=1  200 restarts instead of 20
+#   AGORA_NODE_APP=market  the builtin market instead of the kvstore
+#   AGORA_KEEP_TMP=1   keep the home and the log
 # Usage: test_node_crash.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_node_crash.sh BUILD_DIR}
@@ -23,14 +25,14 @@ source "$here/node_lib.sh"
 seed=${AGORA_TEST_SEED:-$(( $(date +%s%N) % 1000000007 ))}
 rounds=20
 [[ "${AGORA_TEST_FULL:-0}" == 1 ]] && rounds=200
-echo "test_node_crash: seed $seed ($rounds kills; AGORA_TEST_SEED=$seed reproduces the kill points)"
+echo "test_node_crash: seed $seed ($rounds kills, app ${AGORA_NODE_APP:-kvstore}; AGORA_TEST_SEED=$seed reproduces the kill points)"
 RANDOM=$seed
 
 tmp=$(mktemp -d)
-trap 'node_cleanup; rm -rf "$tmp"' EXIT
+trap 'node_cleanup; [[ -n "${AGORA_KEEP_TMP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 home=$tmp/node log=$tmp/node.log hist=$tmp/history
 mkdir -p "$hist"
-"$agorad" init --home "$home" --fast --app kvstore --chain-id crash-test --moniker crash >/dev/null
+"$agorad" init --home "$home" --fast --app "${AGORA_NODE_APP:-kvstore}" --chain-id crash-test --moniker crash >/dev/null
 : >"$tmp/seen" # every block seen so far: "height hash app_hash ..."
 
 check_blocks() {
