@@ -3,7 +3,8 @@
 # over many restarts. After each kill:
 #   - the block store still holds every block seen before, unchanged (height,
 #     block hash, app hash: `agorad inspect blocks`);
-#   - the signer's state file is kept as a snapshot; `agorad inspect
+#   - the signer's state file is kept as a snapshot (and a watcher copies
+#     it every 20 ms while the test runs, whenever it changed); `agorad inspect
 #     signatures --history` then checks that every stored commit carries our
 #     valid precommit, that the signer state never went backwards across the
 #     crashes, and that every recorded precommit at a committed height/round
@@ -29,10 +30,27 @@ echo "test_node_crash: seed $seed ($rounds kills, app ${AGORA_NODE_APP:-kvstore}
 RANDOM=$seed
 
 tmp=$(mktemp -d)
-trap 'node_cleanup; [[ -n "${AGORA_KEEP_TMP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
+watcher=
+trap 'node_cleanup; [[ -n "$watcher" ]] && kill "$watcher" 2>/dev/null; [[ -n "${AGORA_KEEP_TMP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 home=$tmp/node log=$tmp/node.log hist=$tmp/history
 mkdir -p "$hist"
 "$agorad" init --home "$home" --fast --app "${AGORA_NODE_APP:-kvstore}" --chain-id crash-test --moniker crash >/dev/null
+state=$home/data/priv_validator_state.json
+
+# snap: copy the signer state into the history, named by the time taken
+# before reading it (fixed width, so names sort in time order), unless it
+# equals this process's last copy. The signer replaces the file atomically,
+# so a copy is always a whole state.
+snap() {
+  local t=${EPOCHREALTIME/./} last=$tmp/last_snap.$BASHPID
+  cp "$state" "$tmp/snap.$BASHPID" || return 0
+  if ! cmp -s "$tmp/snap.$BASHPID" "$last" 2>/dev/null; then
+    cp "$tmp/snap.$BASHPID" "$hist/$t.$BASHPID.json"
+    mv "$tmp/snap.$BASHPID" "$last"
+  fi
+}
+( while :; do snap; sleep 0.02; done ) &
+watcher=$!
 : >"$tmp/seen" # every block seen so far: "height hash app_hash ..."
 
 check_blocks() {
@@ -59,7 +77,7 @@ for ((k = 1; k <= rounds; k++)); do
     sleep "$(printf '0.%03d' $((RANDOM % 500)))"
   fi
   node_stop KILL
-  cp "$home/data/priv_validator_state.json" "$(printf '%s/%05d.json' "$hist" "$k")"
+  snap
   check_blocks "$k" || { echo "seed $seed"; exit 1; }
   h=$(wc -l <"$tmp/seen")
   prev=$(tail -n 1 "$tmp/seen" | cut -d' ' -f1)
@@ -76,4 +94,14 @@ node_stop TERM
 [[ "$node_rc" == 0 ]] || { echo "exit status $node_rc after SIGTERM (seed $seed)"; tail -n 20 "$log"; exit 1; }
 check_blocks final
 "$agorad" inspect signatures --home "$home" --history "$hist"
+
+# Negative control: the same check must fail on a history in which the
+# signer state went back (the newest snapshot, then the oldest).
+mkdir -p "$tmp/control"
+newest=$(ls "$hist" | sort | tail -n 1) oldest=$(ls "$hist" | sort | head -n 2 | tail -n 1)
+cp "$hist/$newest" "$tmp/control/1.json"
+cp "$hist/$oldest" "$tmp/control/2.json"
+if "$agorad" inspect signatures --home "$home" --history "$tmp/control" >/dev/null 2>&1; then
+  echo "the double-sign check accepted a signer state that went back"; exit 1
+fi
 echo "test_node_crash: $rounds kills ($early during startup), final height $(tail -n 1 "$tmp/seen" | cut -d' ' -f1), $(($(date +%s) - t0))s, seed $seed"
