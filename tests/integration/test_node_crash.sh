@@ -31,7 +31,7 @@ RANDOM=$seed
 
 tmp=$(mktemp -d)
 watcher=
-trap 'node_cleanup; [[ -n "$watcher" ]] && kill "$watcher" 2>/dev/null; [[ -n "${AGORA_KEEP_TMP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
+trap 'node_cleanup; { [[ -z "$watcher" ]] || kill "$watcher" 2>/dev/null || true; }; [[ -n "${AGORA_KEEP_TMP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 home=$tmp/node log=$tmp/node.log hist=$tmp/history
 mkdir -p "$hist"
 "$agorad" init --home "$home" --fast --app "${AGORA_NODE_APP:-kvstore}" --chain-id crash-test --moniker crash >/dev/null
