@@ -518,6 +518,11 @@ static ag_err start_next_height(cons_engine *e)
 
 static void keep_conflict(cons_engine *e, const cons_core_out *o)
 {
+    if (o->vote.height <= e->st.last_block_height) {
+        /* late votes of a committed height: its block time is known */
+        eng_add_evidence(e, &o->vote, &o->vote_b);
+        return;
+    }
     if (e->n_conflicts == ENG_CONFLICTS_MAX)
         return;
     eng_conflict *c = &e->conflicts[e->n_conflicts];
@@ -941,6 +946,8 @@ ag_err cons_engine_receive_part(cons_engine *e, int64_t height, int32_t round,
         return err;
     if (!height_gate(e, height, &err))
         return err;
+    if (cons_core_decided(e->core, NULL))
+        return AG_OK; /* the block is here already */
     const cons_proposal *p = round >= 0 ? cons_core_proposal(e->core, round) : NULL;
     if (p == NULL)
         return ag_err_set(AG_ERR_AGAIN, "engine: part for %" PRId64 "/%d before its proposal",

@@ -544,6 +544,22 @@ out:
     return err;
 }
 
+/* ---- conflicting votes ---- */
+
+void eng_add_evidence(cons_engine *e, const cons_vote *a, const cons_vote *b)
+{
+    if (a->height != e->st.last_block_height)
+        return;
+    cons_evidence ev = {0};
+    ag_err err = cons_evidence_new(&ev, a, b, e->st.last_block_time, &e->st.last_validators);
+    if (err == AG_OK)
+        err = cons_evpool_add(e->ev, &ev);
+    if (err != AG_OK && err != AG_ERR_EXISTS)
+        ag_log_warn("engine", "evidence of height %" PRId64 " not kept: %s", a->height,
+                    ag_err_detail());
+    cons_evidence_clear(&ev);
+}
+
 /* ---- executing a block ---- */
 
 static ag_err finalize_block(cons_engine *e, const cons_block *b, const cons_valset *last_vals,
@@ -823,15 +839,9 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
     if ((err = cons_evpool_update(e->ev, &es, b->evidence, b->n_evidence)) != AG_OK)
         goto out;
     for (size_t i = 0; i < e->n_conflicts; i++) {
-        cons_evidence ev = {0};
         eng_conflict *c = &e->conflicts[i];
-        if (c->a.height == H &&
-            cons_evidence_new(&ev, &c->a, &c->b, b->header.time, &e->st.last_validators) == AG_OK) {
-            ag_err ae = cons_evpool_add(e->ev, &ev);
-            if (ae != AG_OK && ae != AG_ERR_EXISTS)
-                ag_log_warn("engine", "evidence at %" PRId64 " not kept: %s", H, ag_err_detail());
-        }
-        cons_evidence_clear(&ev);
+        if (c->a.height == H)
+            eng_add_evidence(e, &c->a, &c->b);
         cons_vote_clear(&c->a);
         cons_vote_clear(&c->b);
     }
@@ -843,6 +853,10 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
         err = AG_ERR_CLOSED;
         goto out;
     }
+    /* segments before the marker of H are not needed any more */
+    size_t removed = 0;
+    if (cons_wal_prune(e->a.wal, H + 1, &removed) != AG_OK)
+        ag_log_warn("engine", "WAL prune at %" PRId64 ": %s", H, ag_err_detail());
     /* 9: tell the host */
     if (e->a.io.committed != NULL) {
         cons_engine_committed c = {.height = H,

@@ -104,6 +104,9 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
                         const cons_block_id *id, const cons_commit *seen);
 /* Startup handshake (state, InitChain, Info, block replay). */
 ag_err eng_handshake(cons_engine *e);
+/* Conflicting votes of the last committed height -> the evidence pool
+ * (other heights are ignored). */
+void eng_add_evidence(cons_engine *e, const cons_vote *a, const cons_vote *b);
 /* Double-sign start check. */
 ag_err eng_double_sign_check(cons_engine *e);
 

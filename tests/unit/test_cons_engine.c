@@ -375,7 +375,7 @@ static void node_crash(node *n, bool lose_app)
 static void cluster_init(cluster *c, int n, int validators, uint64_t stream)
 {
     memset(c, 0, sizeof *c);
-    ag_log_setup(AG_LOG_OFF, AG_LOG_TEXT, NULL);
+    ag_log_setup(getenv("ENGINE_LOG") ? AG_LOG_DEBUG : AG_LOG_OFF, AG_LOG_TEXT, stderr);
     ag_env_sim_init(&c->sim, stream, (uint64_t)(GEN_TIME + 10) * 1000000000ull);
     ag_rng rng;
     ag_test_rng(&rng, stream);
@@ -1006,6 +1006,105 @@ START_TEST(double_sign_check_refuses_start)
 }
 END_TEST
 
+/* Process events until every online node has started the height after its
+ * last committed one. */
+static void step_into_new_height(cluster *c)
+{
+    for (;;) {
+        bool all = true;
+        for (int i = 0; i < c->n; i++)
+            if (c->nodes[i].online && cons_engine_height(c->nodes[i].eng) <=
+                                          cons_engine_state(c->nodes[i].eng)->last_block_height)
+                all = false;
+        if (all)
+            return;
+        event ev;
+        ck_assert(pop(c, &ev));
+        if (ev.t > c->sim.now_ns)
+            ag_env_sim_advance(&c->sim, ev.t - c->sim.now_ns);
+        node *n = &c->nodes[ev.node];
+        if (ev.kind == EV_TIMER && n->online && ev.inc == n->inc)
+            check_call(n, cons_engine_on_timer(n->eng, ev.token), "timer");
+        else if (ev.kind == EV_MSG && n->online)
+            deliver(n, ev.m);
+        else
+            msg_free(ev.m);
+    }
+}
+
+/* Validator 3 (offline) signs a nil prevote and one for another block at
+ * each running node's current height and round. */
+static int64_t equivocate(cluster *c)
+{
+    crypto_address a3;
+    crypto_address_from_pubkey(&a3, &c->nodes[3].pub);
+    int64_t hmin = INT64_MAX;
+    for (int i = 0; i < 3; i++) {
+        node *n = &c->nodes[i];
+        const cons_valset *vs = cons_core_valset(cons_engine_core(n->eng));
+        long idx = cons_valset_index_of(vs, &a3);
+        ck_assert_int_ge(idx, 0);
+        cons_vote v = {.type = CONS_MSG_PREVOTE,
+                       .height = cons_engine_height(n->eng),
+                       .round = cons_engine_round(n->eng),
+                       .timestamp = {GEN_TIME + 30, 0},
+                       .validator_address = a3,
+                       .validator_index = (int32_t)idx};
+        if (v.height < hmin)
+            hmin = v.height;
+        uint64_t before = cons_core_get_stats(cons_engine_core(n->eng))->evidence;
+        ck_assert_int_eq(cons_vote_sign(&v, c->g.chain_id, &c->nodes[3].key, false), AG_OK);
+        ck_assert_int_eq(cons_engine_receive_vote(n->eng, &v), AG_OK);
+        v.block_id.hash.len = 32;
+        memset(v.block_id.hash.b, 0xEE, 32);
+        v.block_id.parts.total = 1;
+        v.block_id.parts.hash.len = 32;
+        ck_assert_int_eq(cons_vote_sign(&v, c->g.chain_id, &c->nodes[3].key, false), AG_OK);
+        ck_assert_int_eq(cons_engine_receive_vote(n->eng, &v), AG_OK);
+        ck_assert_uint_eq(cons_core_get_stats(cons_engine_core(n->eng))->evidence, before + 1);
+    }
+    return hmin;
+}
+
+START_TEST(equivocation_becomes_evidence_in_a_block)
+{
+    cluster c;
+    cluster_init(&c, 4, 4, 12);
+    for (int i = 0; i < 3; i++)
+        node_start(&c.nodes[i]);
+    c.nodes[3].exists = false;
+    /* once in a decided height (late votes: evidence at once), once in a
+     * height being decided (evidence after its commit) */
+    run_until(&c, 3, 20000);
+    int64_t hmin = equivocate(&c);
+    step_into_new_height(&c);
+    equivocate(&c);
+    run_until(&c, hmin + 8, 30000);
+    node *n = &c.nodes[0];
+    crypto_address a3;
+    crypto_address_from_pubkey(&a3, &c.nodes[3].pub);
+    size_t found = 0;
+    for (int64_t h = hmin + 1; h <= hmin + 8; h++) {
+        ag_buf raw;
+        ag_buf_init(&raw, 0);
+        ck_assert_int_eq(cons_block_store_load_block(n->bs, h, &raw), AG_OK);
+        cons_block b = {0};
+        ck_assert_int_eq(cons_block_decode(&b, raw.data, raw.len), AG_OK);
+        for (size_t k = 0; k < b.n_evidence; k++) {
+            ck_assert_mem_eq(b.evidence[k].vote_a.validator_address.b, a3.b, 20);
+            found++;
+        }
+        cons_block_clear(&b);
+        ag_buf_free(&raw);
+    }
+    ck_assert_uint_eq(found, 2);
+    ck_assert_uint_eq(cons_evpool_size(cons_engine_evpool(n->eng)), 0);
+    for (int i = 0; i < 3; i++)
+        check_stores(&c.nodes[i]);
+    cluster_free(&c);
+}
+END_TEST
+
 START_TEST(new_checks_arguments)
 {
     cons_engine *e = (void *)1;
@@ -1032,6 +1131,7 @@ static Suite *cons_engine_suite(void)
     tcase_add_test(tc, four_validators_agree);
     tcase_add_test(tc, one_offline_still_live_then_catches_up);
     tcase_add_test(tc, validator_set_change_at_h_plus_2);
+    tcase_add_test(tc, equivocation_becomes_evidence_in_a_block);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("restart");
     tcase_add_loop_test(tc, restart_single_at_every_point, 0, (int)N_POINTS);
