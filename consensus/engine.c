@@ -1009,6 +1009,13 @@ ag_err cons_engine_receive_vote(cons_engine *e, const cons_vote *v)
         return result(e, eng_fail(e, err));
     if (eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, v->height))
         return AG_ERR_CLOSED;
+    if (e->deferred_timeout && e->deferred_h == v->height) {
+        /* Someone else votes at this height (it had txs, or timed out):
+         * stop waiting for txs, or a tx that reached only that node's
+         * mempool (no mempool gossip yet) would stall the height. */
+        e->deferred_timeout = false;
+        schedule(e, e->deferred_ms, timer_token(v->height, 0, CONS_STEP_PROPOSE));
+    }
     return result(e, ap_vote(e, v));
 }
 

@@ -690,6 +690,69 @@ START_TEST(no_empty_blocks_waits_for_txs)
 }
 END_TEST
 
+/* Process every event up to `ms` of virtual time from now. */
+static void run_for(cluster *c, uint64_t ms)
+{
+    uint64_t end = now_ns(c) + ms * MS;
+    event ev;
+    while (c->n_ev > 0) {
+        size_t best = 0;
+        for (size_t i = 1; i < c->n_ev; i++)
+            if (c->ev[i].t < c->ev[best].t ||
+                (c->ev[i].t == c->ev[best].t && c->ev[i].seq < c->ev[best].seq))
+                best = i;
+        if (c->ev[best].t > end)
+            break;
+        ck_assert(pop(c, &ev));
+        if (ev.t > c->sim.now_ns)
+            ag_env_sim_advance(&c->sim, ev.t - c->sim.now_ns);
+        node *n = &c->nodes[ev.node];
+        if (ev.kind == EV_TIMER && n->online && ev.inc == n->inc)
+            check_call(n, cons_engine_on_timer(n->eng, ev.token), "timer");
+        else if (ev.kind == EV_MSG && n->online)
+            deliver(n, ev.m);
+        else if (ev.kind == EV_CATCHUP) {
+            catch_up(c);
+            push(c, now_ns(c) + 200 * MS, EV_CATCHUP, 0, 0, NULL);
+        } else
+            msg_free(ev.m);
+    }
+    if (end > c->sim.now_ns)
+        ag_env_sim_advance(&c->sim, end - c->sim.now_ns);
+}
+
+START_TEST(no_empty_blocks_cluster_tx_at_non_proposer)
+{
+    cluster c;
+    cluster_init(&c, 4, 4, 13);
+    for (int i = 0; i < 4; i++) {
+        c.nodes[i].cfg.create_empty_blocks = false;
+        node_start(&c.nodes[i]);
+    }
+    run_until(&c, 1, 20000);
+    run_for(&c, 20000);
+    int64_t h = min_height(&c);
+    ck_assert_int_le(h, 2);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_le(cons_engine_state(c.nodes[i].eng)->last_block_height, 2);
+    /* a tx at a node that is not the proposer of the waiting round */
+    cons_validator prop;
+    ck_assert_int_eq(cons_core_proposer(cons_engine_core(c.nodes[0].eng), 0, &prop), AG_OK);
+    int who = 0;
+    for (int i = 0; i < 4; i++) {
+        crypto_address a;
+        crypto_address_from_pubkey(&a, &c.nodes[i].pub);
+        if (memcmp(a.b, prop.address.b, 20) != 0)
+            who = i;
+    }
+    submit(&c.nodes[who], "lonely=1");
+    run_until(&c, h + 3, 60000);
+    ck_assert_int_eq(stored_txs(&c.nodes[0]), 1);
+    app_query(&c.nodes[0], "lonely", "1");
+    cluster_free(&c);
+}
+END_TEST
+
 START_TEST(four_validators_agree)
 {
     cluster c;
@@ -1129,6 +1192,7 @@ static Suite *cons_engine_suite(void)
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("cluster");
     tcase_add_test(tc, four_validators_agree);
+    tcase_add_test(tc, no_empty_blocks_cluster_tx_at_non_proposer);
     tcase_add_test(tc, one_offline_still_live_then_catches_up);
     tcase_add_test(tc, validator_set_change_at_h_plus_2);
     tcase_add_test(tc, equivocation_becomes_evidence_in_a_block);
