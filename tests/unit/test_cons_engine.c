@@ -26,10 +26,10 @@
 #include "lib/log.h"
 #include "tests/harness/ag_test.h"
 
-#define MAXN      6
-#define MAXH      256
-#define MS        1000000ull
-#define GEN_TIME  1790000000LL
+#define MAXN     6
+#define MAXH     256
+#define MS       1000000ull
+#define GEN_TIME 1790000000LL
 
 /* ---- an app: the kvstore plus "val:<66 hex pubkey>=<power>" validator updates ---- */
 
@@ -194,8 +194,8 @@ static void note_signed(cluster *c, const crypto_address *who, int64_t h, int32_
         signed_rec *s = &c->signs[i];
         if (s->h == h && s->r == r && s->type == type &&
             memcmp(s->who.b, who->b, CRYPTO_ADDRESS_LEN) == 0) {
-            ck_assert_msg(cons_block_id_equal(&s->id, id),
-                          "double sign at %" PRId64 "/%d type %d", h, (int)r, type);
+            ck_assert_msg(cons_block_id_equal(&s->id, id), "double sign at %" PRId64 "/%d type %d",
+                          h, (int)r, type);
             return;
         }
     }
@@ -349,8 +349,7 @@ static void node_start(node *n)
     n->inc++;
     ck_assert_int_eq(cons_engine_new(&n->eng, &a), AG_OK);
     ag_err err = cons_engine_start(n->eng);
-    ck_assert_msg(err == AG_OK, "node %d start: %s: %s", n->id, ag_err_name(err),
-                  ag_err_detail());
+    ck_assert_msg(err == AG_OK, "node %d start: %s: %s", n->id, ag_err_name(err), ag_err_detail());
     n->online = true;
 }
 
@@ -536,8 +535,9 @@ static void run_until(cluster *c, int64_t target, uint64_t max_ms)
     while (min_height(c) < target) {
         event ev;
         ck_assert_msg(pop(c, &ev), "no events left at height %" PRId64, min_height(c));
-        ck_assert_msg(ev.t <= end, "not at height %" PRId64 " after %" PRIu64 " ms (at %" PRId64 ")",
-                      target, max_ms, min_height(c));
+        ck_assert_msg(ev.t <= end,
+                      "not at height %" PRId64 " after %" PRIu64 " ms (at %" PRId64 ")", target,
+                      max_ms, min_height(c));
         if (ev.t > c->sim.now_ns)
             ag_env_sim_advance(&c->sim, ev.t - c->sim.now_ns);
         node *n = &c->nodes[ev.node];
@@ -833,9 +833,9 @@ START_TEST(validator_set_change_at_h_plus_2)
 END_TEST
 
 static const cons_engine_point crash_points[] = {
-    CONS_ENGINE_AT_INPUT_LOGGED,  CONS_ENGINE_AT_OWN_MSG_LOGGED, CONS_ENGINE_AT_BLOCK_SAVED,
-    CONS_ENGINE_AT_FINALIZED,     CONS_ENGINE_AT_RESPONSE_SAVED, CONS_ENGINE_AT_APP_COMMITTED,
-    CONS_ENGINE_AT_STATE_SAVED,   CONS_ENGINE_AT_HEIGHT_ENDED,
+    CONS_ENGINE_AT_INPUT_LOGGED, CONS_ENGINE_AT_OWN_MSG_LOGGED, CONS_ENGINE_AT_BLOCK_SAVED,
+    CONS_ENGINE_AT_FINALIZED,    CONS_ENGINE_AT_RESPONSE_SAVED, CONS_ENGINE_AT_APP_COMMITTED,
+    CONS_ENGINE_AT_STATE_SAVED,  CONS_ENGINE_AT_HEIGHT_ENDED,
 };
 #define N_POINTS (sizeof crash_points / sizeof crash_points[0])
 
@@ -958,7 +958,7 @@ START_TEST(handshake_refuses_foreign_app)
     ck_assert_int_eq(abci_client_init_chain(b->cli, ar, &ic, &icr), AG_OK);
     abci_req_finalize_block fb;
     tendermint__abci__request_finalize_block__init(&fb);
-    ProtobufCBinaryData tx = {5, (uint8_t *)(uintptr_t)"evil="};
+    ProtobufCBinaryData tx = {5, (uint8_t *)(uintptr_t) "evil="};
     fb.txs = &tx;
     fb.n_txs = 1;
     fb.height = 1;
@@ -1018,7 +1018,10 @@ START_TEST(rejects_bad_messages)
     v.height = 1;
     ck_assert_int_eq(cons_engine_receive_vote(n->eng, &v), AG_ERR_VERIFY);
     /* a proposal signed by the wrong key */
-    cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 1, .round = 0, .pol_round = -1,
+    cons_proposal p = {.type = CONS_MSG_PROPOSAL,
+                       .height = 1,
+                       .round = 0,
+                       .pol_round = -1,
                        .timestamp = {GEN_TIME + 20, 0}};
     p.block_id.hash.len = 32;
     p.block_id.parts.total = 1;
