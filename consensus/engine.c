@@ -29,12 +29,12 @@
 
 /* ---- small helpers ---- */
 
-cons_timestamp eng_ts_from_ns(uint64_t ns)
+cons_timestamp cons_eng_ts_from_ns(uint64_t ns)
 {
     return (cons_timestamp){(int64_t)(ns / 1000000000ull), (int32_t)(ns % 1000000000ull)};
 }
 
-cons_timestamp eng_ts_add_ms(cons_timestamp t, int64_t ms)
+cons_timestamp cons_eng_ts_add_ms(cons_timestamp t, int64_t ms)
 {
     int64_t ns = (int64_t)t.nanos + (ms % 1000) * 1000000;
     t.seconds += ms / 1000 + ns / 1000000000;
@@ -42,7 +42,7 @@ cons_timestamp eng_ts_add_ms(cons_timestamp t, int64_t ms)
     return t;
 }
 
-int eng_ts_cmp(cons_timestamp a, cons_timestamp b)
+int cons_eng_ts_cmp(cons_timestamp a, cons_timestamp b)
 {
     if (a.seconds != b.seconds)
         return a.seconds < b.seconds ? -1 : 1;
@@ -51,7 +51,7 @@ int eng_ts_cmp(cons_timestamp a, cons_timestamp b)
     return 0;
 }
 
-ag_err eng_fail(cons_engine *e, ag_err err)
+ag_err cons_eng_fail(cons_engine *e, ag_err err)
 {
     if (err == AG_OK)
         return AG_OK;
@@ -64,13 +64,13 @@ ag_err eng_fail(cons_engine *e, ag_err err)
     return err;
 }
 
-bool eng_fault(cons_engine *e, cons_engine_point p, int64_t height)
+bool cons_eng_fault(cons_engine *e, cons_engine_point p, int64_t height)
 {
     if (e->a.fault == NULL || !e->a.fault(e->a.fault_ctx, p, height))
         return false;
     ag_err_set(AG_ERR_CLOSED, "engine: stopped by the fault hook at point %d, height %" PRId64,
                (int)p, height);
-    eng_fail(e, AG_ERR_CLOSED);
+    cons_eng_fail(e, AG_ERR_CLOSED);
     return true;
 }
 
@@ -157,10 +157,10 @@ static ag_err wal_log(cons_engine *e, uint8_t type, const uint8_t *p, size_t len
 {
     if (e->replaying)
         return AG_OK;
-    ag_err err = sync ? cons_wal_write_sync(e->a.wal, type, p, len)
-                      : cons_wal_write(e->a.wal, type, p, len);
+    ag_err err =
+        sync ? cons_wal_write_sync(e->a.wal, type, p, len) : cons_wal_write(e->a.wal, type, p, len);
     if (err != AG_OK)
-        return eng_fail(e, ag_err_set(err, "engine: WAL: %s", ag_err_detail()));
+        return cons_eng_fail(e, ag_err_set(err, "engine: WAL: %s", ag_err_detail()));
     return AG_OK;
 }
 
@@ -177,8 +177,7 @@ static eng_cand *cand_find(cons_engine *e, const cons_part_set_header *psh)
 static eng_cand *cand_find_id(cons_engine *e, const cons_block_id *id)
 {
     for (size_t i = 0; i < ENG_CANDS_MAX; i++)
-        if (e->cands[i].used && e->cands[i].have_block &&
-            cons_block_id_equal(&e->cands[i].id, id))
+        if (e->cands[i].used && e->cands[i].have_block && cons_block_id_equal(&e->cands[i].id, id))
             return &e->cands[i];
     return NULL;
 }
@@ -244,7 +243,7 @@ static ag_err drain(cons_engine *e);
 static ag_err after_input(cons_engine *e, ag_err err)
 {
     if (err != AG_OK)
-        return eng_fail(e, err);
+        return cons_eng_fail(e, err);
     return drain(e);
 }
 
@@ -302,18 +301,18 @@ static ag_err give_verdict(cons_engine *e, eng_cand *c)
         return AG_OK;
     bool valid = true;
     if (!c->own) {
-        ag_err err = eng_validate_block(e, &c->block);
+        ag_err err = cons_eng_validate_block(e, &c->block);
         if (err == AG_ERR_NOMEM)
-            return eng_fail(e, err);
+            return cons_eng_fail(e, err);
         if (err != AG_OK) {
             ag_log_warn("engine", "invalid block at %" PRId64 ": %s", c->block.header.height,
                         ag_err_detail());
             valid = false;
         } else {
-            err = eng_process_proposal(e, &c->block, &valid);
+            err = cons_eng_process_proposal(e, &c->block, &valid);
             if (err != AG_OK)
-                return eng_fail(e, ag_err_set(err, "engine: ProcessProposal: %s",
-                                              ag_err_detail()));
+                return cons_eng_fail(
+                    e, ag_err_set(err, "engine: ProcessProposal: %s", ag_err_detail()));
         }
     }
     uint8_t rec[BLOCK_ID_WIRE + 1];
@@ -345,7 +344,7 @@ static ag_err add_part(cons_engine *e, eng_cand *c, const cons_part *part, bool 
     if (err == AG_OK)
         err = wal_log(e, ENG_REC_PART, rec.data, rec.len, false);
     else
-        err = eng_fail(e, err);
+        err = cons_eng_fail(e, err);
     ag_buf_free(&rec);
     return err;
 }
@@ -354,8 +353,7 @@ static ag_err add_part(cons_engine *e, eng_cand *c, const cons_part *part, bool 
 
 static bool need_proof_block(const cons_engine *e, int64_t h)
 {
-    return h == e->st.initial_height ||
-           e->last_header_app_hash.len != e->st.app_hash.len ||
+    return h == e->st.initial_height || e->last_header_app_hash.len != e->st.app_hash.len ||
            memcmp(e->last_header_app_hash.b, e->st.app_hash.b, e->st.app_hash.len) != 0;
 }
 
@@ -366,7 +364,7 @@ static bool waiting_for_txs(const cons_engine *e, int64_t h, int32_t r)
 
 static cons_timestamp now_ts(const cons_engine *e)
 {
-    return eng_ts_from_ns(ag_env_wall_ns(e->a.env));
+    return cons_eng_ts_from_ns(ag_env_wall_ns(e->a.env));
 }
 
 static ag_err do_build(cons_engine *e, int64_t h, int32_t r)
@@ -374,7 +372,7 @@ static ag_err do_build(cons_engine *e, int64_t h, int32_t r)
     cons_block b = {0};
     cons_part_set ps = {0};
     cons_block_id id;
-    ag_err err = eng_build_block(e, h, &b);
+    ag_err err = cons_eng_build_block(e, h, &b);
     if (err == AG_OK)
         err = cons_block_make_part_set(&ps, &b);
     if (err == AG_OK)
@@ -382,8 +380,8 @@ static ag_err do_build(cons_engine *e, int64_t h, int32_t r)
     if (err != AG_OK) {
         cons_block_clear(&b);
         cons_part_set_free(&ps);
-        return eng_fail(e, ag_err_set(err, "engine: building block %" PRId64 ": %s", h,
-                                      ag_err_detail()));
+        return cons_eng_fail(
+            e, ag_err_set(err, "engine: building block %" PRId64 ": %s", h, ag_err_detail()));
     }
     eng_cand *c = cand_get(e, &ps.header);
     if (c == NULL) {
@@ -399,10 +397,10 @@ static ag_err do_build(cons_engine *e, int64_t h, int32_t r)
     cons_block_clear(&b);
     cons_part_set_free(&ps);
     if (err != AG_OK)
-        return eng_fail(e, err);
+        return cons_eng_fail(e, err);
     cand_complete(e, c);
     if (!c->have_block)
-        return eng_fail(e, ag_err_set(AG_ERR_INTERNAL, "engine: own block does not decode"));
+        return cons_eng_fail(e, ag_err_set(AG_ERR_INTERNAL, "engine: own block does not decode"));
     uint8_t rec[12 + BLOCK_ID_WIRE];
     put_u64(rec, (uint64_t)h);
     put_u32(rec + 8, (uint32_t)r);
@@ -416,7 +414,7 @@ static ag_err do_sign_proposal(cons_engine *e, cons_proposal *p)
 {
     eng_cand *c = cand_find_id(e, &p->block_id);
     if (c == NULL)
-        return eng_fail(e, ag_err_set(AG_ERR_INTERNAL, "engine: no block for own proposal"));
+        return cons_eng_fail(e, ag_err_set(AG_ERR_INTERNAL, "engine: no block for own proposal"));
     p->timestamp = now_ts(e);
     ag_err err = cons_privval_sign_proposal(e->a.signer, e->st.chain_id, p);
     if (err == AG_ERR_EXISTS || err == AG_ERR_STATE) {
@@ -425,7 +423,7 @@ static ag_err do_sign_proposal(cons_engine *e, cons_proposal *p)
         return AG_OK;
     }
     if (err != AG_OK)
-        return eng_fail(e, ag_err_set(err, "engine: signing a proposal: %s", ag_err_detail()));
+        return cons_eng_fail(e, ag_err_set(err, "engine: signing a proposal: %s", ag_err_detail()));
     ag_buf rec;
     ag_buf_init(&rec, 0);
     err = ag_buf_append(&rec, cons_privval_address(e->a.signer)->b, CRYPTO_ADDRESS_LEN);
@@ -434,11 +432,11 @@ static ag_err do_sign_proposal(cons_engine *e, cons_proposal *p)
     if (err == AG_OK)
         err = wal_log(e, ENG_REC_PROPOSAL, rec.data, rec.len, true);
     else
-        err = eng_fail(e, err);
+        err = cons_eng_fail(e, err);
     ag_buf_free(&rec);
     if (err != AG_OK)
         return err;
-    if (eng_fault(e, CONS_ENGINE_AT_OWN_MSG_LOGGED, p->height))
+    if (cons_eng_fault(e, CONS_ENGINE_AT_OWN_MSG_LOGGED, p->height))
         return AG_ERR_CLOSED;
     if (e->a.io.broadcast_proposal != NULL)
         e->a.io.broadcast_proposal(e->a.io.ctx, p);
@@ -454,16 +452,16 @@ static ag_err do_sign_proposal(cons_engine *e, cons_proposal *p)
 static cons_timestamp vote_time(cons_engine *e, const cons_vote *v)
 {
     cons_timestamp now = now_ts(e);
-    cons_timestamp min = eng_ts_add_ms(e->st.last_block_time, 1);
+    cons_timestamp min = cons_eng_ts_add_ms(e->st.last_block_time, 1);
     if (!cons_block_id_is_zero(&v->block_id)) {
         eng_cand *c = cand_find_id(e, &v->block_id);
         if (c != NULL) {
-            cons_timestamp bt = eng_ts_add_ms(c->block.header.time, 1);
-            if (eng_ts_cmp(bt, min) > 0)
+            cons_timestamp bt = cons_eng_ts_add_ms(c->block.header.time, 1);
+            if (cons_eng_ts_cmp(bt, min) > 0)
                 min = bt;
         }
     }
-    return eng_ts_cmp(now, min) > 0 ? now : min;
+    return cons_eng_ts_cmp(now, min) > 0 ? now : min;
 }
 
 static ag_err do_sign_vote(cons_engine *e, cons_vote *v)
@@ -476,18 +474,18 @@ static ag_err do_sign_vote(cons_engine *e, cons_vote *v)
         return AG_OK;
     }
     if (err != AG_OK)
-        return eng_fail(e, ag_err_set(err, "engine: signing a vote: %s", ag_err_detail()));
+        return cons_eng_fail(e, ag_err_set(err, "engine: signing a vote: %s", ag_err_detail()));
     ag_buf rec;
     ag_buf_init(&rec, 0);
     err = cons_vote_encode(&rec, v);
     if (err == AG_OK)
         err = wal_log(e, ENG_REC_VOTE, rec.data, rec.len, true);
     else
-        err = eng_fail(e, err);
+        err = cons_eng_fail(e, err);
     ag_buf_free(&rec);
     if (err != AG_OK)
         return err;
-    if (eng_fault(e, CONS_ENGINE_AT_OWN_MSG_LOGGED, v->height))
+    if (cons_eng_fault(e, CONS_ENGINE_AT_OWN_MSG_LOGGED, v->height))
         return AG_ERR_CLOSED;
     if (e->a.io.broadcast_vote != NULL)
         e->a.io.broadcast_vote(e->a.io.ctx, v);
@@ -500,10 +498,11 @@ static ag_err do_decide(cons_engine *e, const cons_core_out *o)
         return AG_OK; /* re-emitted after a restart: already committed */
     eng_cand *c = cand_find_id(e, &o->block_id);
     if (c == NULL)
-        return eng_fail(e, ag_err_set(AG_ERR_INTERNAL,
-                                      "engine: decided %" PRId64 " without its block", o->height));
-    ag_err err = eng_commit_block(e, &c->block, &c->ps, &o->block_id, &o->commit);
-    return eng_fail(e, err);
+        return cons_eng_fail(e, ag_err_set(AG_ERR_INTERNAL,
+                                           "engine: decided %" PRId64 " without its block",
+                                           o->height));
+    ag_err err = cons_eng_commit_block(e, &c->block, &c->ps, &o->block_id, &o->commit);
+    return cons_eng_fail(e, err);
 }
 
 static ag_err start_next_height(cons_engine *e)
@@ -518,6 +517,11 @@ static ag_err start_next_height(cons_engine *e)
 
 static void keep_conflict(cons_engine *e, const cons_core_out *o)
 {
+    if (o->vote.height <= e->st.last_block_height) {
+        /* late votes of a committed height: its block time is known */
+        cons_eng_add_evidence(e, &o->vote, &o->vote_b);
+        return;
+    }
     if (e->n_conflicts == ENG_CONFLICTS_MAX)
         return;
     eng_conflict *c = &e->conflicts[e->n_conflicts];
@@ -690,8 +694,8 @@ static ag_err replay_record(cons_engine *e, const cons_wal_record *r)
     case ENG_REC_PROPOSAL: {
         cons_proposal pr;
         crypto_address signer;
-        if (n < CRYPTO_ADDRESS_LEN || cons_proposal_decode(&pr, p + CRYPTO_ADDRESS_LEN,
-                                                           n - CRYPTO_ADDRESS_LEN) != AG_OK)
+        if (n < CRYPTO_ADDRESS_LEN ||
+            cons_proposal_decode(&pr, p + CRYPTO_ADDRESS_LEN, n - CRYPTO_ADDRESS_LEN) != AG_OK)
             break;
         memcpy(signer.b, p, CRYPTO_ADDRESS_LEN);
         return ap_proposal(e, &pr, &signer);
@@ -796,9 +800,9 @@ ag_err cons_engine_start(cons_engine *e)
 {
     if (e->failed != AG_OK || e->started)
         return ag_err_set(AG_ERR_STATE, "engine: already started or failed");
-    ag_err err = eng_handshake(e);
+    ag_err err = cons_eng_handshake(e);
     if (err == AG_OK)
-        err = eng_double_sign_check(e);
+        err = cons_eng_double_sign_check(e);
     if (err == AG_OK && e->params.vote_extensions_enable_height > 0)
         err = ag_err_set(AG_ERR_UNSUPPORTED,
                          "engine: vote extensions (enabled from height %" PRId64
@@ -807,13 +811,13 @@ ag_err cons_engine_start(cons_engine *e)
     if (err == AG_OK && e->st.validators.n == 0)
         err = ag_err_set(AG_ERR_STATE, "engine: no validators");
     cons_evidence_state es;
-    eng_evidence_state(e, &es);
+    cons_eng_evidence_state(e, &es);
     if (err == AG_OK)
         err = cons_evpool_new(&e->ev, &es, e->cfg.evidence_max_count, e->cfg.evidence_max_bytes);
     if (err == AG_OK)
-        err = cons_core_new(&e->core, e->st.chain_id,
-                            e->a.signer ? cons_privval_address(e->a.signer) : NULL,
-                            &e->cfg.timeouts);
+        err =
+            cons_core_new(&e->core, e->st.chain_id,
+                          e->a.signer ? cons_privval_address(e->a.signer) : NULL, &e->cfg.timeouts);
     int64_t h = e->st.last_block_height ? e->st.last_block_height + 1 : e->st.initial_height;
     if (err == AG_OK)
         err = cons_core_start_height(e->core, h, &e->st.validators);
@@ -822,7 +826,7 @@ ag_err cons_engine_start(cons_engine *e)
         err = replay_wal(e);
     e->genesis = NULL;
     if (err != AG_OK) {
-        eng_fail(e, err);
+        cons_eng_fail(e, err);
         return err;
     }
     e->started = true;
@@ -878,7 +882,7 @@ ag_err cons_engine_on_timer(cons_engine *e, uint64_t token)
     rec[12] = (uint8_t)s;
     if ((err = wal_log(e, ENG_REC_TIMEOUT, rec, sizeof rec, false)) != AG_OK)
         return err;
-    if (eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, h))
+    if (cons_eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, h))
         return AG_ERR_CLOSED;
     return result(e, ap_timeout(e, h, r, s));
 }
@@ -888,8 +892,8 @@ static bool height_gate(cons_engine *e, int64_t h, ag_err *ret)
 {
     int64_t cur = cons_core_height(e->core);
     if (h > cur) {
-        *ret = ag_err_set(AG_ERR_AGAIN, "engine: message for height %" PRId64 ", at %" PRId64, h,
-                          cur);
+        *ret =
+            ag_err_set(AG_ERR_AGAIN, "engine: message for height %" PRId64 ", at %" PRId64, h, cur);
         return false;
     }
     if (h < cur) {
@@ -927,8 +931,8 @@ ag_err cons_engine_receive_proposal(cons_engine *e, const cons_proposal *p)
         err = wal_log(e, ENG_REC_PROPOSAL, rec.data, rec.len, false);
     ag_buf_free(&rec);
     if (err != AG_OK)
-        return result(e, eng_fail(e, err));
-    if (eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, p->height))
+        return result(e, cons_eng_fail(e, err));
+    if (cons_eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, p->height))
         return AG_ERR_CLOSED;
     return result(e, ap_proposal(e, p, &prop.address));
 }
@@ -941,6 +945,8 @@ ag_err cons_engine_receive_part(cons_engine *e, int64_t height, int32_t round,
         return err;
     if (!height_gate(e, height, &err))
         return err;
+    if (cons_core_decided(e->core, NULL))
+        return AG_OK; /* the block is here already */
     const cons_proposal *p = round >= 0 ? cons_core_proposal(e->core, round) : NULL;
     if (p == NULL)
         return ag_err_set(AG_ERR_AGAIN, "engine: part for %" PRId64 "/%d before its proposal",
@@ -953,13 +959,12 @@ ag_err cons_engine_receive_part(cons_engine *e, int64_t height, int32_t round,
     bool added = false;
     err = add_part(e, c, part, &added);
     if (err == AG_ERR_VERIFY || err == AG_ERR_INVALID_ARG || err == AG_ERR_TOO_LARGE)
-        return ag_err_set(AG_ERR_VERIFY, "engine: block part %u: %s", part->index,
-                          ag_err_detail());
+        return ag_err_set(AG_ERR_VERIFY, "engine: block part %u: %s", part->index, ag_err_detail());
     if (err != AG_OK)
-        return result(e, eng_fail(e, err));
+        return result(e, cons_eng_fail(e, err));
     if (!added)
         return AG_OK;
-    if (eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, height))
+    if (cons_eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, height))
         return AG_ERR_CLOSED;
     cand_complete(e, c);
     return result(e, give_verdict(e, c));
@@ -989,8 +994,9 @@ ag_err cons_engine_receive_vote(cons_engine *e, const cons_vote *v)
             return AG_OK;
     }
     if (cons_vote_verify(v, e->st.chain_id, &vs->vals[v->validator_index].pub_key) != AG_OK)
-        return ag_err_set(AG_ERR_VERIFY, "engine: vote %" PRId64 "/%d from validator %d: bad "
-                                         "signature",
+        return ag_err_set(AG_ERR_VERIFY,
+                          "engine: vote %" PRId64 "/%d from validator %d: bad "
+                          "signature",
                           v->height, (int)v->round, (int)v->validator_index);
     ag_buf rec;
     ag_buf_init(&rec, 0);
@@ -999,9 +1005,16 @@ ag_err cons_engine_receive_vote(cons_engine *e, const cons_vote *v)
         err = wal_log(e, ENG_REC_VOTE, rec.data, rec.len, false);
     ag_buf_free(&rec);
     if (err != AG_OK)
-        return result(e, eng_fail(e, err));
-    if (eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, v->height))
+        return result(e, cons_eng_fail(e, err));
+    if (cons_eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, v->height))
         return AG_ERR_CLOSED;
+    if (e->deferred_timeout && e->deferred_h == v->height) {
+        /* Someone else votes at this height (it had txs, or timed out):
+         * stop waiting for txs, or a tx that reached only that node's
+         * mempool (no mempool gossip yet) would stall the height. */
+        e->deferred_timeout = false;
+        schedule(e, e->deferred_ms, timer_token(v->height, 0, CONS_STEP_PROPOSE));
+    }
     return result(e, ap_vote(e, v));
 }
 
@@ -1029,9 +1042,9 @@ ag_err cons_engine_receive_commit(cons_engine *e, const uint8_t *block, size_t l
         err = ag_err_set(AG_ERR_VERIFY, "engine: catch-up commit is not for this block");
         goto out;
     }
-    err = eng_verify_commit(e->st.chain_id, &e->st.validators, &id, commit->height, commit);
+    err = cons_eng_verify_commit(e->st.chain_id, &e->st.validators, &id, commit->height, commit);
     if (err == AG_OK)
-        err = eng_validate_block(e, &b);
+        err = cons_eng_validate_block(e, &b);
     if (err != AG_OK)
         goto out;
     eng_cand *c = cand_get(e, &ps.header);
@@ -1044,7 +1057,7 @@ ag_err cons_engine_receive_commit(cons_engine *e, const uint8_t *block, size_t l
         err = add_part(e, c, cons_part_set_get(&ps, i), &added);
     }
     if (err != AG_OK) {
-        err = eng_fail(e, err);
+        err = cons_eng_fail(e, err);
         goto out;
     }
     cand_complete(e, c);
@@ -1055,10 +1068,10 @@ ag_err cons_engine_receive_commit(cons_engine *e, const uint8_t *block, size_t l
         err = wal_log(e, ENG_REC_COMMIT, rec.data, rec.len, false);
     ag_buf_free(&rec);
     if (err != AG_OK) {
-        err = eng_fail(e, err);
+        err = cons_eng_fail(e, err);
         goto out;
     }
-    if (eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, commit->height)) {
+    if (cons_eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, commit->height)) {
         err = AG_ERR_CLOSED;
         goto out;
     }

@@ -52,8 +52,8 @@
  * penalise the peer that sent it --, AG_ERR_AGAIN for a message the engine
  * cannot use yet (a later height; a block part before its proposal): the
  * host may keep it and deliver it again after the next new_round_step --,
- * and AG_OK for a message used or ignored (stale, duplicate). A failure of the node itself (WAL, store, signer I/O,
- * the application) makes the engine FAILED: the call returns that error and
+ * and AG_OK for a message used or ignored (stale, duplicate). A failure of the node itself (WAL,
+ * store, signer I/O, the application) makes the engine FAILED: the call returns that error and
  * every later call returns AG_ERR_STATE; cons_engine_failed() says why. The
  * host must then stop the node (a restart recovers).
  */
@@ -84,9 +84,9 @@ typedef struct cons_engine_committed {
     int64_t height;
     const cons_block *block;
     const cons_block_id *block_id;
-    const cons_commit *commit;             /* the +2/3 precommits that decided it */
+    const cons_commit *commit;                /* the +2/3 precommits that decided it */
     const abci_resp_finalize_block *finalize; /* the application's answer */
-    const uint8_t *finalize_bytes;         /* its encoding, as stored */
+    const uint8_t *finalize_bytes;            /* its encoding, as stored */
     size_t finalize_len;
     const cons_state *state; /* the state after the block */
 } cons_engine_committed;
@@ -143,16 +143,16 @@ typedef struct cons_engine_config {
 void cons_engine_config_default(cons_engine_config *cfg);
 
 typedef struct cons_engine_args {
-    const genesis_doc *genesis;     /* borrowed until cons_engine_start returns */
-    cons_block_store *block_store;  /* borrowed until free */
-    cons_state_store *state_store;  /* borrowed until free */
-    cons_wal *wal;                  /* borrowed until free */
-    cons_privval *signer;           /* borrowed until free; NULL: not a validator */
-    abci_client *consensus_conn;    /* borrowed until free: InitChain, Info, block calls */
-    abci_client *mempool_conn;      /* borrowed until free: CheckTx (may equal consensus_conn) */
-    const ag_env *env;              /* borrowed until free: vote timestamps, block time */
-    cons_engine_config config;      /* copied */
-    cons_engine_io io;              /* copied */
+    const genesis_doc *genesis;    /* borrowed until cons_engine_start returns */
+    cons_block_store *block_store; /* borrowed until free */
+    cons_state_store *state_store; /* borrowed until free */
+    cons_wal *wal;                 /* borrowed until free */
+    cons_privval *signer;          /* borrowed until free; NULL: not a validator */
+    abci_client *consensus_conn;   /* borrowed until free: InitChain, Info, block calls */
+    abci_client *mempool_conn;     /* borrowed until free: CheckTx (may equal consensus_conn) */
+    const ag_env *env;             /* borrowed until free: vote timestamps, block time */
+    cons_engine_config config;     /* copied */
+    cons_engine_io io;             /* copied */
     /* Test hook: return true to make the engine stop at `point` as if the
      * process died there (the call returns AG_ERR_CLOSED and the engine is
      * failed; free it and start a new one on the same stores). NULL in a node. */

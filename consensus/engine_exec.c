@@ -10,11 +10,11 @@
 #include "lib/log.h"
 
 /* CometBFT's block overheads (types/block.go) for MaxDataBytes. */
-#define ENG_MAX_HEADER_BYTES      626
-#define ENG_MAX_OVERHEAD_BLOCK    11
-#define ENG_MAX_COMMIT_OVERHEAD   94
-#define ENG_MAX_COMMIT_SIG_BYTES  109
-#define ENG_TIME_IOTA_MS          1
+#define ENG_MAX_HEADER_BYTES     626
+#define ENG_MAX_OVERHEAD_BLOCK   11
+#define ENG_MAX_COMMIT_OVERHEAD  94
+#define ENG_MAX_COMMIT_SIG_BYTES 109
+#define ENG_TIME_IOTA_MS         1
 
 /* ---- small conversions ---- */
 
@@ -42,7 +42,7 @@ static void hash_of(cons_hash *out, const crypto_hash *h)
 
 /* ---- state from genesis ---- */
 
-ag_err eng_state_from_genesis(cons_engine *e, cons_state *st)
+ag_err cons_eng_state_from_genesis(cons_engine *e, cons_state *st)
 {
     const genesis_doc *g = e->genesis;
     memset(st, 0, sizeof *st);
@@ -82,7 +82,7 @@ ag_err eng_state_from_genesis(cons_engine *e, cons_state *st)
     return err;
 }
 
-ag_err eng_load_params(cons_engine *e)
+ag_err cons_eng_load_params(cons_engine *e)
 {
     ag_err err = cons_params_decode(&e->params, e->st.consensus_params, e->st.consensus_params_len);
     if (err != AG_OK)
@@ -114,7 +114,7 @@ static ag_err ev_block_time_at(void *ctx, int64_t height, cons_timestamp *out)
     return AG_OK;
 }
 
-void eng_evidence_state(cons_engine *e, cons_evidence_state *out)
+void cons_eng_evidence_state(cons_engine *e, cons_evidence_state *out)
 {
     *out = (cons_evidence_state){
         .chain_id = e->st.chain_id,
@@ -137,10 +137,10 @@ typedef struct wtime {
 
 static int wtime_cmp(const void *a, const void *b)
 {
-    return eng_ts_cmp(((const wtime *)a)->t, ((const wtime *)b)->t);
+    return cons_eng_ts_cmp(((const wtime *)a)->t, ((const wtime *)b)->t);
 }
 
-ag_err eng_median_time(const cons_commit *c, const cons_valset *vals, cons_timestamp *out)
+ag_err cons_eng_median_time(const cons_commit *c, const cons_valset *vals, cons_timestamp *out)
 {
     if (c->n_sigs != vals->n)
         return ag_err_set(AG_ERR_VERIFY, "engine: commit of %zu signatures for %zu validators",
@@ -174,12 +174,12 @@ ag_err eng_median_time(const cons_commit *c, const cons_valset *vals, cons_times
     return AG_OK;
 }
 
-ag_err eng_verify_commit(const char *chain_id, const cons_valset *vals,
-                         const cons_block_id *block_id, int64_t height, const cons_commit *c)
+ag_err cons_eng_verify_commit(const char *chain_id, const cons_valset *vals,
+                              const cons_block_id *block_id, int64_t height, const cons_commit *c)
 {
     if (c->height != height)
-        return ag_err_set(AG_ERR_VERIFY, "commit: height %" PRId64 ", expected %" PRId64,
-                          c->height, height);
+        return ag_err_set(AG_ERR_VERIFY, "commit: height %" PRId64 ", expected %" PRId64, c->height,
+                          height);
     if (!cons_block_id_equal(&c->block_id, block_id))
         return ag_err_set(AG_ERR_VERIFY, "commit: for another block id");
     if (c->n_sigs != vals->n)
@@ -299,7 +299,7 @@ static bool hash_eq(const cons_hash *a, const crypto_hash *b)
     return a->len == CONS_HASH_LEN && memcmp(a->b, b->b, CONS_HASH_LEN) == 0;
 }
 
-ag_err eng_validate_block(cons_engine *e, const cons_block *b)
+ag_err cons_eng_validate_block(cons_engine *e, const cons_block *b)
 {
     const cons_state *st = &e->st;
     const cons_header *h = &b->header;
@@ -307,8 +307,8 @@ ag_err eng_validate_block(cons_engine *e, const cons_block *b)
     if (err != AG_OK)
         return ag_err_set(AG_ERR_VERIFY, "block: %s", ag_err_detail());
     if (h->version.block != st->version.block || h->version.app != st->version.app)
-        return ag_err_set(AG_ERR_VERIFY, "block: version %" PRIu64 "/%" PRIu64 ", expected %" PRIu64
-                                         "/%" PRIu64,
+        return ag_err_set(AG_ERR_VERIFY,
+                          "block: version %" PRIu64 "/%" PRIu64 ", expected %" PRIu64 "/%" PRIu64,
                           h->version.block, h->version.app, st->version.block, st->version.app);
     if (strcmp(h->chain_id, st->chain_id) != 0)
         return ag_err_set(AG_ERR_VERIFY, "block: chain id %s, expected %s", h->chain_id,
@@ -340,21 +340,21 @@ ag_err eng_validate_block(cons_engine *e, const cons_block *b)
     if (h->height == st->initial_height) {
         if (b->has_last_commit && b->last_commit.n_sigs != 0)
             return ag_err_set(AG_ERR_VERIFY, "block: the initial block has a last commit");
-        if (eng_ts_cmp(h->time, st->last_block_time) != 0)
+        if (cons_eng_ts_cmp(h->time, st->last_block_time) != 0)
             return ag_err_set(AG_ERR_VERIFY, "block: time is not the genesis time");
     } else {
         if (!b->has_last_commit)
             return ag_err_set(AG_ERR_VERIFY, "block: no last commit");
-        err = eng_verify_commit(st->chain_id, &st->last_validators, &st->last_block_id,
-                                h->height - 1, &b->last_commit);
+        err = cons_eng_verify_commit(st->chain_id, &st->last_validators, &st->last_block_id,
+                                     h->height - 1, &b->last_commit);
         if (err != AG_OK)
             return ag_err_set(AG_ERR_VERIFY, "block: last %s", ag_err_detail());
-        if (eng_ts_cmp(h->time, st->last_block_time) <= 0)
+        if (cons_eng_ts_cmp(h->time, st->last_block_time) <= 0)
             return ag_err_set(AG_ERR_VERIFY, "block: time not after the last block's");
         cons_timestamp med;
-        if ((err = eng_median_time(&b->last_commit, &st->last_validators, &med)) != AG_OK)
+        if ((err = cons_eng_median_time(&b->last_commit, &st->last_validators, &med)) != AG_OK)
             return err;
-        if (eng_ts_cmp(h->time, med) != 0)
+        if (cons_eng_ts_cmp(h->time, med) != 0)
             return ag_err_set(AG_ERR_VERIFY, "block: time is not the median time of its commit");
     }
     if (cons_valset_index_of(&st->validators, &h->proposer_address) < 0)
@@ -364,7 +364,7 @@ ag_err eng_validate_block(cons_engine *e, const cons_block *b)
     return AG_OK;
 }
 
-ag_err eng_process_proposal(cons_engine *e, const cons_block *b, bool *accept)
+ag_err cons_eng_process_proposal(cons_engine *e, const cons_block *b, bool *accept)
 {
     *accept = false;
     abci_arena *a = e->arena_misc;
@@ -388,7 +388,8 @@ ag_err eng_process_proposal(cons_engine *e, const cons_block *b, bool *accept)
     req.hash = bin(bh.b, sizeof bh.b);
     req.height = b->header.height;
     req.time = &ts;
-    req.next_validators_hash = bin(b->header.next_validators_hash.b, b->header.next_validators_hash.len);
+    req.next_validators_hash =
+        bin(b->header.next_validators_hash.b, b->header.next_validators_hash.len);
     req.proposer_address = bin(b->header.proposer_address.b, CRYPTO_ADDRESS_LEN);
     abci_resp_process_proposal *resp = NULL;
     err = abci_client_process_proposal(e->a.consensus_conn, a, &req, &resp);
@@ -414,7 +415,7 @@ static size_t txs_proto_size(const ag_slice *txs, size_t n)
     return s;
 }
 
-ag_err eng_build_block(cons_engine *e, int64_t height, cons_block *out)
+ag_err cons_eng_build_block(cons_engine *e, int64_t height, cons_block *out)
 {
     const cons_state *st = &e->st;
     ag_err err;
@@ -436,9 +437,9 @@ ag_err eng_build_block(cons_engine *e, int64_t height, cons_block *out)
     if (err != AG_OK)
         goto out;
     int64_t max_bytes = cons_params_max_block_bytes(&e->params);
-    int64_t max_data = max_bytes - ENG_MAX_OVERHEAD_BLOCK - ENG_MAX_HEADER_BYTES -
-                       (ENG_MAX_COMMIT_OVERHEAD + ENG_MAX_COMMIT_SIG_BYTES * (int64_t)st->validators.n) -
-                       ev_bytes;
+    int64_t max_data =
+        max_bytes - ENG_MAX_OVERHEAD_BLOCK - ENG_MAX_HEADER_BYTES -
+        (ENG_MAX_COMMIT_OVERHEAD + ENG_MAX_COMMIT_SIG_BYTES * (int64_t)st->validators.n) - ev_bytes;
     if (max_data < 0) {
         err = ag_err_set(AG_ERR_STATE, "engine: block max bytes %" PRId64 " leave no room for txs",
                          max_bytes);
@@ -455,7 +456,7 @@ ag_err eng_build_block(cons_engine *e, int64_t height, cons_block *out)
     h.height = height;
     if (height == st->initial_height)
         h.time = st->last_block_time;
-    else if ((err = eng_median_time(&last, &st->last_validators, &h.time)) != AG_OK)
+    else if ((err = cons_eng_median_time(&last, &st->last_validators, &h.time)) != AG_OK)
         goto out;
     h.last_block_id = st->last_block_id;
     crypto_hash x;
@@ -544,6 +545,22 @@ out:
     return err;
 }
 
+/* ---- conflicting votes ---- */
+
+void cons_eng_add_evidence(cons_engine *e, const cons_vote *a, const cons_vote *b)
+{
+    if (a->height != e->st.last_block_height)
+        return;
+    cons_evidence ev = {0};
+    ag_err err = cons_evidence_new(&ev, a, b, e->st.last_block_time, &e->st.last_validators);
+    if (err == AG_OK)
+        err = cons_evpool_add(e->ev, &ev);
+    if (err != AG_OK && err != AG_ERR_EXISTS)
+        ag_log_warn("engine", "evidence of height %" PRId64 " not kept: %s", a->height,
+                    ag_err_detail());
+    cons_evidence_clear(&ev);
+}
+
 /* ---- executing a block ---- */
 
 static ag_err finalize_block(cons_engine *e, const cons_block *b, const cons_valset *last_vals,
@@ -570,7 +587,8 @@ static ag_err finalize_block(cons_engine *e, const cons_block *b, const cons_val
     req.hash = bin(bh.b, sizeof bh.b);
     req.height = b->header.height;
     req.time = &ts;
-    req.next_validators_hash = bin(b->header.next_validators_hash.b, b->header.next_validators_hash.len);
+    req.next_validators_hash =
+        bin(b->header.next_validators_hash.b, b->header.next_validators_hash.len);
     req.proposer_address = bin(b->header.proposer_address.b, CRYPTO_ADDRESS_LEN);
     err = abci_client_finalize_block(e->a.consensus_conn, a, &req, resp);
     if (err != AG_OK)
@@ -581,8 +599,7 @@ static ag_err finalize_block(cons_engine *e, const cons_block *b, const cons_val
                           "engine: FinalizeBlock %" PRId64 " returned %zu results for %zu txs",
                           b->header.height, (*resp)->n_tx_results, b->n_txs);
     if ((*resp)->app_hash.len > CONS_APP_HASH_MAX)
-        return ag_err_set(AG_ERR_TOO_LARGE, "engine: app hash of %zu bytes",
-                          (*resp)->app_hash.len);
+        return ag_err_set(AG_ERR_TOO_LARGE, "engine: app hash of %zu bytes", (*resp)->app_hash.len);
     return AG_OK;
 }
 
@@ -672,8 +689,8 @@ static ag_err update_state(cons_engine *e, cons_state *out, const cons_block *b,
             }
             cons_validator_init(&ch[i], &pk, u->power);
         }
-        if (err == AG_OK && (err = cons_valset_update(&out->next_validators, ch,
-                                                      r->n_validator_updates)) != AG_OK)
+        if (err == AG_OK &&
+            (err = cons_valset_update(&out->next_validators, ch, r->n_validator_updates)) != AG_OK)
             err = ag_err_set(err, "engine: validator updates of block %" PRId64 ": %s",
                              b->header.height, ag_err_detail());
         free(ch);
@@ -712,7 +729,7 @@ static ag_err adopt_state(cons_engine *e, cons_state *next)
     cons_state_clear(&e->st);
     e->st = *next;
     memset(next, 0, sizeof *next);
-    return eng_load_params(e);
+    return cons_eng_load_params(e);
 }
 
 static ag_err encode_response(const abci_resp_finalize_block *r, ag_buf *out)
@@ -740,8 +757,8 @@ static ag_err prune(cons_engine *e, int64_t retain)
     return err;
 }
 
-ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set *parts,
-                        const cons_block_id *id, const cons_commit *seen)
+ag_err cons_eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set *parts,
+                             const cons_block_id *id, const cons_commit *seen)
 {
     int64_t H = b->header.height;
     ag_err err;
@@ -753,13 +770,13 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
         if (err != AG_OK)
             return err;
     }
-    if (eng_fault(e, CONS_ENGINE_AT_BLOCK_SAVED, H))
+    if (cons_eng_fault(e, CONS_ENGINE_AT_BLOCK_SAVED, H))
         return AG_ERR_CLOSED;
     /* 2: FinalizeBlock */
     abci_resp_finalize_block *resp = NULL;
     if ((err = finalize_block(e, b, &e->st.last_validators, &resp)) != AG_OK)
         return err;
-    if (eng_fault(e, CONS_ENGINE_AT_FINALIZED, H))
+    if (cons_eng_fault(e, CONS_ENGINE_AT_FINALIZED, H))
         return AG_ERR_CLOSED;
     /* 3: its response */
     ag_buf enc;
@@ -769,7 +786,7 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
         err = cons_state_store_save_finalize_response(e->a.state_store, H, enc.data, enc.len);
     if (err != AG_OK)
         goto out;
-    if (eng_fault(e, CONS_ENGINE_AT_RESPONSE_SAVED, H)) {
+    if (cons_eng_fault(e, CONS_ENGINE_AT_RESPONSE_SAVED, H)) {
         err = AG_ERR_CLOSED;
         goto out;
     }
@@ -783,7 +800,7 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
         cons_state_clear(&next);
         goto out;
     }
-    if (eng_fault(e, CONS_ENGINE_AT_APP_COMMITTED, H)) {
+    if (cons_eng_fault(e, CONS_ENGINE_AT_APP_COMMITTED, H)) {
         cons_state_clear(&next);
         err = AG_ERR_CLOSED;
         goto out;
@@ -796,7 +813,7 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
     if ((err = adopt_state(e, &next)) != AG_OK)
         goto out;
     e->last_header_app_hash = b->header.app_hash;
-    if (eng_fault(e, CONS_ENGINE_AT_STATE_SAVED, H)) {
+    if (cons_eng_fault(e, CONS_ENGINE_AT_STATE_SAVED, H)) {
         err = AG_ERR_CLOSED;
         goto out;
     }
@@ -819,19 +836,13 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
     if (cons_mempool_size(e->mp) > 0)
         e->txs_available = true;
     cons_evidence_state es;
-    eng_evidence_state(e, &es);
+    cons_eng_evidence_state(e, &es);
     if ((err = cons_evpool_update(e->ev, &es, b->evidence, b->n_evidence)) != AG_OK)
         goto out;
     for (size_t i = 0; i < e->n_conflicts; i++) {
-        cons_evidence ev = {0};
         eng_conflict *c = &e->conflicts[i];
-        if (c->a.height == H &&
-            cons_evidence_new(&ev, &c->a, &c->b, b->header.time, &e->st.last_validators) == AG_OK) {
-            ag_err ae = cons_evpool_add(e->ev, &ev);
-            if (ae != AG_OK && ae != AG_ERR_EXISTS)
-                ag_log_warn("engine", "evidence at %" PRId64 " not kept: %s", H, ag_err_detail());
-        }
-        cons_evidence_clear(&ev);
+        if (c->a.height == H)
+            cons_eng_add_evidence(e, &c->a, &c->b);
         cons_vote_clear(&c->a);
         cons_vote_clear(&c->b);
     }
@@ -839,10 +850,14 @@ ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set
     /* 8: end of height in the WAL */
     if (cons_wal_last_height(e->a.wal) < H && (err = cons_wal_end_height(e->a.wal, H)) != AG_OK)
         goto out;
-    if (eng_fault(e, CONS_ENGINE_AT_HEIGHT_ENDED, H)) {
+    if (cons_eng_fault(e, CONS_ENGINE_AT_HEIGHT_ENDED, H)) {
         err = AG_ERR_CLOSED;
         goto out;
     }
+    /* segments before the marker of H are not needed any more */
+    size_t removed = 0;
+    if (cons_wal_prune(e->a.wal, H + 1, &removed) != AG_OK)
+        ag_log_warn("engine", "WAL prune at %" PRId64 ": %s", H, ag_err_detail());
     /* 9: tell the host */
     if (e->a.io.committed != NULL) {
         cons_engine_committed c = {.height = H,
@@ -869,8 +884,8 @@ static ag_err load_stored_block(cons_engine *e, int64_t h, cons_block *b)
     ag_buf_init(&raw, 0);
     ag_err err = cons_block_store_load_block(e->a.block_store, h, &raw);
     if (err == AG_OK && (err = cons_block_decode(b, raw.data, raw.len)) != AG_OK)
-        err = ag_err_set(AG_ERR_CORRUPT, "engine: stored block %" PRId64 ": %s", h,
-                         ag_err_detail());
+        err =
+            ag_err_set(AG_ERR_CORRUPT, "engine: stored block %" PRId64 ": %s", h, ag_err_detail());
     ag_buf_free(&raw);
     return err;
 }
@@ -892,8 +907,8 @@ static ag_err init_chain(cons_engine *e, bool apply)
     req.consensus_params = &cp;
     req.initial_height = g->initial_height;
     req.app_state_bytes = bin(g->app_state, strlen(g->app_state));
-    req.validators = abci_arena_alloc(a, (g->n_validators ? g->n_validators : 1) *
-                                             sizeof *req.validators);
+    req.validators =
+        abci_arena_alloc(a, (g->n_validators ? g->n_validators : 1) * sizeof *req.validators);
     if (req.validators == NULL)
         return nomem("InitChain");
     for (size_t i = 0; i < g->n_validators; i++) {
@@ -967,7 +982,7 @@ static ag_err init_chain(cons_engine *e, bool apply)
         if (err != AG_OK)
             return err;
     }
-    return eng_load_params(e);
+    return cons_eng_load_params(e);
 }
 
 static bool app_hash_eq(const cons_app_hash *a, const uint8_t *b, size_t len)
@@ -1024,8 +1039,8 @@ static ag_err replay_last_block(cons_engine *e, int64_t h, bool app_has_it)
         if (err == AG_OK) {
             unpacked = tendermint__abci__response_finalize_block__unpack(NULL, enc.len, enc.data);
             if (unpacked == NULL)
-                err = ag_err_set(AG_ERR_CORRUPT, "engine: stored FinalizeBlock response %" PRId64,
-                                 h);
+                err =
+                    ag_err_set(AG_ERR_CORRUPT, "engine: stored FinalizeBlock response %" PRId64, h);
             resp = unpacked;
         } else if (err == AG_ERR_NOT_FOUND) {
             err = ag_err_set(AG_ERR_STATE,
@@ -1059,12 +1074,12 @@ static ag_err replay_last_block(cons_engine *e, int64_t h, bool app_has_it)
     return err;
 }
 
-ag_err eng_handshake(cons_engine *e)
+ag_err cons_eng_handshake(cons_engine *e)
 {
     ag_err err = cons_state_store_load(e->a.state_store, &e->st);
     bool fresh = false;
     if (err == AG_ERR_NOT_FOUND) {
-        if ((err = eng_state_from_genesis(e, &e->st)) != AG_OK)
+        if ((err = cons_eng_state_from_genesis(e, &e->st)) != AG_OK)
             return err;
         fresh = true;
     } else if (err != AG_OK) {
@@ -1073,7 +1088,7 @@ ag_err eng_handshake(cons_engine *e)
     if (strcmp(e->st.chain_id, e->genesis->chain_id) != 0)
         return ag_err_set(AG_ERR_STATE, "engine: stored state is of chain %s, genesis of %s",
                           e->st.chain_id, e->genesis->chain_id);
-    if (e->st.consensus_params_len && (err = eng_load_params(e)) != AG_OK)
+    if (e->st.consensus_params_len && (err = cons_eng_load_params(e)) != AG_OK)
         return err;
 
     /* Info */
@@ -1127,8 +1142,7 @@ ag_err eng_handshake(cons_engine *e)
                           "engine: handshake: the app is at %" PRId64
                           " but the block store was pruned to %" PRId64,
                           app_h, cons_block_store_base(e->a.block_store));
-    if (app_h == 0 && store_h > 0 &&
-        cons_block_store_base(e->a.block_store) > e->st.initial_height)
+    if (app_h == 0 && store_h > 0 && cons_block_store_base(e->a.block_store) > e->st.initial_height)
         return ag_err_set(AG_ERR_STATE,
                           "engine: handshake: the app is empty and the block store was pruned to "
                           "%" PRId64 ": cannot replay from genesis",
@@ -1176,7 +1190,7 @@ ag_err eng_handshake(cons_engine *e)
     return AG_OK;
 }
 
-ag_err eng_double_sign_check(cons_engine *e)
+ag_err cons_eng_double_sign_check(cons_engine *e)
 {
     int64_t n = e->cfg.double_sign_check_height;
     int64_t top = cons_block_store_height(e->a.block_store);

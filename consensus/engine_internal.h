@@ -74,37 +74,40 @@ struct cons_engine {
 };
 
 /* engine.c */
-ag_err eng_fail(cons_engine *e, ag_err err);
-bool eng_fault(cons_engine *e, cons_engine_point p, int64_t height);
-cons_timestamp eng_ts_from_ns(uint64_t ns);
-cons_timestamp eng_ts_add_ms(cons_timestamp t, int64_t ms);
-int eng_ts_cmp(cons_timestamp a, cons_timestamp b);
+ag_err cons_eng_fail(cons_engine *e, ag_err err);
+bool cons_eng_fault(cons_engine *e, cons_engine_point p, int64_t height);
+cons_timestamp cons_eng_ts_from_ns(uint64_t ns);
+cons_timestamp cons_eng_ts_add_ms(cons_timestamp t, int64_t ms);
+int cons_eng_ts_cmp(cons_timestamp a, cons_timestamp b);
 
 /* engine_exec.c */
 /* The state from the genesis document (not saved). */
-ag_err eng_state_from_genesis(cons_engine *e, cons_state *st);
+ag_err cons_eng_state_from_genesis(cons_engine *e, cons_state *st);
 /* Decode st->consensus_params into e->params. */
-ag_err eng_load_params(cons_engine *e);
+ag_err cons_eng_load_params(cons_engine *e);
 /* The evidence pool's view of the chain after e->st. */
-void eng_evidence_state(cons_engine *e, cons_evidence_state *out);
+void cons_eng_evidence_state(cons_engine *e, cons_evidence_state *out);
 /* CometBFT's MedianTime of a commit against its validator set. */
-ag_err eng_median_time(const cons_commit *c, const cons_valset *vals, cons_timestamp *out);
+ag_err cons_eng_median_time(const cons_commit *c, const cons_valset *vals, cons_timestamp *out);
 /* VerifyCommit: signatures of every non-absent entry, +2/3 for block_id. */
-ag_err eng_verify_commit(const char *chain_id, const cons_valset *vals,
-                         const cons_block_id *block_id, int64_t height, const cons_commit *c);
+ag_err cons_eng_verify_commit(const char *chain_id, const cons_valset *vals,
+                              const cons_block_id *block_id, int64_t height, const cons_commit *c);
 /* validateBlock against e->st (header fields, last commit, time, proposer,
  * evidence). AG_ERR_VERIFY naming the rule. */
-ag_err eng_validate_block(cons_engine *e, const cons_block *b);
+ag_err cons_eng_validate_block(cons_engine *e, const cons_block *b);
 /* ProcessProposal: *accept. */
-ag_err eng_process_proposal(cons_engine *e, const cons_block *b, bool *accept);
+ag_err cons_eng_process_proposal(cons_engine *e, const cons_block *b, bool *accept);
 /* Build the proposal block for (height, round) of e->st into *out. */
-ag_err eng_build_block(cons_engine *e, int64_t height, cons_block *out);
+ag_err cons_eng_build_block(cons_engine *e, int64_t height, cons_block *out);
 /* The decide path (steps 1-9 of engine.h). parts: the block's complete set. */
-ag_err eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set *parts,
-                        const cons_block_id *id, const cons_commit *seen);
+ag_err cons_eng_commit_block(cons_engine *e, const cons_block *b, const cons_part_set *parts,
+                             const cons_block_id *id, const cons_commit *seen);
 /* Startup handshake (state, InitChain, Info, block replay). */
-ag_err eng_handshake(cons_engine *e);
+ag_err cons_eng_handshake(cons_engine *e);
+/* Conflicting votes of the last committed height -> the evidence pool
+ * (other heights are ignored). */
+void cons_eng_add_evidence(cons_engine *e, const cons_vote *a, const cons_vote *b);
 /* Double-sign start check. */
-ag_err eng_double_sign_check(cons_engine *e);
+ag_err cons_eng_double_sign_check(cons_engine *e);
 
 #endif

@@ -35,7 +35,7 @@
 #include "state/kv.h"
 
 /* Largest stored ConsensusParams encoding and FinalizeBlock response. */
-#define CONS_STATE_PARAMS_MAX    4096u
+#define CONS_STATE_PARAMS_MAX      4096u
 #define CONS_FINALIZE_RESPONSE_MAX (64u << 20)
 #define CONS_SOFTWARE_MAX          64u
 /* Largest encoded state: three validator sets and the rest. */

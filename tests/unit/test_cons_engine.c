@@ -26,10 +26,10 @@
 #include "lib/log.h"
 #include "tests/harness/ag_test.h"
 
-#define MAXN      6
-#define MAXH      256
-#define MS        1000000ull
-#define GEN_TIME  1790000000LL
+#define MAXN     6
+#define MAXH     256
+#define MS       1000000ull
+#define GEN_TIME 1790000000LL
 
 /* ---- an app: the kvstore plus "val:<66 hex pubkey>=<power>" validator updates ---- */
 
@@ -194,8 +194,8 @@ static void note_signed(cluster *c, const crypto_address *who, int64_t h, int32_
         signed_rec *s = &c->signs[i];
         if (s->h == h && s->r == r && s->type == type &&
             memcmp(s->who.b, who->b, CRYPTO_ADDRESS_LEN) == 0) {
-            ck_assert_msg(cons_block_id_equal(&s->id, id),
-                          "double sign at %" PRId64 "/%d type %d", h, (int)r, type);
+            ck_assert_msg(cons_block_id_equal(&s->id, id), "double sign at %" PRId64 "/%d type %d",
+                          h, (int)r, type);
             return;
         }
     }
@@ -349,8 +349,7 @@ static void node_start(node *n)
     n->inc++;
     ck_assert_int_eq(cons_engine_new(&n->eng, &a), AG_OK);
     ag_err err = cons_engine_start(n->eng);
-    ck_assert_msg(err == AG_OK, "node %d start: %s: %s", n->id, ag_err_name(err),
-                  ag_err_detail());
+    ck_assert_msg(err == AG_OK, "node %d start: %s: %s", n->id, ag_err_name(err), ag_err_detail());
     n->online = true;
 }
 
@@ -375,7 +374,7 @@ static void node_crash(node *n, bool lose_app)
 static void cluster_init(cluster *c, int n, int validators, uint64_t stream)
 {
     memset(c, 0, sizeof *c);
-    ag_log_setup(AG_LOG_OFF, AG_LOG_TEXT, NULL);
+    ag_log_setup(getenv("ENGINE_LOG") ? AG_LOG_DEBUG : AG_LOG_OFF, AG_LOG_TEXT, stderr);
     ag_env_sim_init(&c->sim, stream, (uint64_t)(GEN_TIME + 10) * 1000000000ull);
     ag_rng rng;
     ag_test_rng(&rng, stream);
@@ -536,8 +535,9 @@ static void run_until(cluster *c, int64_t target, uint64_t max_ms)
     while (min_height(c) < target) {
         event ev;
         ck_assert_msg(pop(c, &ev), "no events left at height %" PRId64, min_height(c));
-        ck_assert_msg(ev.t <= end, "not at height %" PRId64 " after %" PRIu64 " ms (at %" PRId64 ")",
-                      target, max_ms, min_height(c));
+        ck_assert_msg(ev.t <= end,
+                      "not at height %" PRId64 " after %" PRIu64 " ms (at %" PRId64 ")", target,
+                      max_ms, min_height(c));
         if (ev.t > c->sim.now_ns)
             ag_env_sim_advance(&c->sim, ev.t - c->sim.now_ns);
         node *n = &c->nodes[ev.node];
@@ -690,6 +690,69 @@ START_TEST(no_empty_blocks_waits_for_txs)
 }
 END_TEST
 
+/* Process every event up to `ms` of virtual time from now. */
+static void run_for(cluster *c, uint64_t ms)
+{
+    uint64_t end = now_ns(c) + ms * MS;
+    event ev;
+    while (c->n_ev > 0) {
+        size_t best = 0;
+        for (size_t i = 1; i < c->n_ev; i++)
+            if (c->ev[i].t < c->ev[best].t ||
+                (c->ev[i].t == c->ev[best].t && c->ev[i].seq < c->ev[best].seq))
+                best = i;
+        if (c->ev[best].t > end)
+            break;
+        ck_assert(pop(c, &ev));
+        if (ev.t > c->sim.now_ns)
+            ag_env_sim_advance(&c->sim, ev.t - c->sim.now_ns);
+        node *n = &c->nodes[ev.node];
+        if (ev.kind == EV_TIMER && n->online && ev.inc == n->inc)
+            check_call(n, cons_engine_on_timer(n->eng, ev.token), "timer");
+        else if (ev.kind == EV_MSG && n->online)
+            deliver(n, ev.m);
+        else if (ev.kind == EV_CATCHUP) {
+            catch_up(c);
+            push(c, now_ns(c) + 200 * MS, EV_CATCHUP, 0, 0, NULL);
+        } else
+            msg_free(ev.m);
+    }
+    if (end > c->sim.now_ns)
+        ag_env_sim_advance(&c->sim, end - c->sim.now_ns);
+}
+
+START_TEST(no_empty_blocks_cluster_tx_at_non_proposer)
+{
+    cluster c;
+    cluster_init(&c, 4, 4, 13);
+    for (int i = 0; i < 4; i++) {
+        c.nodes[i].cfg.create_empty_blocks = false;
+        node_start(&c.nodes[i]);
+    }
+    run_until(&c, 1, 20000);
+    run_for(&c, 20000);
+    int64_t h = min_height(&c);
+    ck_assert_int_le(h, 2);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_le(cons_engine_state(c.nodes[i].eng)->last_block_height, 2);
+    /* a tx at a node that is not the proposer of the waiting round */
+    cons_validator prop;
+    ck_assert_int_eq(cons_core_proposer(cons_engine_core(c.nodes[0].eng), 0, &prop), AG_OK);
+    int who = 0;
+    for (int i = 0; i < 4; i++) {
+        crypto_address a;
+        crypto_address_from_pubkey(&a, &c.nodes[i].pub);
+        if (memcmp(a.b, prop.address.b, 20) != 0)
+            who = i;
+    }
+    submit(&c.nodes[who], "lonely=1");
+    run_until(&c, h + 3, 60000);
+    ck_assert_int_eq(stored_txs(&c.nodes[0]), 1);
+    app_query(&c.nodes[0], "lonely", "1");
+    cluster_free(&c);
+}
+END_TEST
+
 START_TEST(four_validators_agree)
 {
     cluster c;
@@ -770,9 +833,9 @@ START_TEST(validator_set_change_at_h_plus_2)
 END_TEST
 
 static const cons_engine_point crash_points[] = {
-    CONS_ENGINE_AT_INPUT_LOGGED,  CONS_ENGINE_AT_OWN_MSG_LOGGED, CONS_ENGINE_AT_BLOCK_SAVED,
-    CONS_ENGINE_AT_FINALIZED,     CONS_ENGINE_AT_RESPONSE_SAVED, CONS_ENGINE_AT_APP_COMMITTED,
-    CONS_ENGINE_AT_STATE_SAVED,   CONS_ENGINE_AT_HEIGHT_ENDED,
+    CONS_ENGINE_AT_INPUT_LOGGED, CONS_ENGINE_AT_OWN_MSG_LOGGED, CONS_ENGINE_AT_BLOCK_SAVED,
+    CONS_ENGINE_AT_FINALIZED,    CONS_ENGINE_AT_RESPONSE_SAVED, CONS_ENGINE_AT_APP_COMMITTED,
+    CONS_ENGINE_AT_STATE_SAVED,  CONS_ENGINE_AT_HEIGHT_ENDED,
 };
 #define N_POINTS (sizeof crash_points / sizeof crash_points[0])
 
@@ -895,7 +958,7 @@ START_TEST(handshake_refuses_foreign_app)
     ck_assert_int_eq(abci_client_init_chain(b->cli, ar, &ic, &icr), AG_OK);
     abci_req_finalize_block fb;
     tendermint__abci__request_finalize_block__init(&fb);
-    ProtobufCBinaryData tx = {5, (uint8_t *)(uintptr_t)"evil="};
+    ProtobufCBinaryData tx = {5, (uint8_t *)(uintptr_t) "evil="};
     fb.txs = &tx;
     fb.n_txs = 1;
     fb.height = 1;
@@ -955,7 +1018,10 @@ START_TEST(rejects_bad_messages)
     v.height = 1;
     ck_assert_int_eq(cons_engine_receive_vote(n->eng, &v), AG_ERR_VERIFY);
     /* a proposal signed by the wrong key */
-    cons_proposal p = {.type = CONS_MSG_PROPOSAL, .height = 1, .round = 0, .pol_round = -1,
+    cons_proposal p = {.type = CONS_MSG_PROPOSAL,
+                       .height = 1,
+                       .round = 0,
+                       .pol_round = -1,
                        .timestamp = {GEN_TIME + 20, 0}};
     p.block_id.hash.len = 32;
     p.block_id.parts.total = 1;
@@ -1006,6 +1072,105 @@ START_TEST(double_sign_check_refuses_start)
 }
 END_TEST
 
+/* Process events until every online node has started the height after its
+ * last committed one. */
+static void step_into_new_height(cluster *c)
+{
+    for (;;) {
+        bool all = true;
+        for (int i = 0; i < c->n; i++)
+            if (c->nodes[i].online && cons_engine_height(c->nodes[i].eng) <=
+                                          cons_engine_state(c->nodes[i].eng)->last_block_height)
+                all = false;
+        if (all)
+            return;
+        event ev;
+        ck_assert(pop(c, &ev));
+        if (ev.t > c->sim.now_ns)
+            ag_env_sim_advance(&c->sim, ev.t - c->sim.now_ns);
+        node *n = &c->nodes[ev.node];
+        if (ev.kind == EV_TIMER && n->online && ev.inc == n->inc)
+            check_call(n, cons_engine_on_timer(n->eng, ev.token), "timer");
+        else if (ev.kind == EV_MSG && n->online)
+            deliver(n, ev.m);
+        else
+            msg_free(ev.m);
+    }
+}
+
+/* Validator 3 (offline) signs a nil prevote and one for another block at
+ * each running node's current height and round. */
+static int64_t equivocate(cluster *c)
+{
+    crypto_address a3;
+    crypto_address_from_pubkey(&a3, &c->nodes[3].pub);
+    int64_t hmin = INT64_MAX;
+    for (int i = 0; i < 3; i++) {
+        node *n = &c->nodes[i];
+        const cons_valset *vs = cons_core_valset(cons_engine_core(n->eng));
+        long idx = cons_valset_index_of(vs, &a3);
+        ck_assert_int_ge(idx, 0);
+        cons_vote v = {.type = CONS_MSG_PREVOTE,
+                       .height = cons_engine_height(n->eng),
+                       .round = cons_engine_round(n->eng),
+                       .timestamp = {GEN_TIME + 30, 0},
+                       .validator_address = a3,
+                       .validator_index = (int32_t)idx};
+        if (v.height < hmin)
+            hmin = v.height;
+        uint64_t before = cons_core_get_stats(cons_engine_core(n->eng))->evidence;
+        ck_assert_int_eq(cons_vote_sign(&v, c->g.chain_id, &c->nodes[3].key, false), AG_OK);
+        ck_assert_int_eq(cons_engine_receive_vote(n->eng, &v), AG_OK);
+        v.block_id.hash.len = 32;
+        memset(v.block_id.hash.b, 0xEE, 32);
+        v.block_id.parts.total = 1;
+        v.block_id.parts.hash.len = 32;
+        ck_assert_int_eq(cons_vote_sign(&v, c->g.chain_id, &c->nodes[3].key, false), AG_OK);
+        ck_assert_int_eq(cons_engine_receive_vote(n->eng, &v), AG_OK);
+        ck_assert_uint_eq(cons_core_get_stats(cons_engine_core(n->eng))->evidence, before + 1);
+    }
+    return hmin;
+}
+
+START_TEST(equivocation_becomes_evidence_in_a_block)
+{
+    cluster c;
+    cluster_init(&c, 4, 4, 12);
+    for (int i = 0; i < 3; i++)
+        node_start(&c.nodes[i]);
+    c.nodes[3].exists = false;
+    /* once in a decided height (late votes: evidence at once), once in a
+     * height being decided (evidence after its commit) */
+    run_until(&c, 3, 20000);
+    int64_t hmin = equivocate(&c);
+    step_into_new_height(&c);
+    equivocate(&c);
+    run_until(&c, hmin + 8, 30000);
+    node *n = &c.nodes[0];
+    crypto_address a3;
+    crypto_address_from_pubkey(&a3, &c.nodes[3].pub);
+    size_t found = 0;
+    for (int64_t h = hmin + 1; h <= hmin + 8; h++) {
+        ag_buf raw;
+        ag_buf_init(&raw, 0);
+        ck_assert_int_eq(cons_block_store_load_block(n->bs, h, &raw), AG_OK);
+        cons_block b = {0};
+        ck_assert_int_eq(cons_block_decode(&b, raw.data, raw.len), AG_OK);
+        for (size_t k = 0; k < b.n_evidence; k++) {
+            ck_assert_mem_eq(b.evidence[k].vote_a.validator_address.b, a3.b, 20);
+            found++;
+        }
+        cons_block_clear(&b);
+        ag_buf_free(&raw);
+    }
+    ck_assert_uint_eq(found, 2);
+    ck_assert_uint_eq(cons_evpool_size(cons_engine_evpool(n->eng)), 0);
+    for (int i = 0; i < 3; i++)
+        check_stores(&c.nodes[i]);
+    cluster_free(&c);
+}
+END_TEST
+
 START_TEST(new_checks_arguments)
 {
     cons_engine *e = (void *)1;
@@ -1030,8 +1195,10 @@ static Suite *cons_engine_suite(void)
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("cluster");
     tcase_add_test(tc, four_validators_agree);
+    tcase_add_test(tc, no_empty_blocks_cluster_tx_at_non_proposer);
     tcase_add_test(tc, one_offline_still_live_then_catches_up);
     tcase_add_test(tc, validator_set_change_at_h_plus_2);
+    tcase_add_test(tc, equivocation_becomes_evidence_in_a_block);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("restart");
     tcase_add_loop_test(tc, restart_single_at_every_point, 0, (int)N_POINTS);
