@@ -15,7 +15,11 @@
  *        in order, sorted by name) never go backwards in height/round/step;
  *        two snapshots at the same height/round/step hold the same sign
  *        bytes; a precommit snapshot at a stored height and its commit
- *        round is byte for byte the precommit in the stored commit.
+ *        round is byte for byte the precommit in the stored commit;
+ *     4. every vote and proposal of this validator in the WAL (read-only;
+ *        the engine logs its own signed messages there before sending them)
+ *        carries a valid signature, and no two of them at the same
+ *        height/round/type have different sign bytes (a double sign).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,14 +30,20 @@
 #include <sys/stat.h>
 
 #include "consensus/block_store.h"
+/* ENG_REC_* (the engine's WAL record types): kept in step at compile time. */
+#include "consensus/engine_internal.h"
 #include "consensus/privval.h"
+#include "consensus/wal.h"
+#include "crypto/hash.h"
 #include "genesis/genesis.h"
 #include "lib/hex.h"
 #include "node/cli.h"
 #include "node/home.h"
 
 /* Most snapshot files read from a --history directory. */
-#define INSPECT_HISTORY_MAX 100000u
+#define INSPECT_WAL_SEGMENT_MAX ((size_t)1 << 30) /* bytes of one WAL segment read */
+#define INSPECT_WAL_SIGNED_MAX  10000000u         /* own messages collected from the WAL */
+#define INSPECT_HISTORY_MAX     100000u
 
 typedef struct inspect_opts {
     const char *home;
@@ -341,6 +351,191 @@ static void check_history(cons_block_store *bs, const char *chain_id, const cryp
     }
 }
 
+/* ---- the WAL's own messages ---- */
+
+typedef struct signed_msg {
+    int64_t height;
+    int32_t round;
+    int32_t type;                      /* CONS_MSG_PREVOTE / PRECOMMIT / PROPOSAL */
+    uint8_t digest[CRYPTO_SHA256_LEN]; /* of the sign bytes */
+} signed_msg;
+
+typedef struct wal_scan {
+    signed_msg *msgs;
+    size_t n, cap;
+    int64_t records, votes, proposals, others;
+} wal_scan;
+
+static int cmp_msgs(const void *a, const void *b)
+{
+    const signed_msg *x = a, *y = b;
+    if (x->height != y->height)
+        return x->height < y->height ? -1 : 1;
+    if (x->round != y->round)
+        return x->round < y->round ? -1 : 1;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    return memcmp(x->digest, y->digest, sizeof x->digest);
+}
+
+static ag_err add_msg(wal_scan *w, int64_t height, int32_t round, int32_t type, const ag_buf *sb)
+{
+    if (w->n == w->cap) {
+        if (w->cap >= INSPECT_WAL_SIGNED_MAX)
+            return ag_err_set(AG_ERR_TOO_LARGE, "WAL: more than %u own messages",
+                              INSPECT_WAL_SIGNED_MAX);
+        size_t ncap = w->cap ? w->cap * 2 : 1024;
+        signed_msg *grown = realloc(w->msgs, ncap * sizeof *grown);
+        if (!grown)
+            return ag_err_set(AG_ERR_NOMEM, "WAL messages");
+        w->msgs = grown;
+        w->cap = ncap;
+    }
+    signed_msg *m = &w->msgs[w->n++];
+    m->height = height;
+    m->round = round;
+    m->type = type;
+    crypto_sha256(m->digest, sb->data, sb->len);
+    return AG_OK;
+}
+
+/* One record: own votes and proposals (signature checked) are collected. */
+static void scan_record(wal_scan *w, const cons_wal_record *rec, const char *chain_id,
+                        const cons_privval *pv, const char *where, sig_report *r)
+{
+    ag_buf sb;
+    ag_buf_init(&sb, 0);
+    w->records++;
+    if (rec->type == ENG_REC_VOTE) {
+        cons_vote v = {0};
+        if (cons_vote_decode(&v, rec->payload, rec->len) != AG_OK) {
+            FAIL(r, "%s: a vote record does not decode: %s", where, ag_err_detail());
+        } else if (crypto_address_equal(&v.validator_address, cons_privval_address(pv))) {
+            w->votes++;
+            if (cons_vote_verify(&v, chain_id, cons_privval_pubkey(pv)) != AG_OK)
+                FAIL(r, "%s: our vote at %" PRId64 "/%d does not verify: %s", where, v.height,
+                     v.round, ag_err_detail());
+            else if (cons_vote_sign_bytes(&sb, chain_id, &v) != AG_OK ||
+                     add_msg(w, v.height, v.round, (int32_t)v.type, &sb) != AG_OK)
+                FAIL(r, "%s: %s", where, ag_err_detail());
+        }
+        cons_vote_clear(&v);
+    } else if (rec->type == ENG_REC_PROPOSAL && rec->len >= CRYPTO_ADDRESS_LEN) {
+        /* Payload: the signer's address, then the encoded proposal. */
+        cons_proposal p;
+        crypto_address signer;
+        memcpy(signer.b, rec->payload, CRYPTO_ADDRESS_LEN);
+        if (cons_proposal_decode(&p, rec->payload + CRYPTO_ADDRESS_LEN,
+                                 rec->len - CRYPTO_ADDRESS_LEN) != AG_OK) {
+            FAIL(r, "%s: a proposal record does not decode: %s", where, ag_err_detail());
+        } else if (crypto_address_equal(&signer, cons_privval_address(pv))) {
+            w->proposals++;
+            if (cons_proposal_verify(&p, chain_id, cons_privval_pubkey(pv)) != AG_OK)
+                FAIL(r, "%s: our proposal at %" PRId64 "/%d does not verify: %s", where, p.height,
+                     p.round, ag_err_detail());
+            else if (cons_proposal_sign_bytes(&sb, chain_id, &p) != AG_OK ||
+                     add_msg(w, p.height, p.round, CONS_MSG_PROPOSAL, &sb) != AG_OK)
+                FAIL(r, "%s: %s", where, ag_err_detail());
+        }
+    } else {
+        w->others++;
+    }
+    ag_buf_free(&sb);
+}
+
+static int cmp_strs(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read every segment of the WAL directory without changing it (a torn tail
+ * of the last segment ends the scan, as recovery would truncate it). */
+static void check_wal(const char *dir, const char *chain_id, const cons_privval *pv, wal_scan *w,
+                      sig_report *r)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno != ENOENT)
+            FAIL(r, "%s: %s", dir, strerror(errno));
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 8 || strncmp(e->d_name, "wal-", 4) != 0 || strcmp(e->d_name + len - 4, ".log"))
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **grown = realloc(names, ncap * sizeof *grown);
+            if (!grown || n >= CONS_WAL_SEGMENTS_MAX) {
+                free(grown ? grown : names);
+                names = NULL;
+                n = 0;
+                FAIL(r, "%s: too many segments or out of memory", dir);
+                break;
+            }
+            names = grown;
+            cap = ncap;
+        }
+        if ((names[n] = strdup(e->d_name)) != NULL)
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_strs);
+    for (size_t i = 0; i < n; i++) {
+        char path[NODE_PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (f && fseek(f, 0, SEEK_END) == 0) {
+            long size = ftell(f);
+            rewind(f);
+            if (size >= 0 && (size_t)size <= INSPECT_WAL_SEGMENT_MAX &&
+                (data = malloc((size_t)size + 1)) != NULL)
+                len = fread(data, 1, (size_t)size, f);
+        }
+        if (f)
+            fclose(f);
+        if (!data) {
+            FAIL(r, "%s: cannot read (missing, too large or out of memory)", path);
+            continue;
+        }
+        size_t off = 0;
+        while (off < len) {
+            cons_wal_record rec;
+            size_t used;
+            cons_wal_scan sc = cons_wal_decode(data + off, len - off, &rec, &used);
+            if (sc != CONS_WAL_SCAN_OK) {
+                if (i + 1 < n)
+                    FAIL(r, "%s: bad record at offset %zu (%s) before the last segment", path, off,
+                         cons_wal_scan_str(sc));
+                break; /* the torn tail of the last segment */
+            }
+            char where[NODE_PATH_MAX + 96];
+            snprintf(where, sizeof where, "%s@%zu", names[i], off);
+            scan_record(w, &rec, chain_id, pv, where, r);
+            off += used;
+        }
+        free(data);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    /* The same message may be logged twice (re-sent after a restart): equal
+     * digests are fine; two digests at one height/round/type are not. */
+    qsort(w->msgs, w->n, sizeof *w->msgs, cmp_msgs);
+    for (size_t i = 1; i < w->n; i++) {
+        const signed_msg *a = &w->msgs[i - 1], *b = &w->msgs[i];
+        if (a->height == b->height && a->round == b->round && a->type == b->type &&
+            memcmp(a->digest, b->digest, sizeof a->digest) != 0)
+            FAIL(r, "WAL: two different messages of ours signed at %" PRId64 "/%d type %d",
+                 b->height, b->round, b->type);
+    }
+}
+
 static int inspect_signatures(const node_home *h, const inspect_opts *o)
 {
     genesis_doc doc;
@@ -361,11 +556,15 @@ static int inspect_signatures(const node_home *h, const inspect_opts *o)
     sig_report r = {0};
     check_commits(bs, doc.chain_id, pv, &r);
     check_history(bs, doc.chain_id, cons_privval_address(pv), snaps, n_snaps, &r);
+    wal_scan w = {0};
+    check_wal(h->wal_dir, doc.chain_id, pv, &w, &r);
+    free(w.msgs);
     printf("heights %" PRId64 " (base %" PRId64 " .. %" PRId64 "), our precommits verified %" PRId64
            ", signer snapshots %" PRId64 ", snapshot precommits equal to the stored ones %" PRId64
+           ", WAL records %" PRId64 " with our votes %" PRId64 " and proposals %" PRId64
            ", failures %d\n",
            r.heights, cons_block_store_base(bs), cons_block_store_height(bs), r.verified,
-           r.snapshots, r.matched_precommits, r.failures);
+           r.snapshots, r.matched_precommits, w.records, w.votes, w.proposals, r.failures);
     rc = r.failures ? 1 : 0;
 out:
     free(snaps);

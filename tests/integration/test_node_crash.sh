@@ -7,8 +7,10 @@
 #     it every 20 ms while the test runs, whenever it changed); `agorad inspect
 #     signatures --history` then checks that every stored commit carries our
 #     valid precommit, that the signer state never went backwards across the
-#     crashes, and that every recorded precommit at a committed height/round
-#     is the one in the chain (node/README.md says what this proves);
+#     crashes, that every recorded precommit at a committed height/round
+#     is the one in the chain, and that the WAL holds no two different
+#     votes/proposals of ours at one height/round/type (node/README.md says
+#     what this proves);
 # and after each restart the chain reaches a height above the one before.
 # Kill points: a random delay (0..RANGE ms) after the node reached a new
 # height, and in a quarter of the rounds a random delay right after start
@@ -54,7 +56,10 @@ watcher=$!
 : >"$tmp/seen" # every block seen so far: "height hash app_hash ..."
 
 check_blocks() {
-  "$agorad" inspect blocks --home "$home" | grep -v '^#' | cut -d' ' -f1-3 >"$tmp/now"
+  if ! "$agorad" inspect blocks --home "$home" >"$tmp/inspect"; then
+    echo "kill $1: agorad inspect blocks failed"; return 1
+  fi
+  grep -v '^#' "$tmp/inspect" | cut -d' ' -f1-3 >"$tmp/now" || true
   local n
   n=$(wc -l <"$tmp/seen")
   if ! head -n "$n" "$tmp/now" | diff -q "$tmp/seen" - >/dev/null; then

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "consensus/block_store.h"
+#include "consensus/engine_internal.h"
 #include "consensus/privval.h"
+#include "consensus/wal.h"
+#include "crypto/address.h"
 #include "node/app.h"
 #include "node/cli.h"
 #include "node/home.h"
@@ -438,6 +441,61 @@ START_TEST(inspect_signatures_catches_conflicts)
 }
 END_TEST
 
+/* Two own precommits at one height/round for different blocks in the WAL,
+ * signed by two signers holding the same key: the WAL scan must see it. */
+START_TEST(inspect_signatures_scans_the_wal)
+{
+    signed_chain sc;
+    make_signed_chain(&sc, 3);
+    char home[128];
+    snprintf(home, sizeof home, "%s/h", sc.home);
+    node_home h;
+    ck_assert_int_eq(node_home_load(&h, home), AG_OK);
+    FILE *f = fopen(h.privval_key_file, "r");
+    ck_assert_ptr_nonnull(f);
+    char buf[2048];
+    size_t len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    crypto_privkey key;
+    crypto_pubkey pub;
+    ck_assert_int_eq(cons_privval_key_from_json(&key, &pub, buf, len), AG_OK);
+
+    cons_wal *wal;
+    ck_assert_int_eq(cons_wal_open(&wal, h.wal_dir, NULL), AG_OK);
+    cons_privval *a, *b;
+    ck_assert_int_eq(cons_privval_new_memory(&a, &key, NULL), AG_OK);
+    ck_assert_int_eq(cons_privval_new_memory(&b, &key, NULL), AG_OK);
+    for (int i = 0; i < 2; i++) {
+        cons_vote v = {.type = CONS_MSG_PRECOMMIT,
+                       .height = 7,
+                       .round = 1,
+                       .block_id = sc.ids[i],
+                       .timestamp = {1700000200, 0}};
+        crypto_address_from_pubkey(&v.validator_address, &pub);
+        ck_assert_int_eq(cons_privval_sign_vote(i ? b : a, SIG_CHAIN, &v, false), AG_OK);
+        ag_buf rec;
+        ag_buf_init(&rec, 0);
+        ck_assert_int_eq(cons_vote_encode(&rec, &v), AG_OK);
+        /* The first one twice: a message logged again is not a conflict. */
+        ck_assert_int_eq(cons_wal_write_sync(wal, ENG_REC_VOTE, rec.data, rec.len), AG_OK);
+        if (i == 0) {
+            ck_assert_int_eq(cons_wal_write_sync(wal, ENG_REC_VOTE, rec.data, rec.len), AG_OK);
+            cons_wal_close(wal);
+            ck_assert_int_eq(run_cmd(node_cmd_inspect, "signatures", "--home", home, NULL, NULL),
+                             0);
+            ck_assert_int_eq(cons_wal_open(&wal, h.wal_dir, NULL), AG_OK);
+        }
+        ag_buf_free(&rec);
+    }
+    cons_wal_close(wal);
+    ck_assert_int_eq(run_cmd(node_cmd_inspect, "signatures", "--home", home, NULL, NULL), 1);
+    crypto_privkey_wipe(&key);
+    cons_privval_free(a);
+    cons_privval_free(b);
+    free_signed_chain(&sc);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
     Suite *s = suite_create("node");
@@ -452,6 +510,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, app_kinds_and_kvstore_clients);
     tcase_add_test(tc, inspect_signatures_accepts_own_chain);
     tcase_add_test(tc, inspect_signatures_catches_conflicts);
+    tcase_add_test(tc, inspect_signatures_scans_the_wal);
     suite_add_tcase(s, tc);
     return s;
 }
