@@ -45,7 +45,7 @@ state=$home/data/priv_validator_state.json
 # so a copy is always a whole state.
 snap() {
   local t=${EPOCHREALTIME/./} last=$tmp/last_snap.$BASHPID
-  cp "$state" "$tmp/snap.$BASHPID" || return 0
+  cp "$state" "$tmp/snap.$BASHPID" 2>/dev/null || return 0 # replaced while copied: next time
   if ! cmp -s "$tmp/snap.$BASHPID" "$last" 2>/dev/null; then
     cp "$tmp/snap.$BASHPID" "$hist/$t.$BASHPID.json"
     mv "$tmp/snap.$BASHPID" "$last"
