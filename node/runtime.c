@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "node/app.h"
 #include "node/host.h"
+#include "node/node_key.h"
 
 #define LOG "node"
 
@@ -27,6 +28,7 @@ struct node_runtime {
     ag_err failure;          /* what stopped the loop, AG_OK for a signal */
     uint64_t last_commit_ns; /* monotonic time of the previous commit, for the log */
     bool idle_scheduled;
+    char node_id[NODE_ID_LEN + 1]; /* the P2P identity (used once P2P lands) */
 };
 
 /* ---- the engine's io ---- */
@@ -137,6 +139,16 @@ static ag_err with_file(ag_err err, const char *file)
     return ag_err_set(err, "%s: %s", file, detail);
 }
 
+static ag_err load_node_id(node_runtime *n)
+{
+    node_key key;
+    ag_err err = with_file(node_key_load(&key, n->home.node_key_file), n->home.node_key_file);
+    if (err == AG_OK)
+        memcpy(n->node_id, key.id, sizeof n->node_id);
+    node_key_wipe(&key);
+    return err;
+}
+
 ag_err node_runtime_open(node_runtime **out, const node_home *home)
 {
     *out = NULL;
@@ -153,7 +165,8 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         (err = cons_state_store_open(&n->states, n->state_kv, true)) ||
         (err = with_file(cons_wal_open(&n->wal, h->wal_dir, NULL), h->wal_dir)) ||
         (err = cons_privval_load(&n->signer, h->privval_key_file, h->privval_state_file)) ||
-        (err = node_app_open(&n->app, h)) || (err = node_host_new(&n->host, NULL, NULL)))
+        (err = load_node_id(n)) || (err = node_app_open(&n->app, h)) ||
+        (err = node_host_new(&n->host, NULL, NULL)))
         goto fail;
 
     cons_engine_args args = {
@@ -187,10 +200,10 @@ ag_err node_runtime_start(node_runtime *n)
 {
     const cons_privval_state *pv = cons_privval_last_state(n->signer);
     ag_log_info(LOG,
-                "starting: chain %s, application %s, block store height %" PRId64
+                "starting: node %s, chain %s, application %s, block store height %" PRId64
                 ", signer at %" PRId64 "/%d/%d",
-                n->genesis.chain_id, n->home.cfg.abci_app, cons_block_store_height(n->blocks),
-                pv->height, pv->round, pv->step);
+                n->node_id, n->genesis.chain_id, n->home.cfg.abci_app,
+                cons_block_store_height(n->blocks), pv->height, pv->round, pv->step);
     ag_err err = cons_engine_start(n->engine);
     if (err)
         return err;

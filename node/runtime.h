@@ -2,7 +2,8 @@
  * runtime.h — a running node: everything `agorad start` opens, wired
  * together on the libuv host.
  *
- *   node_runtime_open   genesis, the two RocksDB stores (data/blockstore.db,
+ *   node_runtime_open   genesis, the node key (its ID is logged; used by
+ *                       P2P later), the two RocksDB stores (data/blockstore.db,
  *                       data/state.db, synced writes), the WAL
  *                       (data/cs.wal), the signer, the ABCI application
  *                       (app.h), the event loop (host.h) and the consensus
