@@ -11,7 +11,8 @@
 #     is the one in the chain, and that the WAL holds no two different
 #     votes/proposals of ours at one height/round/type (node/README.md says
 #     what this proves);
-# and after each restart the chain reaches a height above the one before.
+# every height the node logged as committed is in the store; and after each
+# restart the chain reaches a height above the one before.
 # Kill points: a random delay (0..RANGE ms) after the node reached a new
 # height, and in a quarter of the rounds a random delay right after start
 # (during the handshake and WAL replay).
@@ -84,9 +85,13 @@ for ((k = 1; k <= rounds; k++)); do
   node_stop KILL
   snap
   check_blocks "$k" || { echo "seed $seed"; exit 1; }
-  h=$(wc -l <"$tmp/seen")
   prev=$(tail -n 1 "$tmp/seen" | cut -d' ' -f1)
   prev=${prev:-0}
+  # Every block the node reported committed before the kill is stored.
+  logged=$(node_height "$log")
+  if (( logged > prev )); then
+    echo "kill $k: the node logged height $logged committed, the store ends at $prev (seed $seed)"; exit 1
+  fi
   "$agorad" inspect signatures --home "$home" --history "$hist" >"$tmp/sig" 2>&1 \
     || { echo "kill $k: signature check failed (seed $seed):"; cat "$tmp/sig"; exit 1; }
 done
