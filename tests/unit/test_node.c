@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "consensus/block_store.h"
 #include "consensus/engine_internal.h"
 #include "consensus/privval.h"
 #include "consensus/wal.h"
 #include "crypto/address.h"
+#include "genesis/genesis.h"
 #include "node/app.h"
 #include "node/cli.h"
 #include "node/home.h"
@@ -496,6 +498,58 @@ START_TEST(inspect_signatures_scans_the_wal)
 }
 END_TEST
 
+START_TEST(init_refuses_an_existing_home)
+{
+    char dir[64], home[128], path[NODE_PATH_MAX + 8];
+    ag_test_mkdtemp(dir, "node_init");
+    snprintf(home, sizeof home, "%s/h", dir);
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", home, "--app", "kvstore", "--fast"), 0);
+    node_home h;
+    ck_assert_int_eq(node_home_load(&h, home), AG_OK);
+    ck_assert_int_eq(h.cfg.timeouts, NODE_TIMEOUTS_FAST);
+    ck_assert_str_eq(h.cfg.abci_app, "builtin:kvstore");
+    genesis_doc doc;
+    ck_assert_int_eq(genesis_doc_load(&doc, h.genesis_file), AG_OK);
+    ck_assert_str_eq(doc.chain_id, "agora-local");
+    ck_assert_uint_eq(doc.n_validators, 1);
+    ck_assert_int_eq(doc.validators[0].power, 10);
+    ck_assert_str_eq(doc.app_state, "{}");
+    cons_privval *pv;
+    ck_assert_int_eq(cons_privval_load(&pv, h.privval_key_file, h.privval_state_file), AG_OK);
+    ck_assert(crypto_address_equal(&doc.validators[0].address, cons_privval_address(pv)));
+    cons_privval_free(pv);
+    genesis_doc_free(&doc);
+
+    /* Existing home: refused, keys untouched; --force makes a new chain. */
+    FILE *f = fopen(h.privval_key_file, "r");
+    char before[1024] = {0}, after[1024] = {0};
+    ck_assert_uint_gt(fread(before, 1, sizeof before - 1, f), 0);
+    fclose(f);
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", home, NULL, NULL, NULL), 1);
+    f = fopen(h.privval_key_file, "r");
+    ck_assert_uint_gt(fread(after, 1, sizeof after - 1, f), 0);
+    fclose(f);
+    ck_assert_str_eq(before, after);
+    /* Data written by a node (a store directory) is erased by --force too. */
+    snprintf(path, sizeof path, "%s/x", h.blockstore_db);
+    ck_assert_int_eq(node_mkdirs(path, 0700), AG_OK);
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", home, "--force", "--chain-id", "c2"), 0);
+    ck_assert_int_ne(access(h.blockstore_db, F_OK), 0);
+    f = fopen(h.privval_key_file, "r");
+    memset(after, 0, sizeof after);
+    ck_assert_uint_gt(fread(after, 1, sizeof after - 1, f), 0);
+    fclose(f);
+    ck_assert_str_ne(before, after);
+
+    /* Usage errors. */
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", home, "--app", "nothing", NULL), 2);
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", home, "--chain-id", "", NULL), 2);
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", home, "--bogus", NULL, NULL), 2);
+    ck_assert_int_eq(run_cmd(node_cmd_init, "--home", NULL, NULL, NULL, NULL), 2);
+    ag_test_rmdir(dir);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
     Suite *s = suite_create("node");
@@ -508,6 +562,7 @@ static Suite *node_suite(void)
     tcase_add_test(tc, cli_values);
     tcase_add_test(tc, home_paths_and_load);
     tcase_add_test(tc, app_kinds_and_kvstore_clients);
+    tcase_add_test(tc, init_refuses_an_existing_home);
     tcase_add_test(tc, inspect_signatures_accepts_own_chain);
     tcase_add_test(tc, inspect_signatures_catches_conflicts);
     tcase_add_test(tc, inspect_signatures_scans_the_wal);
