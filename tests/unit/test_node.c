@@ -206,7 +206,8 @@ START_TEST(app_kinds_and_kvstore_clients)
     ck_assert_int_eq(node_app_open(&app, &h), AG_OK);
     abci_arena *arena;
     ck_assert_int_eq(abci_arena_new(&arena, 0), AG_OK);
-    abci_req_info req = TENDERMINT__ABCI__REQUEST_INFO__INIT;
+    abci_req_info req;
+    tendermint__abci__request_info__init(&req);
     abci_resp_info *resp;
     for (int c = 0; c < NODE_APP__CONNS; c++) {
         ck_assert_int_eq(abci_client_info(node_app_client(app, c), arena, &req, &resp), AG_OK);
