@@ -2,6 +2,8 @@
 #include "node/runtime.h"
 
 #include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +31,44 @@ struct node_runtime {
     uint64_t last_commit_ns; /* monotonic time of the previous commit, for the log */
     bool idle_scheduled;
     char node_id[NODE_ID_LEN + 1]; /* the P2P identity (used once P2P lands) */
+    int kill_point;                /* AGORA_TEST_KILL_AT: 0 off */
+    int64_t kill_height;
 };
+
+/* ---- the crash-test hook ---- */
+
+/* AGORA_TEST_KILL_AT=<point>:<height> (point: cons_engine_point's number)
+ * makes the process SIGKILL itself when the engine passes that point at or
+ * above that height: a real process death at an exact step of the commit
+ * path, for tests/integration/test_node_crash.sh. Unset in production. */
+static bool kill_hook(void *ctx, cons_engine_point point, int64_t height)
+{
+    node_runtime *n = ctx;
+    if ((int)point == n->kill_point && height >= n->kill_height) {
+        ag_log_warn(LOG, "AGORA_TEST_KILL_AT: killing the process at point %d, height %" PRId64,
+                    (int)point, height);
+        raise(SIGKILL);
+    }
+    return false;
+}
+
+static ag_err parse_kill_at(node_runtime *n)
+{
+    const char *v = getenv("AGORA_TEST_KILL_AT");
+    if (!v || !*v)
+        return AG_OK;
+    int point, used = 0;
+    long long height;
+    if (sscanf(v, "%d:%lld%n", &point, &height, &used) != 2 || v[used] != '\0' ||
+        point < CONS_ENGINE_AT_INPUT_LOGGED || point > CONS_ENGINE_AT_HEIGHT_ENDED || height < 1)
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "AGORA_TEST_KILL_AT \"%s\": expected <point %d..%d>:<height>", v,
+                          CONS_ENGINE_AT_INPUT_LOGGED, CONS_ENGINE_AT_HEIGHT_ENDED);
+    n->kill_point = point;
+    n->kill_height = height;
+    ag_log_warn(LOG, "AGORA_TEST_KILL_AT=%s: this process will kill itself (a test hook)", v);
+    return AG_OK;
+}
 
 /* ---- the engine's io ---- */
 
@@ -158,7 +197,8 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
     n->home = *home;
     const node_home *h = &n->home;
     ag_err err;
-    if ((err = with_file(genesis_doc_load(&n->genesis, h->genesis_file), h->genesis_file)) ||
+    if ((err = parse_kill_at(n)) ||
+        (err = with_file(genesis_doc_load(&n->genesis, h->genesis_file), h->genesis_file)) ||
         (err = node_mkdirs(h->data_dir, 0700)) || (err = open_kv(&n->block_kv, h->blockstore_db)) ||
         (err = open_kv(&n->state_kv, h->state_db)) ||
         (err = cons_block_store_open(&n->blocks, n->block_kv, NULL)) ||
@@ -181,6 +221,10 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         .io = {.ctx = n, .schedule_timer = schedule_timer, .committed = on_committed},
     };
     engine_config(&h->cfg, &args.config);
+    if (n->kill_point) {
+        args.fault = kill_hook;
+        args.fault_ctx = n;
+    }
     if ((err = cons_engine_new(&n->engine, &args)) != AG_OK)
         goto fail;
     *out = n;

@@ -16,6 +16,11 @@
  *                       with the loop), WAL synced and closed, stores
  *                       closed, the application closed, the key wiped
  *
+ * Test hook: AGORA_TEST_KILL_AT=<point>:<height> makes the process SIGKILL
+ * itself at that cons_engine_point (consensus/engine.h) at or above that
+ * height (the crash test's exact kill points); a malformed value refuses
+ * to start.
+ *
  * One line is logged per committed block (module "node"):
  *   committed height=H txs=N app_hash=HEX round=R ms=T
  * where app_hash is the application's hash after the block and T the

@@ -13,9 +13,10 @@
 #     what this proves);
 # every height the node logged as committed is in the store; and after each
 # restart the chain reaches a height above the one before.
-# Kill points: a random delay (0..RANGE ms) after the node reached a new
-# height, and in a quarter of the rounds a random delay right after start
-# (during the handshake and WAL replay).
+# Kill points: a random delay (0..500 ms) after the node reached a new
+# height, and in a quarter of the rounds a random delay (0..400 ms) right
+# after start (during the handshake and WAL replay); then one kill at each
+# step of the engine's commit path (AGORA_TEST_KILL_AT).
 #   AGORA_TEST_SEED=N  reproduce a run (the seed is printed)
 #   AGORA_TEST_FULL=1  200 restarts instead of 20
 #   AGORA_NODE_APP=market  the builtin market instead of the kvstore
@@ -96,6 +97,29 @@ for ((k = 1; k <= rounds; k++)); do
     || { echo "kill $k: signature check failed (seed $seed):"; cat "$tmp/sig"; exit 1; }
 done
 
+# Exact kill points: the node kills itself (AGORA_TEST_KILL_AT, a test hook
+# of agorad start) at each step of the engine's commit path in turn --
+# 1 input logged, 2 own message logged, 3 block saved, 4 FinalizeBlock done,
+# 5 its response saved, 6 app Commit done, 7 state saved, 8 height ended --
+# two heights above the last stored one; then the same checks.
+for point in 1 2 3 4 5 6 7 8; do
+  echo "--- start, kill at point $point height $((prev + 2))" >>"$log"
+  export AGORA_TEST_KILL_AT="$point:$((prev + 2))"
+  node_start "$home" "$log"
+  unset AGORA_TEST_KILL_AT
+  for ((i = 0; i < 1200 && $(kill -0 "$node_pid" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.05; done
+  node_stop KILL
+  [[ "$node_rc" == 137 ]] || { echo "point $point: exit status $node_rc, not the hook's SIGKILL"; tail -n 20 "$log"; exit 1; }
+  grep -q "killing the process at point $point," "$log" || { echo "point $point: the hook did not fire"; exit 1; }
+  snap
+  check_blocks "point $point" || { echo "seed $seed"; exit 1; }
+  prev=$(tail -n 1 "$tmp/seen" | cut -d' ' -f1)
+  logged=$(node_height "$log")
+  (( logged <= prev )) || { echo "point $point: logged height $logged, stored $prev"; exit 1; }
+  "$agorad" inspect signatures --home "$home" --history "$hist" >"$tmp/sig" 2>&1 \
+    || { echo "point $point: signature check failed:"; cat "$tmp/sig"; exit 1; }
+done
+
 # A last clean run: progress, then SIGTERM with exit status 0.
 echo "--- final start" >>"$log"
 node_start "$home" "$log"
@@ -114,4 +138,4 @@ cp "$hist/$oldest" "$tmp/control/2.json"
 if "$agorad" inspect signatures --home "$home" --history "$tmp/control" >/dev/null 2>&1; then
   echo "the double-sign check accepted a signer state that went back"; exit 1
 fi
-echo "test_node_crash: $rounds kills ($early during startup), final height $(tail -n 1 "$tmp/seen" | cut -d' ' -f1), $(($(date +%s) - t0))s, seed $seed"
+echo "test_node_crash: $rounds random kills ($early during startup) and 8 at exact commit-path points, final height $(tail -n 1 "$tmp/seen" | cut -d' ' -f1), $(($(date +%s) - t0))s, seed $seed"
