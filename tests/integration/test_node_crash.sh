@@ -107,8 +107,14 @@ for point in 1 2 3 4 5 6 7 8; do
   export AGORA_TEST_KILL_AT="$point:$((prev + 2))"
   node_start "$home" "$log"
   unset AGORA_TEST_KILL_AT
-  for ((i = 0; i < 1200 && $(kill -0 "$node_pid" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.05; done
-  node_stop KILL
+  # Wait for the hook's SIGKILL (a watchdog ends a node that never gets there).
+  ( for ((i = 0; i < 600; i++)); do sleep 0.1; kill -0 "$node_pid" 2>/dev/null || exit 0; done
+    kill -KILL "$node_pid" 2>/dev/null ) &
+  watchdog=$!
+  node_rc=0
+  wait "$node_pid" 2>/dev/null || node_rc=$?
+  node_pid=
+  wait "$watchdog" 2>/dev/null || true
   [[ "$node_rc" == 137 ]] || { echo "point $point: exit status $node_rc, not the hook's SIGKILL"; tail -n 20 "$log"; exit 1; }
   grep -q "killing the process at point $point," "$log" || { echo "point $point: the hook did not fire"; exit 1; }
   snap
