@@ -8,7 +8,7 @@
  *   3 raw catch-up: u8 block len, block bytes, u8 commit len, commit bytes
  *   4 timer:        fire the earliest pending timer (virtual time moves)
  *   5 signed vote:  u8 type (prevote/precommit), u8 round, u8 validator
- *                   (mod 4), u8 block (0 nil, 1 the round's proposal or
+ *                   (1 + v mod 3: never the node's own key), u8 block (0 nil, 1 the round's proposal or
  *                   nil without one, else a made-up id), signed with that
  *                   validator's key
  *   6 tx:           u8 len, bytes submitted to the mempool
@@ -213,7 +213,7 @@ static void fire(rig *r)
 
 static void signed_vote(rig *r, const uint8_t a[4])
 {
-    int k = a[2] % NV;
+    int k = 1 + a[2] % (NV - 1);
     crypto_address addr;
     crypto_address_from_pubkey(&addr, &pubs[k]);
     const cons_valset *vs = cons_core_valset(cons_engine_core(r->e));
