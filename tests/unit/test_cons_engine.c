@@ -1321,8 +1321,9 @@ START_TEST(randomized_faults)
             check_stores(&c.nodes[i]);
         ck_assert_int_eq(stored_txs(&c.nodes[0]) <= 6, 1);
         if (getenv("ENGINE_LOG"))
-            fprintf(stderr, "run %" PRIu64 ": %d crashes, %" PRIu64 " ms, jitter %u drop %u dup %u\n",
-                    run, c.crashes, (uint64_t)(now_ns(&c) / MS), c.jitter_ms, c.drop_permille,
+            fprintf(stderr,
+                    "run %" PRIu64 ": %d crashes, %" PRIu64 " ms, jitter %u drop %u dup %u\n", run,
+                    c.crashes, (uint64_t)(now_ns(&c) / MS), c.jitter_ms, c.drop_permille,
                     c.dup_permille);
         crashes += c.crashes;
         cluster_free(&c);
