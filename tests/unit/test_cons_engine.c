@@ -35,6 +35,9 @@
 
 static const abci_app_ops *kv_ops;
 static abci_app_ops val_ops;
+/* Commit answers retain_height = height - retain_keep (0: keep all). */
+static int64_t retain_keep;
+static int64_t last_finalized;
 
 static ag_err val_finalize(void *ctx, abci_arena *a, const abci_req_finalize_block *req,
                            abci_resp_finalize_block *resp)
@@ -42,6 +45,7 @@ static ag_err val_finalize(void *ctx, abci_arena *a, const abci_req_finalize_blo
     ag_err err = kv_ops->finalize_block(ctx, a, req, resp);
     if (err != AG_OK)
         return err;
+    last_finalized = req->height;
     for (size_t i = 0; i < req->n_txs; i++) {
         const char *t = (const char *)req->txs[i].data;
         size_t n = req->txs[i].len;
@@ -71,6 +75,15 @@ static ag_err val_finalize(void *ctx, abci_arena *a, const abci_req_finalize_blo
         resp->validator_updates = list;
     }
     return AG_OK;
+}
+
+static ag_err val_commit(void *ctx, abci_arena *a, const abci_req_commit *req,
+                         abci_resp_commit *resp)
+{
+    ag_err err = kv_ops->commit(ctx, a, req, resp);
+    if (err == AG_OK && retain_keep > 0 && last_finalized > retain_keep)
+        resp->retain_height = last_finalized - retain_keep;
+    return err;
 }
 
 /* The kvstore reads app_state as key=value lines; genesis holds "{}". */
@@ -345,6 +358,7 @@ static void node_open_app(node *n)
     val_ops = *app.ops;
     val_ops.finalize_block = val_finalize;
     val_ops.init_chain = val_init_chain;
+    val_ops.commit = val_commit;
     app.ops = &val_ops;
     ck_assert_int_eq(abci_local_new(&n->cli, &app, &n->mu), AG_OK);
 }
@@ -1332,6 +1346,57 @@ START_TEST(randomized_faults)
 }
 END_TEST
 
+START_TEST(retain_height_prunes_both_stores)
+{
+    retain_keep = 3;
+    cluster c;
+    cluster_init(&c, 1, 1, 14);
+    node *n = &c.nodes[0];
+    node_start(n);
+    submit(n, "p=1");
+    run_until(&c, 12, 20000);
+    int64_t top = cons_engine_state(n->eng)->last_block_height;
+    int64_t base = cons_block_store_base(n->bs);
+    ck_assert_int_ge(base, top - 4);
+    ck_assert_int_le(base, top - 2);
+    cons_block_meta m;
+    ck_assert_int_eq(cons_block_store_load_meta(n->bs, base - 1, &m), AG_ERR_NOT_FOUND);
+    ag_buf raw;
+    ag_buf_init(&raw, 0);
+    ck_assert_int_eq(cons_state_store_load_finalize_response(n->ss, base - 1, &raw),
+                     AG_ERR_NOT_FOUND);
+    ck_assert_int_eq(cons_state_store_load_finalize_response(n->ss, base, &raw), AG_OK);
+    ag_buf_free(&raw);
+    cons_valset vs = {0};
+    ck_assert_int_eq(cons_state_store_load_validators(n->ss, base, &vs), AG_OK);
+    cons_valset_free(&vs);
+    /* a restart with the app kept works on the pruned stores */
+    node_crash(n, false);
+    node_start(n);
+    run_until(&c, top + 3, 20000);
+    /* a lost app cannot be replayed from genesis any more: a clear error */
+    node_crash(n, true);
+    ck_assert_int_eq(cons_wal_open(&n->wal, n->dir, NULL), AG_OK);
+    cons_engine_args a = {.genesis = &c.g,
+                          .block_store = n->bs,
+                          .state_store = n->ss,
+                          .wal = n->wal,
+                          .signer = n->pv,
+                          .consensus_conn = n->cli,
+                          .env = &c.sim.env,
+                          .config = n->cfg};
+    cons_engine *e;
+    ck_assert_int_eq(cons_engine_new(&e, &a), AG_OK);
+    ck_assert_int_eq(cons_engine_start(e), AG_ERR_STATE);
+    ck_assert_ptr_nonnull(strstr(ag_err_detail(), "pruned"));
+    cons_engine_free(e);
+    cons_wal_close(n->wal);
+    n->wal = NULL;
+    cluster_free(&c);
+    retain_keep = 0;
+}
+END_TEST
+
 START_TEST(new_checks_arguments)
 {
     cons_engine *e = (void *)1;
@@ -1353,6 +1418,7 @@ static Suite *cons_engine_suite(void)
     tcase_add_test(tc, rejects_bad_messages);
     tcase_add_test(tc, double_sign_check_refuses_start);
     tcase_add_test(tc, handshake_refuses_foreign_app);
+    tcase_add_test(tc, retain_height_prunes_both_stores);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("cluster");
     tcase_add_test(tc, four_validators_agree);
