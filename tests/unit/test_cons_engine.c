@@ -21,6 +21,7 @@
 
 #include "abci/client.h"
 #include "abci/kvstore.h"
+#include "abci/server.h"
 #include "consensus/engine.h"
 #include "lib/hex.h"
 #include "lib/log.h"
@@ -1397,6 +1398,60 @@ START_TEST(retain_height_prunes_both_stores)
 }
 END_TEST
 
+/* The app behind the ABCI socket protocol over TCP: a consensus and a
+ * mempool connection, CheckTx answers arriving asynchronously. */
+START_TEST(single_validator_over_socket_clients)
+{
+    cluster c;
+    cluster_init(&c, 1, 1, 15);
+    node *n = &c.nodes[0];
+    abci_app app = {.ops = &val_ops, .ctx = n->app};
+    abci_server_opts so = {0};
+    so.app_mutex = &n->mu;
+    abci_server *srv;
+    ck_assert_int_eq(abci_server_new(&srv, &app, &so), AG_OK);
+    ck_assert_int_eq(abci_server_listen(srv, "tcp://127.0.0.1:0"), AG_OK);
+    ck_assert_int_eq(abci_server_start(srv), AG_OK);
+    abci_socket_opts o;
+    abci_socket_opts_default(&o);
+    o.io_timeout_ms = 10000;
+    abci_client *cons_cli, *mp_cli;
+    ck_assert_int_eq(abci_socket_new(&cons_cli, abci_server_address(srv), &o), AG_OK);
+    ck_assert_int_eq(abci_socket_new(&mp_cli, abci_server_address(srv), &o), AG_OK);
+    ck_assert_int_eq(cons_wal_open(&n->wal, n->dir, NULL), AG_OK);
+    cons_engine_args a = {.genesis = &c.g,
+                          .block_store = n->bs,
+                          .state_store = n->ss,
+                          .wal = n->wal,
+                          .signer = n->pv,
+                          .consensus_conn = cons_cli,
+                          .mempool_conn = mp_cli,
+                          .env = &c.sim.env,
+                          .config = n->cfg,
+                          .io = {.ctx = n, .schedule_timer = io_timer, .committed = io_committed}};
+    n->inc++;
+    ck_assert_int_eq(cons_engine_new(&n->eng, &a), AG_OK);
+    ck_assert_int_eq(cons_engine_start(n->eng), AG_OK);
+    n->online = true;
+    run_until(&c, 2, 10000);
+    submit(n, "s1=a");
+    submit(n, "s2=b");
+    run_until(&c, 5, 10000);
+    ck_assert_int_eq(stored_txs(n), 2);
+    check_stores(n);
+    cons_engine_free(n->eng);
+    n->eng = NULL;
+    n->online = false;
+    cons_wal_close(n->wal);
+    n->wal = NULL;
+    abci_client_free(cons_cli);
+    abci_client_free(mp_cli);
+    abci_server_free(srv);
+    app_query(n, "s2", "b");
+    cluster_free(&c);
+}
+END_TEST
+
 START_TEST(new_checks_arguments)
 {
     cons_engine *e = (void *)1;
@@ -1419,6 +1474,7 @@ static Suite *cons_engine_suite(void)
     tcase_add_test(tc, double_sign_check_refuses_start);
     tcase_add_test(tc, handshake_refuses_foreign_app);
     tcase_add_test(tc, retain_height_prunes_both_stores);
+    tcase_add_test(tc, single_validator_over_socket_clients);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("cluster");
     tcase_add_test(tc, four_validators_agree);
