@@ -13,7 +13,10 @@
  *                       app has not committed), the double-sign start check,
  *                       replay of the current height's WAL inputs into a
  *                       fresh core, then resume (timers are scheduled and
- *                       messages may be broadcast from inside this call).
+ *                       messages may be broadcast from inside this call:
+ *                       also the node's own proposal and votes of the
+ *                       current height found in the WAL, since a crash may
+ *                       have come between their WAL sync and broadcast).
  *   inbound calls       cons_engine_on_timer, cons_engine_receive_*,
  *                       cons_engine_submit_tx, from the host's loop.
  *   cons_engine_free    releases the engine; the stores, WAL, signer and
