@@ -415,6 +415,10 @@ static ag_err kv_init_chain(void *ctx, abci_arena *a, const abci_req_init_chain 
     kv_state st = {0};
     const uint8_t *p = req->app_state_bytes.data;
     size_t left = req->app_state_bytes.len, line = 0;
+    /* A genesis.json holds app_state as a JSON object: an empty one ("{}",
+     * what `agorad init` writes) is an empty initial state. */
+    if (left == 2 && p[0] == '{' && p[1] == '}')
+        left = 0;
     while (left) {
         const uint8_t *nl = memchr(p, '\n', left);
         size_t n = nl ? (size_t)(nl - p) : left;

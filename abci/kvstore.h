@@ -13,6 +13,9 @@
  * (format 1), so a restored snapshot is checked against the app hash the
  * light client verified. State lives in memory only.
  *
+ * InitChain's app_state_bytes are "key=value" lines (the initial pairs);
+ * "{}" (an empty genesis.json app_state) is an empty initial state.
+ *
  * Vote extensions: ExtendVote answers "kvstore:<height>", and
  * VerifyVoteExtension accepts exactly that for the vote's height.
  */

@@ -1,0 +1,158 @@
+/* host.c — the libuv loop under `agorad start`. */
+#include "node/host.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <uv.h>
+
+typedef struct host_timer {
+    uv_timer_t handle; /* first: the handle's data points back at us anyway */
+    node_host *host;
+    node_timer_cb cb;
+    void *ctx;
+    uint64_t token;
+    struct host_timer *prev, *next; /* the host's pending list */
+} host_timer;
+
+struct node_host {
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    node_signal_cb on_signal;
+    void *ctx;
+    host_timer *timers; /* pending, newest first */
+    size_t n_timers;
+    int signo;
+    bool stopping;
+};
+
+static void unlink_timer(host_timer *t)
+{
+    node_host *h = t->host;
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        h->timers = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+    h->n_timers--;
+}
+
+static void free_timer(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+static void on_timer(uv_timer_t *handle)
+{
+    host_timer *t = handle->data;
+    unlink_timer(t);
+    node_timer_cb cb = t->cb;
+    void *ctx = t->ctx;
+    uint64_t token = t->token;
+    uv_close((uv_handle_t *)&t->handle, free_timer);
+    cb(ctx, token);
+}
+
+static void on_signal(uv_signal_t *handle, int signo)
+{
+    node_host *h = handle->data;
+    h->signo = signo;
+    if (h->on_signal)
+        h->on_signal(h->ctx, signo);
+    node_host_stop(h);
+}
+
+ag_err node_host_new(node_host **out, node_signal_cb on_signal_cb, void *ctx)
+{
+    *out = NULL;
+    node_host *h = calloc(1, sizeof *h);
+    if (!h)
+        return ag_err_set(AG_ERR_NOMEM, "node host");
+    int rc = uv_loop_init(&h->loop);
+    if (rc) {
+        free(h);
+        return ag_err_from_uv(rc, "uv_loop_init");
+    }
+    h->on_signal = on_signal_cb;
+    h->ctx = ctx;
+    uv_signal_init(&h->loop, &h->sigint);
+    uv_signal_init(&h->loop, &h->sigterm);
+    h->sigint.data = h->sigterm.data = h;
+    if ((rc = uv_signal_start(&h->sigint, on_signal, SIGINT)) != 0 ||
+        (rc = uv_signal_start(&h->sigterm, on_signal, SIGTERM)) != 0) {
+        node_host_free(h);
+        return ag_err_from_uv(rc, "uv_signal_start");
+    }
+    *out = h;
+    return AG_OK;
+}
+
+void node_host_free(node_host *h)
+{
+    if (!h)
+        return;
+    while (h->timers) {
+        host_timer *t = h->timers;
+        unlink_timer(t);
+        uv_timer_stop(&t->handle);
+        uv_close((uv_handle_t *)&t->handle, free_timer);
+    }
+    uv_close((uv_handle_t *)&h->sigint, NULL);
+    uv_close((uv_handle_t *)&h->sigterm, NULL);
+    uv_run(&h->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&h->loop);
+    free(h);
+}
+
+ag_err node_host_timer(node_host *h, uint32_t ms, node_timer_cb cb, void *ctx, uint64_t token)
+{
+    host_timer *t = calloc(1, sizeof *t);
+    if (!t)
+        return ag_err_set(AG_ERR_NOMEM, "timer");
+    t->host = h;
+    t->cb = cb;
+    t->ctx = ctx;
+    t->token = token;
+    uv_timer_init(&h->loop, &t->handle);
+    t->handle.data = t;
+    int rc = uv_timer_start(&t->handle, on_timer, ms, 0);
+    if (rc) {
+        uv_close((uv_handle_t *)&t->handle, free_timer);
+        return ag_err_from_uv(rc, "uv_timer_start");
+    }
+    t->next = h->timers;
+    if (h->timers)
+        h->timers->prev = t;
+    h->timers = t;
+    h->n_timers++;
+    return AG_OK;
+}
+
+size_t node_host_pending_timers(const node_host *h)
+{
+    return h->n_timers;
+}
+
+void node_host_run(node_host *h)
+{
+    while (!h->stopping && uv_run(&h->loop, UV_RUN_ONCE) != 0)
+        ;
+}
+
+void node_host_stop(node_host *h)
+{
+    h->stopping = true;
+    uv_stop(&h->loop);
+}
+
+int node_host_signal(const node_host *h)
+{
+    return h->signo;
+}
+
+uint64_t node_host_now_ms(const node_host *h)
+{
+    return uv_now(&h->loop);
+}

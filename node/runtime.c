@@ -1,0 +1,290 @@
+/* runtime.c — the pieces of a running node and their order of opening and closing. */
+#include "node/runtime.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consensus/engine.h"
+#include "lib/hex.h"
+#include "lib/log.h"
+#include "node/app.h"
+#include "node/host.h"
+#include "node/node_key.h"
+
+#define LOG "node"
+
+struct node_runtime {
+    node_home home;
+    genesis_doc genesis;
+    state_kv *block_kv, *state_kv;
+    cons_block_store *blocks;
+    cons_state_store *states;
+    cons_wal *wal;
+    cons_privval *signer;
+    node_app *app;
+    node_host *host;
+    cons_engine *engine;
+    ag_err failure;          /* what stopped the loop, AG_OK for a signal */
+    uint64_t last_commit_ns; /* monotonic time of the previous commit, for the log */
+    bool idle_scheduled;
+    char node_id[NODE_ID_LEN + 1]; /* the P2P identity (used once P2P lands) */
+    int kill_point;                /* AGORA_TEST_KILL_AT: 0 off */
+    int64_t kill_height;
+};
+
+/* ---- the crash-test hook ---- */
+
+/* AGORA_TEST_KILL_AT=<point>:<height> (point: cons_engine_point's number)
+ * makes the process SIGKILL itself when the engine passes that point at or
+ * above that height: a real process death at an exact step of the commit
+ * path, for tests/integration/test_node_crash.sh. Unset in production. */
+static bool kill_hook(void *ctx, cons_engine_point point, int64_t height)
+{
+    node_runtime *n = ctx;
+    if ((int)point == n->kill_point && height >= n->kill_height) {
+        ag_log_warn(LOG, "AGORA_TEST_KILL_AT: killing the process at point %d, height %" PRId64,
+                    (int)point, height);
+        raise(SIGKILL);
+    }
+    return false;
+}
+
+static ag_err parse_kill_at(node_runtime *n)
+{
+    const char *v = getenv("AGORA_TEST_KILL_AT");
+    if (!v || !*v)
+        return AG_OK;
+    int point, used = 0;
+    long long height;
+    if (sscanf(v, "%d:%lld%n", &point, &height, &used) != 2 || v[used] != '\0' ||
+        point < CONS_ENGINE_AT_INPUT_LOGGED || point > CONS_ENGINE_AT_HEIGHT_ENDED || height < 1)
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "AGORA_TEST_KILL_AT \"%s\": expected <point %d..%d>:<height>", v,
+                          CONS_ENGINE_AT_INPUT_LOGGED, CONS_ENGINE_AT_HEIGHT_ENDED);
+    n->kill_point = point;
+    n->kill_height = height;
+    ag_log_warn(LOG, "AGORA_TEST_KILL_AT=%s: this process will kill itself (a test hook)", v);
+    return AG_OK;
+}
+
+/* ---- the engine's io ---- */
+
+static void fail_now(node_runtime *n, ag_err err, const char *what)
+{
+    if (n->failure == AG_OK) {
+        n->failure = err;
+        ag_log_error(LOG, "%s: %s; stopping the node (a restart recovers)", what, ag_err_detail());
+    }
+    node_host_stop(n->host);
+}
+
+static void on_timer(void *ctx, uint64_t token)
+{
+    node_runtime *n = ctx;
+    ag_err err = cons_engine_on_timer(n->engine, token);
+    if (err != AG_OK && cons_engine_failed(n->engine) != AG_OK)
+        fail_now(n, err, "consensus");
+}
+
+static void schedule_timer(void *ctx, uint32_t ms, uint64_t token)
+{
+    node_runtime *n = ctx;
+    ag_err err = node_host_timer(n->host, ms, on_timer, n, token);
+    if (err)
+        fail_now(n, err, "timer");
+}
+
+/* Mempool rechecks after a block run in batches between other events. */
+static void on_idle(void *ctx, uint64_t token)
+{
+    (void)token;
+    node_runtime *n = ctx;
+    bool more = false;
+    n->idle_scheduled = false;
+    ag_err err = cons_engine_idle(n->engine, &more);
+    if (err != AG_OK && cons_engine_failed(n->engine) != AG_OK) {
+        fail_now(n, err, "mempool");
+        return;
+    }
+    if (more && node_host_timer(n->host, 0, on_idle, n, 0) == AG_OK)
+        n->idle_scheduled = true;
+}
+
+static void on_committed(void *ctx, const cons_engine_committed *c)
+{
+    node_runtime *n = ctx;
+    uint64_t now = ag_env_mono_ns(ag_env_system());
+    uint64_t ms = n->last_commit_ns ? (now - n->last_commit_ns) / 1000000u : 0;
+    n->last_commit_ns = now;
+    char app_hash[2 * CONS_APP_HASH_MAX + 2] = "-";
+    if (c->state->app_hash.len)
+        ag_hex_encode(app_hash, c->state->app_hash.b, c->state->app_hash.len, true);
+    ag_log_info(LOG,
+                "committed height=%" PRId64 " txs=%zu app_hash=%s round=%" PRId32 " ms=%" PRIu64,
+                c->height, c->block->n_txs, app_hash, c->commit->round, ms);
+    if (!n->idle_scheduled && node_host_timer(n->host, 0, on_idle, n, 0) == AG_OK)
+        n->idle_scheduled = true;
+}
+
+/* ---- configuration ---- */
+
+static void engine_config(const node_config *c, cons_engine_config *out)
+{
+    cons_engine_config_default(out);
+    cons_core_config t =
+        c->timeouts == NODE_TIMEOUTS_FAST ? cons_core_config_fast() : cons_core_config_default();
+#define OVERRIDE(field, key)                                                                       \
+    if (c->key)                                                                                    \
+    t.field = c->key
+    OVERRIDE(propose_ms, timeout_propose_ms);
+    OVERRIDE(propose_delta_ms, timeout_propose_delta_ms);
+    OVERRIDE(prevote_ms, timeout_prevote_ms);
+    OVERRIDE(prevote_delta_ms, timeout_prevote_delta_ms);
+    OVERRIDE(precommit_ms, timeout_precommit_ms);
+    OVERRIDE(precommit_delta_ms, timeout_precommit_delta_ms);
+    OVERRIDE(commit_ms, timeout_commit_ms);
+#undef OVERRIDE
+    out->timeouts = t;
+    out->create_empty_blocks = c->create_empty_blocks;
+    out->double_sign_check_height = c->double_sign_check_height;
+    out->mempool.max_txs = c->mempool_max_txs;
+    out->mempool.max_bytes = c->mempool_max_txs_bytes;
+    out->mempool.max_tx_bytes = c->mempool_max_tx_bytes;
+    out->mempool.cache_size = c->mempool_cache_size;
+    out->mempool.recheck = c->mempool_recheck;
+}
+
+/* ---- opening and closing ---- */
+
+static ag_err open_kv(state_kv **kv, const char *path)
+{
+    state_kv_rocksdb_options o = {
+        .block_cache_bytes = 64u << 20, .write_buffer_bytes = 16u << 20, .create_if_missing = true};
+    ag_err err = state_kv_open_rocksdb(kv, path, &o);
+    if (err == AG_ERR_AGAIN)
+        return ag_err_set(err, "%s is locked: is another agorad running on this home?", path);
+    return err;
+}
+
+static ag_err with_file(ag_err err, const char *file)
+{
+    if (err == AG_OK || strstr(ag_err_detail(), file))
+        return err;
+    char detail[AG_ERR_DETAIL_MAX];
+    snprintf(detail, sizeof detail, "%s", ag_err_detail());
+    return ag_err_set(err, "%s: %s", file, detail);
+}
+
+static ag_err load_node_id(node_runtime *n)
+{
+    node_key key;
+    ag_err err = with_file(node_key_load(&key, n->home.node_key_file), n->home.node_key_file);
+    if (err == AG_OK)
+        memcpy(n->node_id, key.id, sizeof n->node_id);
+    node_key_wipe(&key);
+    return err;
+}
+
+ag_err node_runtime_open(node_runtime **out, const node_home *home)
+{
+    *out = NULL;
+    node_runtime *n = calloc(1, sizeof *n);
+    if (!n)
+        return ag_err_set(AG_ERR_NOMEM, "node");
+    n->home = *home;
+    const node_home *h = &n->home;
+    ag_err err;
+    if ((err = parse_kill_at(n)) ||
+        (err = with_file(genesis_doc_load(&n->genesis, h->genesis_file), h->genesis_file)) ||
+        (err = node_mkdirs(h->data_dir, 0700)) || (err = open_kv(&n->block_kv, h->blockstore_db)) ||
+        (err = open_kv(&n->state_kv, h->state_db)) ||
+        (err = cons_block_store_open(&n->blocks, n->block_kv, NULL)) ||
+        (err = cons_state_store_open(&n->states, n->state_kv, true)) ||
+        (err = with_file(cons_wal_open(&n->wal, h->wal_dir, NULL), h->wal_dir)) ||
+        (err = cons_privval_load(&n->signer, h->privval_key_file, h->privval_state_file)) ||
+        (err = load_node_id(n)) || (err = node_app_open(&n->app, h)) ||
+        (err = node_host_new(&n->host, NULL, NULL)))
+        goto fail;
+
+    cons_engine_args args = {
+        .genesis = &n->genesis,
+        .block_store = n->blocks,
+        .state_store = n->states,
+        .wal = n->wal,
+        .signer = n->signer,
+        .consensus_conn = node_app_client(n->app, NODE_APP_CONSENSUS),
+        .mempool_conn = node_app_client(n->app, NODE_APP_MEMPOOL),
+        .env = ag_env_system(),
+        .io = {.ctx = n, .schedule_timer = schedule_timer, .committed = on_committed},
+    };
+    engine_config(&h->cfg, &args.config);
+    if (n->kill_point) {
+        args.fault = kill_hook;
+        args.fault_ctx = n;
+    }
+    if ((err = cons_engine_new(&n->engine, &args)) != AG_OK)
+        goto fail;
+    *out = n;
+    return AG_OK;
+fail:
+    /* Keep the detail of the first error through the closing. */
+    {
+        char detail[AG_ERR_DETAIL_MAX];
+        snprintf(detail, sizeof detail, "%s", ag_err_detail());
+        node_runtime_close(n);
+        ag_err_set(err, "%s", detail);
+    }
+    return err;
+}
+
+ag_err node_runtime_start(node_runtime *n)
+{
+    const cons_privval_state *pv = cons_privval_last_state(n->signer);
+    ag_log_info(LOG,
+                "starting: node %s, chain %s, application %s, block store height %" PRId64
+                ", signer at %" PRId64 "/%d/%d",
+                n->node_id, n->genesis.chain_id, n->home.cfg.abci_app,
+                cons_block_store_height(n->blocks), pv->height, pv->round, pv->step);
+    ag_err err = cons_engine_start(n->engine);
+    if (err)
+        return err;
+    ag_log_info(LOG, "consensus running at height %" PRId64, cons_engine_height(n->engine));
+    return AG_OK;
+}
+
+ag_err node_runtime_run(node_runtime *n, int *signo)
+{
+    node_host_run(n->host);
+    *signo = node_host_signal(n->host);
+    return n->failure;
+}
+
+int64_t node_runtime_height(const node_runtime *n)
+{
+    return n->engine ? cons_engine_height(n->engine) : 0;
+}
+
+void node_runtime_close(node_runtime *n)
+{
+    if (!n)
+        return;
+    cons_engine_free(n->engine);
+    node_host_free(n->host); /* closes the timers still pending */
+    if (n->wal) {
+        ag_err err = cons_wal_sync(n->wal);
+        if (err)
+            ag_log_error(LOG, "WAL sync at shutdown: %s", ag_err_detail());
+        cons_wal_close(n->wal);
+    }
+    node_app_close(n->app);
+    cons_state_store_close(n->states);
+    cons_block_store_close(n->blocks);
+    state_kv_close(n->state_kv);
+    state_kv_close(n->block_kv);
+    cons_privval_free(n->signer);
+    genesis_doc_free(&n->genesis);
+    free(n);
+}

@@ -1,0 +1,50 @@
+/* usage.c — the help text of agorad (`agorad help`). */
+#include <stdio.h>
+
+#include "node/cli.h"
+
+void node_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: agorad <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  init            create a home directory for a new single-validator chain\n"
+            "  start           run the node (consensus, the application, the stores)\n"
+            "  app             run an application (kvstore example or market) as an ABCI server\n"
+            "  show-node-id    print the node's P2P ID\n"
+            "  show-validator  print the validator's public key (JSON)\n"
+            "  inspect         read the stores of a stopped node (blocks, signatures)\n"
+            "  version         print the version\n"
+            "  help            show this message\n"
+            "\n"
+            "The home directory is --home DIR, else $AGORA_HOME, else $HOME/.agora.\n"
+            "\n"
+            "agorad init [--home DIR] [--chain-id ID] [--moniker NAME] [--app kvstore|market]\n"
+            "            [--fast] [--force]\n"
+            "  --chain-id ID             the chain's ID (default agora-local)\n"
+            "  --moniker NAME            this node's name (default: the host name)\n"
+            "  --app kvstore|market      the builtin application ([abci] app in config.ini)\n"
+            "  --fast                    short consensus timeouts (loopback and LAN networks)\n"
+            "  --force                   erase an existing home (keys and chain data) first\n"
+            "\n"
+            "agorad start [--home DIR] [--log-level LEVEL] [--log-format FORMAT]\n"
+            "  --log-level LEVEL         trace|debug|info|warn|error (overrides config.ini)\n"
+            "  --log-format FORMAT       text|json (overrides config.ini)\n"
+            "\n"
+            "agorad inspect blocks [--home DIR] [--from H] [--to H]\n"
+            "  one line per stored block: height, block hash, app hash, commit round\n"
+            "agorad inspect signatures [--home DIR] [--history FILE]\n"
+            "  verify this validator's signature in every stored commit, and that no\n"
+            "  signer state recorded in FILE conflicts with the chain (see node/README.md)\n"
+            "\n"
+            "agorad app options:\n"
+            "  --abci ADDR               listen address: tcp://HOST:PORT or unix:///PATH\n"
+            "                            (default tcp://127.0.0.1:26658)\n"
+            "  --app NAME                kvstore (default) or market\n"
+            "  --home DIR                market: state directory (RocksDB under DIR/data)\n"
+            "  --snapshot-interval N     take a state-sync snapshot every N heights "
+            "(default 10, 0: never)\n"
+            "  --log-level LEVEL         trace|debug|info|warn|error (default info)\n"
+            "  --log-format FORMAT       text|json (default text)\n");
+}
