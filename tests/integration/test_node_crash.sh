@@ -19,7 +19,8 @@
 # step of the engine's commit path (AGORA_TEST_KILL_AT).
 #   AGORA_TEST_SEED=N  reproduce a run (the seed is printed)
 #   AGORA_TEST_FULL=1  200 restarts instead of 20
-#   AGORA_NODE_APP=market  the builtin market instead of the kvstore
+#   AGORA_NODE_APP=kvstore the example kvstore instead of the builtin market
+#                      (test_node_kvstore_crash.sh runs it that way)
 #   AGORA_KEEP_TMP=1   keep the home and the log
 # Usage: test_node_crash.sh BUILD_DIR
 set -euo pipefail
@@ -30,7 +31,7 @@ source "$here/node_lib.sh"
 seed=${AGORA_TEST_SEED:-$(( $(date +%s%N) % 1000000007 ))}
 rounds=20
 [[ "${AGORA_TEST_FULL:-0}" == 1 ]] && rounds=200
-echo "test_node_crash: seed $seed ($rounds kills, app ${AGORA_NODE_APP:-kvstore}; AGORA_TEST_SEED=$seed reproduces the kill points)"
+echo "test_node_crash: seed $seed ($rounds kills, app ${AGORA_NODE_APP:-market}; AGORA_TEST_SEED=$seed reproduces the kill points)"
 RANDOM=$seed
 
 tmp=$(mktemp -d)
@@ -38,7 +39,7 @@ watcher=
 trap 'node_cleanup; { [[ -z "$watcher" ]] || kill "$watcher" 2>/dev/null || true; }; [[ -n "${AGORA_KEEP_TMP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 home=$tmp/node log=$tmp/node.log hist=$tmp/history
 mkdir -p "$hist"
-"$agorad" init --home "$home" --fast --app "${AGORA_NODE_APP:-kvstore}" --chain-id crash-test --moniker crash >/dev/null
+"$agorad" init --home "$home" --fast --app "${AGORA_NODE_APP:-market}" --chain-id crash-test --moniker crash >/dev/null
 state=$home/data/priv_validator_state.json
 
 # snap: copy the signer state into the history, named by the time taken
