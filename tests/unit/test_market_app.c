@@ -2,6 +2,7 @@
  * CheckTx/FinalizeBlock/Commit, out-of-gas revert, the signature cache,
  * parallel verification, queries with proofs, genesis export/import, a
  * seeded simulation with replay, and a run through the ABCI socket. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,10 @@ typedef struct rig {
     crypto_pubkey pubs[NACC];
     crypto_address addrs[NACC];
     uint64_t seq[NACC]; /* next sequence to sign with */
+    /* Held around every application call, by the ABCI layer and by the
+     * test's own direct reads (the socket server calls the app from its
+     * thread; the test thread reads the app directly in between). */
+    pthread_mutex_t mu;
     int64_t height;     /* last committed */
     char dir[64];
 } rig;
@@ -100,6 +105,7 @@ enum { T_LOCAL, T_SOCKET };
 static void rig_up_full(rig *r, int threads, int transport, const char *params)
 {
     memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
     ag_log_setup(AG_LOG_OFF, AG_LOG_TEXT, NULL);
     state_kv *kv;
     ck_assert_int_eq(state_kv_open_memory(&kv), AG_OK);
@@ -110,9 +116,10 @@ static void rig_up_full(rig *r, int threads, int transport, const char *params)
     ck_assert_int_eq(abci_arena_new(&r->arena, 0), AG_OK);
     abci_app app = market_app_abci(r->app);
     if (transport == T_LOCAL) {
-        ck_assert_int_eq(abci_local_new(&r->cli, &app, NULL), AG_OK);
+        ck_assert_int_eq(abci_local_new(&r->cli, &app, &r->mu), AG_OK);
     } else {
-        ck_assert_int_eq(abci_server_new(&r->srv, &app, NULL), AG_OK);
+        abci_server_opts sopts = {.app_mutex = &r->mu}; /* zero fields: defaults */
+        ck_assert_int_eq(abci_server_new(&r->srv, &app, &sopts), AG_OK);
         ck_assert_int_eq(abci_server_listen(r->srv, "tcp://127.0.0.1:0"), AG_OK);
         ck_assert_int_eq(abci_server_start(r->srv), AG_OK);
         abci_socket_opts so2;
@@ -258,7 +265,10 @@ static abci_resp_finalize_block *finalize(rig *r, ag_buf *txs, size_t n, bool co
         abci_resp_commit *cr;
         ck_assert_int_eq(abci_client_commit(r->cli, r->arena, &c, &cr), AG_OK);
         r->height++;
-        ck_assert_msg(market_app_check_invariants(r->app) == AG_OK, "%s", ag_err_detail());
+        pthread_mutex_lock(&r->mu);
+        ag_err inv = market_app_check_invariants(r->app);
+        pthread_mutex_unlock(&r->mu);
+        ck_assert_msg(inv == AG_OK, "%s", ag_err_detail());
     }
     return resp;
 }
@@ -268,10 +278,13 @@ static market_u128 balance(rig *r, const crypto_address *a, const char *denom)
     market_kv kv;
     market_gas_meter g;
     market_ctx ctx;
+    pthread_mutex_lock(&r->mu);
     market_query_ctx(r->app, &kv, &g, &ctx, 0, 0);
     market_u128 v;
-    ck_assert_int_eq(market_bank_balance(&ctx, a, denom, &v), AG_OK);
+    ag_err err = market_bank_balance(&ctx, a, denom, &v);
     market_kv_free(&kv);
+    pthread_mutex_unlock(&r->mu);
+    ck_assert_int_eq(err, AG_OK);
     return v;
 }
 
@@ -280,10 +293,13 @@ static market_account account(rig *r, const crypto_address *a)
     market_kv kv;
     market_gas_meter g;
     market_ctx ctx;
+    pthread_mutex_lock(&r->mu);
     market_query_ctx(r->app, &kv, &g, &ctx, 0, 0);
     market_account acc;
-    ck_assert_int_eq(market_account_get(&ctx, a, &acc), AG_OK);
+    ag_err err = market_account_get(&ctx, a, &acc);
     market_kv_free(&kv);
+    pthread_mutex_unlock(&r->mu);
+    ck_assert_int_eq(err, AG_OK);
     return acc;
 }
 
