@@ -205,8 +205,8 @@ ag_err cons_privval_state_from_json(cons_privval_state *st, const char *json, si
         goto out;
     }
     st->round = (int32_t)json_integer_value(round);
-    if (!json_is_integer(step) || json_integer_value(step) < CONS_STEP_NONE ||
-        json_integer_value(step) > CONS_STEP_PRECOMMIT) {
+    if (!json_is_integer(step) || json_integer_value(step) < CONS_PRIVVAL_STEP_NONE ||
+        json_integer_value(step) > CONS_PRIVVAL_STEP_PRECOMMIT) {
         e = ag_err_set(AG_ERR_DECODE, "privval: state file: step missing or not 0..3");
         goto out;
     }
@@ -638,9 +638,9 @@ ag_err cons_privval_sign_vote(cons_privval *pv, const char *chain_id, cons_vote 
 {
     int8_t step;
     if (v->type == CONS_MSG_PREVOTE)
-        step = CONS_STEP_PREVOTE;
+        step = CONS_PRIVVAL_STEP_PREVOTE;
     else if (v->type == CONS_MSG_PRECOMMIT)
-        step = CONS_STEP_PRECOMMIT;
+        step = CONS_PRIVVAL_STEP_PRECOMMIT;
     else
         return ag_err_set(AG_ERR_INVALID_ARG, "privval: vote type %d", (int)v->type);
     bool same;
@@ -700,7 +700,7 @@ out:
 ag_err cons_privval_sign_proposal(cons_privval *pv, const char *chain_id, cons_proposal *p)
 {
     bool same;
-    ag_err e = check_hrs(&pv->state, p->height, p->round, CONS_STEP_PROPOSE, &same);
+    ag_err e = check_hrs(&pv->state, p->height, p->round, CONS_PRIVVAL_STEP_PROPOSE, &same);
     if (e != AG_OK)
         return e;
     ag_buf sb;
@@ -729,7 +729,7 @@ ag_err cons_privval_sign_proposal(cons_privval *pv, const char *chain_id, cons_p
         p->signature = pv->state.signature;
         goto out;
     }
-    e = sign_new(pv, &sb, p->height, p->round, CONS_STEP_PROPOSE, &p->signature);
+    e = sign_new(pv, &sb, p->height, p->round, CONS_PRIVVAL_STEP_PROPOSE, &p->signature);
 out:
     ag_buf_free(&sb);
     return e;

@@ -51,10 +51,10 @@
 #define CONS_PRIVVAL_SIGNBYTES_MAX 1024u
 
 typedef enum cons_privval_step {
-    CONS_STEP_NONE = 0,
-    CONS_STEP_PROPOSE = 1,
-    CONS_STEP_PREVOTE = 2,
-    CONS_STEP_PRECOMMIT = 3,
+    CONS_PRIVVAL_STEP_NONE = 0,
+    CONS_PRIVVAL_STEP_PROPOSE = 1,
+    CONS_PRIVVAL_STEP_PREVOTE = 2,
+    CONS_PRIVVAL_STEP_PRECOMMIT = 3,
 } cons_privval_step;
 
 /* The last-sign state (priv_validator_state.json). */

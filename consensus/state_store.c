@@ -51,9 +51,9 @@ void cons_state_clear(cons_state *st)
 
 ag_err cons_state_set_params(cons_state *st, const uint8_t *params, size_t len)
 {
-    if (len > CONS_PARAMS_ENCODED_MAX)
+    if (len > CONS_STATE_PARAMS_MAX)
         return ag_err_set(AG_ERR_TOO_LARGE, "state: consensus params of %zu bytes (max %u)", len,
-                          CONS_PARAMS_ENCODED_MAX);
+                          CONS_STATE_PARAMS_MAX);
     uint8_t *copy = NULL;
     if (len) {
         copy = malloc(len);
@@ -348,7 +348,7 @@ static ag_err load_info(cons_state_store *ss, char kind, int64_t h, int64_t *cha
     uint8_t k[KEY_LEN];
     make_key(k, kind, h);
     ag_buf v;
-    ag_buf_init(&v, kind == 'V' ? CONS_VALSET_ENCODED_MAX + 64 : CONS_PARAMS_ENCODED_MAX + 64);
+    ag_buf_init(&v, kind == 'V' ? CONS_VALSET_ENCODED_MAX + 64 : CONS_STATE_PARAMS_MAX + 64);
     ag_err e = get(ss, k, KEY_LEN, &v);
     if (e == AG_ERR_NOT_FOUND) {
         ag_buf_free(&v);

@@ -35,11 +35,11 @@
 #include "state/kv.h"
 
 /* Largest stored ConsensusParams encoding and FinalizeBlock response. */
-#define CONS_PARAMS_ENCODED_MAX    4096u
+#define CONS_STATE_PARAMS_MAX      4096u
 #define CONS_FINALIZE_RESPONSE_MAX (64u << 20)
 #define CONS_SOFTWARE_MAX          64u
 /* Largest encoded state: three validator sets and the rest. */
-#define CONS_STATE_ENCODED_MAX (3u * CONS_VALSET_ENCODED_MAX + CONS_PARAMS_ENCODED_MAX + 1024u)
+#define CONS_STATE_ENCODED_MAX (3u * CONS_VALSET_ENCODED_MAX + CONS_STATE_PARAMS_MAX + 1024u)
 
 /* tendermint.state.State. Owns its validator sets and params bytes
  * (cons_state_clear). last_validators is empty (n == 0) at the initial
@@ -64,7 +64,7 @@ typedef struct cons_state {
 } cons_state;
 
 void cons_state_clear(cons_state *st);
-/* Replace st's params by a copy. AG_ERR_TOO_LARGE over CONS_PARAMS_ENCODED_MAX. */
+/* Replace st's params by a copy. AG_ERR_TOO_LARGE over CONS_STATE_PARAMS_MAX. */
 ag_err cons_state_set_params(cons_state *st, const uint8_t *params, size_t len);
 /* Deep copy into *dst (zero or cleared). AG_ERR_NOMEM. */
 ag_err cons_state_copy(cons_state *dst, const cons_state *src);

@@ -324,7 +324,7 @@ static void check_rules(cons_privval *pv)
     cons_vote unknown = vote(CONS_MSG_PROPOSAL, 12, 0, 3, 600);
     ck_assert_int_eq(cons_privval_sign_vote(pv, CHAIN, &unknown, false), AG_ERR_INVALID_ARG);
     ck_assert_int_eq(cons_privval_last_state(pv)->height, 11);
-    ck_assert_int_eq(cons_privval_last_state(pv)->step, CONS_STEP_PRECOMMIT);
+    ck_assert_int_eq(cons_privval_last_state(pv)->step, CONS_PRIVVAL_STEP_PRECOMMIT);
 }
 
 START_TEST(privval_rules_file)
@@ -408,7 +408,7 @@ START_TEST(privval_atomic_save)
     cons_privval *pv;
     ck_assert_int_eq(cons_privval_load(&pv, kp, sp), AG_OK);
     ck_assert_int_eq(cons_privval_last_state(pv)->height, 3);
-    ck_assert_int_eq(cons_privval_last_state(pv)->step, CONS_STEP_PREVOTE);
+    ck_assert_int_eq(cons_privval_last_state(pv)->step, CONS_PRIVVAL_STEP_PREVOTE);
     cons_privval_free(pv);
 
     /* SIGKILL at random moments of a signing loop: the file always parses
