@@ -206,17 +206,38 @@ static eng_cand *cand_get(cons_engine *e, const cons_part_set_header *psh)
     int64_t max = cons_params_max_block_bytes(&e->params);
     if ((int64_t)psh->total > max / CONS_BLOCK_PART_SIZE + 1)
         return NULL;
-    for (size_t i = 0; i < ENG_CANDS_MAX; i++) {
-        if (e->cands[i].used)
-            continue;
-        c = &e->cands[i];
-        memset(c, 0, sizeof *c);
-        if (cons_part_set_init(&c->ps, psh) != AG_OK)
+    c = NULL;
+    for (size_t i = 0; i < ENG_CANDS_MAX && c == NULL; i++)
+        if (!e->cands[i].used)
+            c = &e->cands[i];
+    if (c == NULL) {
+        /* Full: drop the candidate of the oldest round before the current
+         * one that is neither the node's own, nor its locked or valid block
+         * (rounds go on without bound while a height is not decided). */
+        int32_t cur = cons_core_round(e->core);
+        cons_block_id locked, valid;
+        bool has_locked = cons_core_locked(e->core, &locked) >= 0;
+        bool has_valid = cons_core_valid(e->core, &valid) >= 0;
+        for (size_t i = 0; i < ENG_CANDS_MAX; i++) {
+            eng_cand *x = &e->cands[i];
+            if (x->own || x->round >= cur)
+                continue;
+            if (x->have_block && ((has_locked && cons_block_id_equal(&x->id, &locked)) ||
+                                  (has_valid && cons_block_id_equal(&x->id, &valid))))
+                continue;
+            if (c == NULL || x->round < c->round)
+                c = x;
+        }
+        if (c == NULL)
             return NULL;
-        c->used = true;
-        return c;
+        cand_clear(c);
     }
-    return NULL;
+    memset(c, 0, sizeof *c);
+    if (cons_part_set_init(&c->ps, psh) != AG_OK)
+        return NULL;
+    c->used = true;
+    c->round = cons_core_round(e->core);
+    return c;
 }
 
 /* Decode a complete candidate. */
@@ -251,8 +272,17 @@ static ag_err ap_proposal(cons_engine *e, const cons_proposal *p, const crypto_a
 {
     cons_reject why;
     ag_err err = cons_core_add_proposal(e->core, p, signer, &why);
-    if (err == AG_OK && why == CONS_REJ_NONE)
-        (void)cand_get(e, &p->block_id.parts);
+    if (!e->replaying && why != CONS_REJ_NONE)
+        ag_log_debug("engine", "proposal %" PRId64 "/%d not used (reason %d)", p->height,
+                     (int)p->round, (int)why);
+    if (err == AG_OK && why == CONS_REJ_NONE) {
+        eng_cand *c = cand_get(e, &p->block_id.parts);
+        if (c == NULL)
+            ag_log_warn("engine", "no room for the block of proposal %" PRId64 "/%d", p->height,
+                        (int)p->round);
+        if (c != NULL && p->round > c->round)
+            c->round = p->round;
+    }
     return after_input(e, err);
 }
 
@@ -315,6 +345,8 @@ static ag_err give_verdict(cons_engine *e, eng_cand *c)
                     e, ag_err_set(err, "engine: ProcessProposal: %s", ag_err_detail()));
         }
     }
+    ag_log_debug("engine", "block %" PRId64 " (%zu txs) is %s", c->block.header.height,
+                 c->block.n_txs, valid ? "valid" : "invalid");
     uint8_t rec[BLOCK_ID_WIRE + 1];
     put_block_id(rec, &c->id);
     rec[BLOCK_ID_WIRE] = valid;
@@ -369,6 +401,7 @@ static cons_timestamp now_ts(const cons_engine *e)
 
 static ag_err do_build(cons_engine *e, int64_t h, int32_t r)
 {
+    ag_log_debug("engine", "proposing at %" PRId64 "/%d", h, (int)r);
     cons_block b = {0};
     cons_part_set ps = {0};
     cons_block_id id;
@@ -497,11 +530,39 @@ static ag_err do_decide(cons_engine *e, const cons_core_out *o)
     if (o->height <= e->st.last_block_height)
         return AG_OK; /* re-emitted after a restart: already committed */
     eng_cand *c = cand_find_id(e, &o->block_id);
-    if (c == NULL)
-        return cons_eng_fail(e, ag_err_set(AG_ERR_INTERNAL,
-                                           "engine: decided %" PRId64 " without its block",
-                                           o->height));
+    if (c == NULL) {
+        /* its parts were dropped for newer rounds' blocks: the host's
+         * catch-up (cons_engine_receive_commit) brings it */
+        ag_log_warn("engine", "decided %" PRId64 " without its block: waiting for catch-up",
+                    o->height);
+        cons_commit_clear(&e->await_commit);
+        ag_buf enc;
+        ag_buf_init(&enc, 0);
+        ag_err err = cons_commit_encode(&enc, &o->commit);
+        if (err == AG_OK)
+            err = cons_commit_decode(&e->await_commit, enc.data, enc.len);
+        ag_buf_free(&enc);
+        if (err != AG_OK)
+            return cons_eng_fail(e, err);
+        e->await_block = true;
+        e->await_id = o->block_id;
+        return AG_OK;
+    }
     ag_err err = cons_eng_commit_block(e, &c->block, &c->ps, &o->block_id, &o->commit);
+    return cons_eng_fail(e, err);
+}
+
+/* The decided block arrived after all (parts or catch-up): commit it. */
+static ag_err finish_awaited(cons_engine *e)
+{
+    if (!e->await_block)
+        return AG_OK;
+    eng_cand *c = cand_find_id(e, &e->await_id);
+    if (c == NULL)
+        return AG_OK;
+    e->await_block = false;
+    ag_err err = cons_eng_commit_block(e, &c->block, &c->ps, &e->await_id, &e->await_commit);
+    cons_commit_clear(&e->await_commit);
     return cons_eng_fail(e, err);
 }
 
@@ -512,6 +573,8 @@ static ag_err start_next_height(cons_engine *e)
         return AG_OK;
     cands_clear(e);
     e->deferred_build = e->deferred_timeout = false;
+    e->await_block = false;
+    cons_commit_clear(&e->await_commit);
     return after_input(e, cons_core_start_height(e->core, h, &e->st.validators));
 }
 
@@ -670,6 +733,7 @@ void cons_engine_free(cons_engine *e)
     if (e == NULL)
         return;
     cands_clear(e);
+    cons_commit_clear(&e->await_commit);
     for (size_t i = 0; i < e->n_conflicts; i++) {
         cons_vote_clear(&e->conflicts[i].a);
         cons_vote_clear(&e->conflicts[i].b);
@@ -796,6 +860,41 @@ static ag_err replay_wal(cons_engine *e)
     return err;
 }
 
+/* After a restart: send again the node's own proposals and votes of the
+ * current height that the WAL gave back (a crash may have come between
+ * their write_sync and their broadcast, and the core does not ask for them
+ * again). */
+static void rebroadcast_own(cons_engine *e)
+{
+    if (e->a.signer == NULL)
+        return;
+    const crypto_address *self = cons_privval_address(e->a.signer);
+    long idx = cons_valset_index_of(cons_core_valset(e->core), self);
+    if (idx < 0)
+        return;
+    int32_t top = cons_core_round(e->core);
+    for (int32_t r = 0; r <= top; r++) {
+        const cons_proposal *p = cons_core_proposal(e->core, r);
+        cons_validator prop;
+        if (p != NULL && cons_core_proposer(e->core, r, &prop) == AG_OK &&
+            memcmp(prop.address.b, self->b, CRYPTO_ADDRESS_LEN) == 0) {
+            eng_cand *c = cand_find_id(e, &p->block_id);
+            if (e->a.io.broadcast_proposal != NULL)
+                e->a.io.broadcast_proposal(e->a.io.ctx, p);
+            if (c != NULL && e->a.io.broadcast_part != NULL)
+                for (uint32_t i = 0; i < c->ps.header.total; i++)
+                    e->a.io.broadcast_part(e->a.io.ctx, p->height, r, cons_part_set_get(&c->ps, i));
+        }
+        static const cons_msg_type types[] = {CONS_MSG_PREVOTE, CONS_MSG_PRECOMMIT};
+        for (size_t t = 0; t < 2; t++) {
+            const cons_vote_set *vs = cons_core_votes(e->core, r, types[t]);
+            const cons_vote *v = vs ? cons_vote_set_get(vs, (size_t)idx) : NULL;
+            if (v != NULL && e->a.io.broadcast_vote != NULL)
+                e->a.io.broadcast_vote(e->a.io.ctx, v);
+        }
+    }
+}
+
 ag_err cons_engine_start(cons_engine *e)
 {
     if (e->failed != AG_OK || e->started)
@@ -836,6 +935,8 @@ ag_err cons_engine_start(cons_engine *e)
             give_verdict(e, &e->cands[i]);
     if (e->failed == AG_OK)
         after_input(e, cons_core_resume(e->core));
+    if (e->failed == AG_OK)
+        rebroadcast_own(e);
     return e->failed;
 }
 
@@ -945,7 +1046,7 @@ ag_err cons_engine_receive_part(cons_engine *e, int64_t height, int32_t round,
         return err;
     if (!height_gate(e, height, &err))
         return err;
-    if (cons_core_decided(e->core, NULL))
+    if (cons_core_decided(e->core, NULL) && !e->await_block)
         return AG_OK; /* the block is here already */
     const cons_proposal *p = round >= 0 ? cons_core_proposal(e->core, round) : NULL;
     if (p == NULL)
@@ -967,6 +1068,8 @@ ag_err cons_engine_receive_part(cons_engine *e, int64_t height, int32_t round,
     if (cons_eng_fault(e, CONS_ENGINE_AT_INPUT_LOGGED, height))
         return AG_ERR_CLOSED;
     cand_complete(e, c);
+    if (e->await_block)
+        return result(e, finish_awaited(e));
     return result(e, give_verdict(e, c));
 }
 
@@ -1026,7 +1129,7 @@ ag_err cons_engine_receive_commit(cons_engine *e, const uint8_t *block, size_t l
         return err;
     if (!height_gate(e, commit->height, &err))
         return err;
-    if (cons_core_decided(e->core, NULL))
+    if (cons_core_decided(e->core, NULL) && !e->await_block)
         return AG_OK;
     cons_block b = {0};
     cons_part_set ps = {0};
@@ -1061,6 +1164,10 @@ ag_err cons_engine_receive_commit(cons_engine *e, const uint8_t *block, size_t l
         goto out;
     }
     cand_complete(e, c);
+    if (e->await_block) {
+        err = finish_awaited(e);
+        goto out;
+    }
     ag_buf rec;
     ag_buf_init(&rec, 0);
     err = cons_commit_encode(&rec, commit);

@@ -445,6 +445,9 @@ ag_err cons_eng_build_block(cons_engine *e, int64_t height, cons_block *out)
                          max_bytes);
         goto out;
     }
+    /* CheckTx answers still in flight (socket client) first */
+    if (cons_mempool_flush_app_conn(e->mp) != AG_OK)
+        ag_log_warn("engine", "mempool connection: %s", ag_err_detail());
     err = cons_mempool_reap(e->mp, e->params.block_max_bytes == -1 ? -1 : max_data,
                             e->params.block_max_gas, &txs);
     if (err != AG_OK)
@@ -829,6 +832,8 @@ ag_err cons_eng_commit_block(cons_engine *e, const cons_block *b, const cons_par
     for (size_t i = 0; i < b->n_txs; i++)
         codes[i] = resp->tx_results[i]->code;
     e->txs_available = false;
+    if (cons_mempool_flush_app_conn(e->mp) != AG_OK)
+        ag_log_warn("engine", "mempool connection: %s", ag_err_detail());
     err = cons_mempool_update(e->mp, H, b->txs, codes, b->n_txs);
     free(codes);
     if (err != AG_OK)

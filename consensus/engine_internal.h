@@ -37,6 +37,7 @@ typedef struct eng_cand {
     cons_block_id id;
     bool has_verdict, valid;
     bool own;
+    int32_t round; /* latest round whose proposal names it */
 } eng_cand;
 
 typedef struct eng_conflict {
@@ -58,6 +59,9 @@ struct cons_engine {
     ag_err failed;
     char failed_detail[AG_ERR_DETAIL_MAX];
     bool started, replaying;
+    bool await_block; /* decided a block no longer held: wait for its parts */
+    cons_block_id await_id;
+    cons_commit await_commit;
     eng_cand cands[ENG_CANDS_MAX];
     eng_conflict conflicts[ENG_CONFLICTS_MAX];
     size_t n_conflicts;

@@ -153,6 +153,18 @@ struct cluster {
     signed_rec *signs;
     size_t n_signs, cap_signs;
     size_t committed_txs;
+    /* network faults (randomized runs): before gst_ns, drops and
+     * duplicates; always a delay of 1 + jitter ms */
+    ag_rng net;
+    uint32_t jitter_ms, drop_permille, dup_permille;
+    uint64_t gst_ns;
+    /* every broadcast since the last pruning, re-offered after GST (the
+     * gossip layer's eventual delivery) */
+    msg **archive;
+    size_t n_archive, cap_archive;
+    /* random crashes: each node may crash this many more times */
+    int crash_budget[MAXN];
+    int crashes;
 };
 
 static void push(cluster *c, uint64_t at, int kind, int nd, uint64_t token, msg *m)
@@ -220,18 +232,39 @@ static void io_timer(void *ctx, uint32_t ms, uint64_t token)
     push(n->c, now_ns(n->c) + (uint64_t)ms * MS, EV_TIMER, n->id, token, NULL);
 }
 
+static msg *msg_copy(const msg *proto)
+{
+    msg *m = calloc(1, sizeof *m);
+    ck_assert_ptr_nonnull(m);
+    *m = *proto;
+    ag_buf_init(&m->enc, 0);
+    ck_assert_int_eq(ag_buf_append(&m->enc, proto->enc.data, proto->enc.len), AG_OK);
+    return m;
+}
+
 static void send_all(node *n, msg *proto)
 {
     cluster *c = n->c;
+    if (c->gst_ns > 0) {
+        if (c->n_archive == c->cap_archive) {
+            c->cap_archive = c->cap_archive ? 2 * c->cap_archive : 256;
+            c->archive = realloc(c->archive, c->cap_archive * sizeof *c->archive);
+            ck_assert_ptr_nonnull(c->archive);
+        }
+        c->archive[c->n_archive++] = msg_copy(proto);
+    }
     for (int i = 0; i < c->n; i++) {
         if (i == n->id || !c->nodes[i].exists)
             continue;
-        msg *m = calloc(1, sizeof *m);
-        ck_assert_ptr_nonnull(m);
-        *m = *proto;
-        ag_buf_init(&m->enc, 0);
-        ck_assert_int_eq(ag_buf_append(&m->enc, proto->enc.data, proto->enc.len), AG_OK);
-        push(c, now_ns(c) + MS, EV_MSG, i, 0, m);
+        bool faulty = now_ns(c) < c->gst_ns;
+        if (faulty && ag_rng_below(&c->net, 1000) < c->drop_permille)
+            continue;
+        int copies = faulty && ag_rng_below(&c->net, 1000) < c->dup_permille ? 2 : 1;
+        for (int k = 0; k < copies; k++) {
+            msg *m = msg_copy(proto);
+            uint64_t delay = 1 + (c->jitter_ms ? ag_rng_below(&c->net, c->jitter_ms) : 0);
+            push(c, now_ns(c) + delay * MS, EV_MSG, i, 0, m);
+        }
     }
     ag_buf_free(&proto->enc);
 }
@@ -324,6 +357,8 @@ static void node_close_app(node *n)
     n->app = NULL;
 }
 
+static void check_call(node *n, ag_err err, const char *what);
+
 static void node_start(node *n)
 {
     ck_assert_msg(cons_wal_open(&n->wal, n->dir, NULL) == AG_OK, "%s", ag_err_detail());
@@ -349,8 +384,12 @@ static void node_start(node *n)
     n->inc++;
     ck_assert_int_eq(cons_engine_new(&n->eng, &a), AG_OK);
     ag_err err = cons_engine_start(n->eng);
-    ck_assert_msg(err == AG_OK, "node %d start: %s: %s", n->id, ag_err_name(err), ag_err_detail());
     n->online = true;
+    if (err == AG_ERR_CLOSED && n->fault_hit) {
+        check_call(n, err, "start"); /* crashed while starting: again */
+        return;
+    }
+    ck_assert_msg(err == AG_OK, "node %d start: %s: %s", n->id, ag_err_name(err), ag_err_detail());
 }
 
 /* Destroy the engine without any shutdown (as a crash would) and close the
@@ -369,6 +408,27 @@ static void node_crash(node *n, bool lose_app)
         node_close_app(n);
         node_open_app(n);
     }
+}
+
+/* WAL directories on tmpfs when there is one: the tests restart nodes
+ * thousands of times and every own vote is fsynced (WAL durability itself is
+ * tested in test_cons_wal on the disk). */
+static void node_mkdir(char dir[64])
+{
+    snprintf(dir, 64, "/dev/shm/agora-engine-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        ag_test_mkdtemp(dir, "engine");
+}
+
+static void node_rmdir(const char *dir)
+{
+    if (strncmp(dir, "/dev/shm/agora-engine-", 22) != 0) {
+        ag_test_rmdir(dir);
+        return;
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 static void cluster_init(cluster *c, int n, int validators, uint64_t stream)
@@ -400,7 +460,7 @@ static void cluster_init(cluster *c, int n, int validators, uint64_t stream)
             snprintf(name, sizeof name, "val%d", i);
             ck_assert_int_eq(genesis_doc_add_validator(&c->g, &nd->pub, 10, name), AG_OK);
         }
-        ag_test_mkdtemp(nd->dir, "engine");
+        node_mkdir(nd->dir);
         ck_assert_int_eq(state_kv_open_memory(&nd->kv), AG_OK);
         cons_block_store_options bo = {.sync = false};
         ck_assert_int_eq(cons_block_store_open(&nd->bs, nd->kv, &bo), AG_OK);
@@ -427,11 +487,14 @@ static void cluster_free(cluster *c)
             msg_free(n->held[k]);
         free(n->held);
         pthread_mutex_destroy(&n->mu);
-        ag_test_rmdir(n->dir);
+        node_rmdir(n->dir);
     }
     for (size_t i = 0; i < c->n_ev; i++)
         msg_free(c->ev[i].m);
     free(c->ev);
+    for (size_t i = 0; i < c->n_archive; i++)
+        msg_free(c->archive[i]);
+    free(c->archive);
     free(c->signs);
     genesis_doc_free(&c->g);
 }
@@ -441,9 +504,18 @@ static void cluster_free(cluster *c)
 static void check_call(node *n, ag_err err, const char *what)
 {
     if (err == AG_ERR_CLOSED && n->fault_hit) {
+        cluster *c = n->c;
         n->restarts++;
-        node_crash(n, false);
+        c->crashes++;
+        /* randomized runs: sometimes the app is lost too */
+        node_crash(n, c->crash_budget[n->id] > 0 && ag_rng_below(&c->net, 3) == 0);
         node_start(n);
+        if (c->crash_budget[n->id] > 0) {
+            c->crash_budget[n->id]--;
+            n->fault_hit = false;
+            n->fault_at = (cons_engine_point)(1 + ag_rng_below(&c->net, 8));
+            n->fault_h = cons_engine_height(n->eng) + (int64_t)ag_rng_below(&c->net, 3);
+        }
         return;
     }
     ck_assert_msg(err == AG_OK || err == AG_ERR_AGAIN, "node %d: %s: %s: %s", n->id, what,
@@ -475,6 +547,10 @@ static void deliver(node *n, msg *m)
         break;
     }
     }
+    if (getenv("ENGINE_TRACE") && m->h == atoll(getenv("ENGINE_TRACE")))
+        fprintf(stderr, "t=%" PRIu64 " node %d <- kind %d h%" PRId64 " r%d: %s (node at r%d)\n",
+                (uint64_t)(now_ns(n->c) / MS), n->id, m->kind, m->h, (int)m->r, ag_err_name(err),
+                n->eng ? (int)cons_engine_round(n->eng) : -1);
     if (err == AG_ERR_AGAIN && n->n_held < 4096) {
         n->held = realloc(n->held, (n->n_held + 1) * sizeof *n->held);
         ck_assert_ptr_nonnull(n->held);
@@ -483,6 +559,33 @@ static void deliver(node *n, msg *m)
     }
     msg_free(m);
     check_call(n, err, "receive");
+}
+
+/* After GST: offer every archived message of a node's height again. */
+static void regossip(cluster *c)
+{
+    if (c->gst_ns == 0 || now_ns(c) < c->gst_ns)
+        return;
+    int64_t lo = INT64_MAX;
+    for (int i = 0; i < c->n; i++) {
+        node *n = &c->nodes[i];
+        if (!n->online)
+            continue;
+        int64_t h = cons_engine_height(n->eng);
+        if (h < lo)
+            lo = h;
+        for (size_t k = 0; k < c->n_archive; k++)
+            if (c->archive[k]->h == h)
+                push(c, now_ns(c) + 1 * MS, EV_MSG, i, 0, msg_copy(c->archive[k]));
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < c->n_archive; k++) {
+        if (c->archive[k]->h >= lo)
+            c->archive[kept++] = c->archive[k];
+        else
+            msg_free(c->archive[k]);
+    }
+    c->n_archive = kept;
 }
 
 static void catch_up(cluster *c)
@@ -535,6 +638,16 @@ static void run_until(cluster *c, int64_t target, uint64_t max_ms)
     while (min_height(c) < target) {
         event ev;
         ck_assert_msg(pop(c, &ev), "no events left at height %" PRId64, min_height(c));
+        if (ev.t > end)
+            for (int i = 0; i < c->n; i++) {
+                node *d = &c->nodes[i];
+                if (d->online)
+                    fprintf(stderr,
+                            "node %d: h%" PRId64 " r%d s%d last %" PRId64 " held %zu restarts %d\n",
+                            i, cons_engine_height(d->eng), (int)cons_engine_round(d->eng),
+                            (int)cons_engine_step(d->eng),
+                            cons_engine_state(d->eng)->last_block_height, d->n_held, d->restarts);
+            }
         ck_assert_msg(ev.t <= end,
                       "not at height %" PRId64 " after %" PRIu64 " ms (at %" PRId64 ")", target,
                       max_ms, min_height(c));
@@ -554,6 +667,7 @@ static void run_until(cluster *c, int64_t target, uint64_t max_ms)
             break;
         case EV_CATCHUP:
             catch_up(c);
+            regossip(c);
             push(c, now_ns(c) + 200 * MS, EV_CATCHUP, 0, 0, NULL);
             break;
         }
@@ -1171,6 +1285,52 @@ START_TEST(equivocation_becomes_evidence_in_a_block)
 }
 END_TEST
 
+/* A seeded scenario: 4 validators, random delays, drops and duplicates
+ * until GST, every node crashing at random points (sometimes losing its
+ * app) before GST; after GST the cluster must reach height 12. Agreement,
+ * equal app hashes and no double sign are checked throughout. */
+START_TEST(randomized_faults)
+{
+    uint64_t runs = ag_test_iters(8, 80);
+    int crashes = 0;
+    uint64_t first = getenv("ENGINE_RUN") ? strtoull(getenv("ENGINE_RUN"), NULL, 10) : 0;
+    for (uint64_t run = first; run < runs; run++) {
+        if (getenv("ENGINE_LOG"))
+            fprintf(stderr, "run %" PRIu64 "\n", run);
+        cluster c;
+        cluster_init(&c, 4, 4, 1000 + run);
+        ag_test_rng(&c.net, 5000 + run);
+        c.jitter_ms = 1 + (uint32_t)ag_rng_below(&c.net, 40);
+        c.drop_permille = (uint32_t)ag_rng_below(&c.net, 100);
+        c.dup_permille = (uint32_t)ag_rng_below(&c.net, 100);
+        c.gst_ns = (5000 + ag_rng_below(&c.net, 5000)) * MS;
+        for (int i = 0; i < 4; i++) {
+            node *n = &c.nodes[i];
+            c.crash_budget[i] = (int)ag_rng_below(&c.net, 3);
+            n->fault_at = (cons_engine_point)(1 + ag_rng_below(&c.net, 8));
+            n->fault_h = 1 + (int64_t)ag_rng_below(&c.net, 4);
+            node_start(n);
+        }
+        char tx[32];
+        for (int k = 0; k < 6; k++) {
+            snprintf(tx, sizeof tx, "r%d=%d", k, k);
+            submit(&c.nodes[k % 4], tx);
+        }
+        run_until(&c, 12, 300000);
+        for (int i = 0; i < 4; i++)
+            check_stores(&c.nodes[i]);
+        ck_assert_int_eq(stored_txs(&c.nodes[0]) <= 6, 1);
+        if (getenv("ENGINE_LOG"))
+            fprintf(stderr, "run %" PRIu64 ": %d crashes, %" PRIu64 " ms, jitter %u drop %u dup %u\n",
+                    run, c.crashes, (uint64_t)(now_ns(&c) / MS), c.jitter_ms, c.drop_permille,
+                    c.dup_permille);
+        crashes += c.crashes;
+        cluster_free(&c);
+    }
+    ck_assert_int_gt(crashes, 0);
+}
+END_TEST
+
 START_TEST(new_checks_arguments)
 {
     cons_engine *e = (void *)1;
@@ -1204,6 +1364,7 @@ static Suite *cons_engine_suite(void)
     tcase_add_loop_test(tc, restart_single_at_every_point, 0, (int)N_POINTS);
     tcase_add_loop_test(tc, restart_cluster_member_at_every_point, 0, (int)N_POINTS);
     tcase_add_test(tc, restart_with_lost_app_replays_blocks);
+    tcase_add_test(tc, randomized_faults);
     suite_add_tcase(s, tc);
     return s;
 }
