@@ -28,3 +28,14 @@ cons_block_store *cons_engine_block_store(const cons_engine *e)
 {
     return e ? e->a.block_store : NULL;
 }
+
+ag_err cons_engine_skip_commit_wait(cons_engine *e)
+{
+    if (e == NULL || e->core == NULL || cons_core_step(e->core) != CONS_STEP_COMMIT)
+        return AG_OK;
+    int64_t h = cons_core_height(e->core);
+    int32_t r = cons_core_round(e->core);
+    /* the token of the commit timeout, as engine.c's timer_token makes it */
+    uint64_t token = ((uint64_t)h << 24) | ((uint64_t)(uint32_t)r << 3) | (uint64_t)CONS_STEP_COMMIT;
+    return cons_engine_on_timer(e, token);
+}

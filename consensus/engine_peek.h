@@ -18,4 +18,9 @@ const cons_part_set *cons_engine_proposal_parts(const cons_engine *e, int32_t ro
 /* The block store the engine was created with (for serving blocks). */
 cons_block_store *cons_engine_block_store(const cons_engine *e);
 
+/* Block sync: the current height is decided (step COMMIT); end the commit
+ * timeout now instead of waiting for it, so the next block can be applied.
+ * AG_OK when not in the commit step; cons_engine_on_timer's errors. */
+ag_err cons_engine_skip_commit_wait(cons_engine *e);
+
 #endif

@@ -455,7 +455,7 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         what = "catch-up commit";
         if (e && m.commit.height == cons_engine_height(e)) {
             err = cons_engine_receive_commit(e, m.block.data, m.block.len, &m.commit);
-            if (err == AG_OK && cons_engine_height(e) > m.commit.height)
+            if (err == AG_OK && cons_engine_state(e)->last_block_height >= m.commit.height)
                 g->st.catchups_applied++;
         }
         break;
