@@ -137,7 +137,7 @@ struct gnode {
     cons_engine *eng;
     gtimer *timers;
     int64_t committed_h;
-    bool saw_tx;
+    bool saw_tx, saw_ev;
 };
 
 static struct {
@@ -213,6 +213,8 @@ static void io_committed(void *ctx, const cons_engine_committed *ci)
                       "node %d: another app hash at %" PRId64, n->id, ci->height);
     }
     n->committed_h = ci->height;
+    if (ci->block->n_evidence > 0)
+        n->saw_ev = true;
     for (size_t i = 0; C.tx && i < ci->block->n_txs; i++)
         if (ci->block->txs[i].len == strlen(C.tx) &&
             memcmp(ci->block->txs[i].ptr, C.tx, strlen(C.tx)) == 0)
@@ -467,6 +469,64 @@ START_TEST(cluster_gossip_and_sync)
 }
 END_TEST
 
+static bool all_saw_ev(void *ctx)
+{
+    int mask = *(int *)ctx;
+    for (int i = 0; i < GN; i++)
+        if ((mask >> i & 1) && !C.n[i].saw_ev)
+            return false;
+    return true;
+}
+
+/* Validator 1 equivocates at height 2 (two prevotes for different blocks);
+ * the evidence is added to node 0's pool only and must reach a block that
+ * every node commits. */
+START_TEST(cluster_evidence_gossip)
+{
+    cluster_init(4);
+    for (int i = 0; i < 4; i++)
+        node_up(i);
+    wait_height(0xf, 3, 20000);
+    cons_block_meta meta;
+    ck_assert_int_eq(cons_block_store_load_meta(C.n[0].bs, 2, &meta), AG_OK);
+    cons_vote v[2];
+    for (int k = 0; k < 2; k++) {
+        memset(&v[k], 0, sizeof v[k]);
+        v[k].type = CONS_MSG_PREVOTE;
+        v[k].height = 2;
+        v[k].round = 0;
+        v[k].timestamp = meta.header.time;
+        v[k].block_id.hash.len = 32;
+        memset(v[k].block_id.hash.b, 0x10 + k, 32);
+        v[k].block_id.parts.total = 1;
+        v[k].block_id.parts.hash.len = 32;
+        memset(v[k].block_id.parts.hash.b, 0x20 + k, 32);
+        ck_assert_int_eq(cons_vote_sign(&v[k], C.gen.chain_id, &C.n[1].priv, false), AG_OK);
+    }
+    const cons_valset *vs = &cons_engine_state(C.n[0].eng)->validators;
+    for (size_t i = 0; i < vs->n; i++)
+        if (memcmp(vs->vals[i].address.b, v[0].validator_address.b, sizeof v[0].validator_address.b) == 0)
+            v[0].validator_index = v[1].validator_index = (int32_t)i;
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq(cons_vote_sign(&v[k], C.gen.chain_id, &C.n[1].priv, false), AG_OK);
+    cons_evidence ev;
+    ck_assert_int_eq(cons_evidence_new(&ev, &v[0], &v[1], meta.header.time, vs), AG_OK);
+    ag_err err = cons_evpool_add(cons_engine_evpool(C.n[0].eng), &ev);
+    ck_assert_msg(err == AG_OK, "evpool add: %s", ag_err_detail());
+    int mask = 0xf;
+    ck_assert_msg(run_until(&C.loop, all_saw_ev, &mask, 15000), "evidence not committed everywhere");
+    ck_assert_uint_ge(p2p_gossip_get_stats(C.n[0].g)->evidence_sent, 1);
+    uint64_t added = 0;
+    for (int i = 1; i < 4; i++)
+        added += p2p_gossip_get_stats(C.n[i].g)->evidence_added;
+    ck_assert_uint_ge(added, 1);
+    cons_evidence_clear(&ev);
+    cons_vote_clear(&v[0]);
+    cons_vote_clear(&v[1]);
+    cluster_free();
+}
+END_TEST
+
 static bool banned(void *ctx)
 {
     const tnode *t = ctx;
@@ -548,6 +608,7 @@ static Suite *p2p_reactors_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, cluster_gossip_and_sync);
     tcase_add_test(tc, cluster_bad_peer_banned);
+    tcase_add_test(tc, cluster_evidence_gossip);
     suite_add_tcase(s, tc);
     return s;
 }
