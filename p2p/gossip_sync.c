@@ -212,12 +212,20 @@ static void apply_blocks(p2p_gossip *g)
         }
         if (gsp_is_peer_fault(err)) {
             g->st.sync_bad++;
-            if (s->peer) {
-                snprintf(s->bad_peer, sizeof s->bad_peer, "%s", p2p_peer_id(s->peer));
-                gsp_report(g, s->peer, err, "block sync block");
+            p2p_peer *bad = s->peer;
+            if (bad) {
+                /* every height it was asked for goes to someone else */
+                for (uint32_t i = 0; i < g->o.sync_window; i++) {
+                    gsp_slot *o = &g->slots[i];
+                    if (!o->h || o->peer != bad)
+                        continue;
+                    slot_clear(g, o, false);
+                    snprintf(o->bad_peer, sizeof o->bad_peer, "%s", p2p_peer_id(bad));
+                }
+                gsp_report(g, bad, err, "block sync block"); /* may remove the peer */
+            } else {
+                slot_clear(g, s, true);
             }
-            slot_clear(g, s, true);
-            s->peer = NULL;
             return;
         }
         if (err == AG_OK)
@@ -241,6 +249,23 @@ static p2p_peer *pick_peer(p2p_gossip *g, p2p_peer **v, size_t n, int64_t h, con
     return NULL;
 }
 
+/* The highest block store height a peer announced. */
+static int64_t sync_top(p2p_gossip *g)
+{
+    p2p_peer *none[1];
+    size_t np = p2p_switch_peers(g->sw, none, 0);
+    p2p_peer **v = np ? calloc(np, sizeof *v) : NULL;
+    int64_t top = 0;
+    np = v ? p2p_switch_peers(g->sw, v, np) : 0;
+    for (size_t i = 0; i < np; i++) {
+        gsp_sync_peer *sp = speer(g, v[i]);
+        if (sp && sp->have_status && sp->height > top)
+            top = sp->height;
+    }
+    free(v);
+    return top;
+}
+
 static void sync_tick(void *ctx, uint64_t now)
 {
     p2p_gossip *g = ctx;
@@ -250,33 +275,28 @@ static void sync_tick(void *ctx, uint64_t now)
         g->status_at = now;
         send_status(g, NULL);
     }
-    p2p_peer *none[1];
-    size_t np = p2p_switch_peers(g->sw, none, 0);
-    p2p_peer **v = np ? calloc(np, sizeof *v) : NULL;
-    if (np && !v)
-        return;
-    np = v ? p2p_switch_peers(g->sw, v, np) : 0;
-    int64_t ours = cons_engine_height(g->e), top = 0;
-    for (size_t i = 0; i < np; i++) {
-        gsp_sync_peer *sp = speer(g, v[i]);
-        if (sp && sp->have_status && sp->height > top)
-            top = sp->height;
-    }
+    int64_t ours = cons_engine_height(g->e), top = sync_top(g);
     bool was = g->syncing;
     g->syncing = top >= ours + 1;
     if (g->syncing != was)
         ag_log_info("gossip", "block sync %s at height %" PRId64 " (peers up to %" PRId64 ")",
                     g->syncing ? "started" : "caught up", ours, top);
-    /* drop what is below us */
+    /* drop what is below us, apply what we hold (which may report and
+     * remove a peer: the peer list is taken after) */
     for (uint32_t i = 0; i < g->o.sync_window; i++)
         if (g->slots[i].h && g->slots[i].h < ours)
             slot_clear(g, &g->slots[i], false);
     apply_blocks(g);
-    ours = cons_engine_height(g->e);
-    if (!g->syncing) {
-        free(v);
+    if (!g->syncing || cons_engine_failed(g->e) != AG_OK)
         return;
-    }
+    ours = cons_engine_height(g->e);
+    top = sync_top(g);
+    p2p_peer *none[1];
+    size_t np = p2p_switch_peers(g->sw, none, 0);
+    p2p_peer **v = np ? calloc(np, sizeof *v) : NULL;
+    if (!v)
+        return;
+    np = p2p_switch_peers(g->sw, v, np);
     for (int64_t h = ours; h < ours + (int64_t)g->o.sync_window && h <= top; h++) {
         gsp_slot *s = slot_of(g, h);
         if (s->h == h && (s->have || now - s->sent_at < g->o.sync_timeout_ms))

@@ -598,6 +598,66 @@ START_TEST(cluster_bad_peer_banned)
 }
 END_TEST
 
+/* A block sync peer that claims a far height and answers with blocks that do
+ * not decode is reported and banned; the validators keep committing. */
+START_TEST(cluster_bad_block_peer_banned)
+{
+    cluster_init(4);
+    for (int i = 0; i < 4; i++)
+        node_up(i);
+    wait_height(0xf, 2, 20000);
+
+    tnode t = {0};
+    t.extra_channel = P2P_CH_BLOCKSYNC;
+    p2p_switch_opts so;
+    switch_opts(&so);
+    tnode_up(&t, &C.loop, ag_env_system(), &so, false);
+    char addr[P2P_ADDR_MAX + 1];
+    snprintf(addr, sizeof addr, "%s@%s", C.n[0].key.id, p2p_switch_listen_addr(C.n[0].sw));
+    p2p_netaddr na;
+    ck_assert_int_eq(p2p_netaddr_parse(&na, addr, true), AG_OK);
+    ck_assert_int_eq(p2p_switch_dial(t.sw, &na), AG_OK);
+    ck_assert(run_until(&C.loop, connected_to0, &t, 5000));
+    p2p_peer *p = p2p_switch_find_peer(t.sw, C.n[0].key.id);
+    ag_buf b;
+    ag_buf_init(&b, 0);
+    ck_assert_int_eq(p2p_sync_encode_status(&b, 1, 1000), AG_OK);
+    ck_assert_int_eq(p2p_peer_send(p, P2P_CH_BLOCKSYNC, b.data, b.len), AG_OK);
+    for (int round = 0; round < 100 && !banned(&t); round++) {
+        run_for(&C.loop, 50);
+        p = p2p_switch_find_peer(t.sw, C.n[0].key.id);
+        if (!p)
+            break;
+        int64_t h = cons_engine_height(C.n[0].eng);
+        for (int64_t k = h; k < h + 4; k++) {
+            cons_commit c = {0};
+            c.height = k;
+            c.block_id.hash.len = 32;
+            memset(c.block_id.hash.b, 0x42, 32);
+            c.block_id.parts.total = 1;
+            c.block_id.parts.hash.len = 32;
+            memset(c.block_id.parts.hash.b, 0x43, 32);
+            cons_commit_sig sig = cons_commit_sig_absent();
+            c.sigs = &sig;
+            c.n_sigs = 1;
+            ag_buf_reset(&b);
+            ck_assert_int_eq(p2p_sync_encode_block(&b, (const uint8_t *)"not a block", 11, &c),
+                             AG_OK);
+            p2p_peer_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
+        }
+    }
+    ag_buf_free(&b);
+    ck_assert_msg(run_until(&C.loop, banned, &t, 5000), "block sync attacker not banned");
+    ck_assert_uint_ge(p2p_gossip_get_stats(C.n[0].g)->sync_bad, 5);
+    ck_assert_uint_ge(t.rx.msgs[P2P_CH_BLOCKSYNC], 1); /* it was asked for blocks */
+    int64_t h1 = max_height();
+    wait_height(0xf, h1 + 3, 20000);
+    ck_assert(run_until(&C.loop, not_syncing, C.n[0].g, 5000));
+    tnode_close(&t, &C.loop);
+    cluster_free();
+}
+END_TEST
+
 static Suite *p2p_reactors_suite(void)
 {
     Suite *s = suite_create("p2p_reactors");
@@ -609,6 +669,7 @@ static Suite *p2p_reactors_suite(void)
     tcase_add_test(tc, cluster_gossip_and_sync);
     tcase_add_test(tc, cluster_bad_peer_banned);
     tcase_add_test(tc, cluster_evidence_gossip);
+    tcase_add_test(tc, cluster_bad_block_peer_banned);
     suite_add_tcase(s, tc);
     return s;
 }
