@@ -93,6 +93,40 @@ uint64_t gsp_now_ms(const p2p_gossip *g)
     return uv_now(p2p_switch_loop(g->sw));
 }
 
+static size_t all_peers(p2p_gossip *g, p2p_peer ***out)
+{
+    static p2p_peer *none[1];
+    size_t n = p2p_switch_peers(g->sw, none, 0);
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    p2p_peer **v = calloc(n, sizeof *v);
+    if (!v)
+        return 0;
+    n = p2p_switch_peers(g->sw, v, n);
+    *out = v;
+    return n;
+}
+
+ag_err gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len)
+{
+    const p2p_node_info *ni = p2p_peer_info(p);
+    for (size_t i = 0; ni && i < ni->n_channels; i++)
+        if (ni->channels[i] == ch)
+            return p2p_peer_send(p, ch, msg, len);
+    return AG_ERR_UNSUPPORTED;
+}
+
+size_t gsp_broadcast(p2p_gossip *g, uint8_t ch, const uint8_t *msg, size_t len)
+{
+    p2p_peer **v;
+    size_t n = all_peers(g, &v), ok = 0;
+    for (size_t i = 0; i < n; i++)
+        ok += gsp_send(v[i], ch, msg, len) == AG_OK;
+    free(v);
+    return ok;
+}
+
 bool gsp_is_peer_fault(ag_err err)
 {
     return err == AG_ERR_VERIFY || err == AG_ERR_DECODE || err == AG_ERR_TOO_LARGE ||
@@ -202,21 +236,6 @@ static void cp_mark_part(gsp_cons_peer *ps, int64_t h, int32_t r, uint32_t i)
 
 /* ---- the engine's hooks ---- */
 
-static size_t all_peers(p2p_gossip *g, p2p_peer ***out)
-{
-    static p2p_peer *none[1];
-    size_t n = p2p_switch_peers(g->sw, none, 0);
-    *out = NULL;
-    if (n == 0)
-        return 0;
-    p2p_peer **v = calloc(n, sizeof *v);
-    if (!v)
-        return 0;
-    n = p2p_switch_peers(g->sw, v, n);
-    *out = v;
-    return n;
-}
-
 static void io_timer(void *ctx, uint32_t ms, uint64_t token)
 {
     p2p_gossip *g = ctx;
@@ -236,7 +255,7 @@ static void io_proposal(void *ctx, const cons_proposal *p)
             gsp_cons_peer *ps = cpeer(g, v[i]);
             if (ps && ps->prop_h == p->height && ps->prop_r == p->round)
                 continue;
-            if (p2p_peer_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
+            if (gsp_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
                 g->st.proposals_sent++;
                 if (ps)
                     cp_mark_proposal(ps, p->height, p->round, p->block_id.parts.total);
@@ -262,7 +281,7 @@ static void io_part(void *ctx, int64_t h, int32_t r, const cons_part *part)
             /* only after the proposal (the peer drops parts it cannot place) */
             if (!ps || ps->prop_h != h || ps->prop_r != r || cp_has_part(ps, h, r, part->index))
                 continue;
-            if (p2p_peer_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
+            if (gsp_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
                 g->st.parts_sent++;
                 cp_mark_part(ps, h, r, part->index);
             }
@@ -286,7 +305,7 @@ static void io_vote(void *ctx, const cons_vote *vt)
             gsp_cons_peer *ps = cpeer(g, v[i]);
             if (ps && cp_has_vote(ps, vt->height, vt->round, vt->type, vt->validator_index))
                 continue;
-            if (p2p_peer_send(v[i], P2P_CH_CONS_VOTE, b.data, b.len) == AG_OK) {
+            if (gsp_send(v[i], P2P_CH_CONS_VOTE, b.data, b.len) == AG_OK) {
                 g->st.votes_sent++;
                 if (ps)
                     cp_mark_vote(ps, vt->height, vt->round, vt->type, vt->validator_index);
@@ -309,7 +328,7 @@ static void io_step(void *ctx, int64_t h, int32_t r, cons_step s)
     ag_buf b;
     ag_buf_init(&b, 0);
     if (p2p_cons_encode_round_step(&b, h, r, s) == AG_OK)
-        g->st.round_steps_sent += p2p_switch_broadcast(g->sw, P2P_CH_CONS_STATE, b.data, b.len);
+        g->st.round_steps_sent += gsp_broadcast(g, P2P_CH_CONS_STATE, b.data, b.len);
     ag_buf_free(&b);
     if (g->host.new_round_step)
         g->host.new_round_step(g->host.ctx, h, r, s);
@@ -352,7 +371,7 @@ static void cons_added(void *ctx, p2p_peer *p)
         ag_buf b;
         ag_buf_init(&b, 0);
         if (p2p_cons_encode_round_step(&b, g->h, g->r, g->s) == AG_OK &&
-            p2p_peer_send(p, P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
+            gsp_send(p, P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
             g->st.round_steps_sent++;
         ag_buf_free(&b);
     }
@@ -385,7 +404,7 @@ static void send_has_vote(p2p_gossip *g, p2p_peer *from, const cons_vote *vt)
         gsp_cons_peer *ps = cpeer(g, v[i]);
         if (v[i] == from || !ps || ps->h != vt->height)
             continue;
-        if (p2p_peer_send(v[i], P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
+        if (gsp_send(v[i], P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
             g->st.has_votes_sent++;
     }
     free(v);
@@ -472,7 +491,7 @@ static bool send_or_stop(p2p_peer *p, uint8_t ch, ag_buf *b, uint32_t *budget)
 {
     if (*budget == 0)
         return false;
-    ag_err err = p2p_peer_send(p, ch, b->data, b->len);
+    ag_err err = gsp_send(p, ch, b->data, b->len);
     ag_buf_reset(b);
     if (err != AG_OK)
         return false;
@@ -498,7 +517,7 @@ static void gossip_catchup(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, uint64
                                                : cons_block_store_load_seen_commit(bs, h, &c);
     if (err == AG_OK)
         err = p2p_cons_encode_catchup(&msg, blk.data, blk.len, &c);
-    if (err == AG_OK && p2p_peer_send(p, P2P_CH_CONS_DATA, msg.data, msg.len) == AG_OK) {
+    if (err == AG_OK && gsp_send(p, P2P_CH_CONS_DATA, msg.data, msg.len) == AG_OK) {
         ps->catchup_h = h;
         ps->catchup_at = now;
         g->st.catchups_sent++;

@@ -91,6 +91,12 @@ struct p2p_gossip {
 };
 
 uint64_t gsp_now_ms(const p2p_gossip *g);
+/* p2p_peer_send, but only on a channel the peer's NodeInfo lists
+ * (AG_ERR_UNSUPPORTED otherwise: a peer closes the connection on a message
+ * for a channel it does not serve). */
+ag_err gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len);
+/* gsp_send to every connected peer; returns how many took it. */
+size_t gsp_broadcast(p2p_gossip *g, uint8_t ch, const uint8_t *msg, size_t len);
 /* A message that failed its checks: counted and reported (AG_ERR_VERIFY,
  * AG_ERR_DECODE, AG_ERR_TOO_LARGE, AG_ERR_LENGTH); other errors are the
  * node's own and are only logged. */

@@ -161,7 +161,7 @@ static void offer_txs(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const cons_
         ag_buf_init(&b, 0);
         ag_err err = p2p_txs_encode(&b, batch, n);
         if (err == AG_OK)
-            err = p2p_peer_send(p, P2P_CH_MEMPOOL, b.data, b.len);
+            err = gsp_send(p, P2P_CH_MEMPOOL, b.data, b.len);
         ag_buf_free(&b);
         if (err != AG_OK)
             break; /* queue full: the rest next tick */
@@ -191,7 +191,7 @@ static void offer_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp,
     ag_buf b;
     ag_buf_init(&b, 0);
     if (p2p_evidence_encode(&b, pick, k) == AG_OK &&
-        p2p_peer_send(p, P2P_CH_EVIDENCE, b.data, b.len) == AG_OK) {
+        gsp_send(p, P2P_CH_EVIDENCE, b.data, b.len) == AG_OK) {
         for (size_t i = 0; i < k; i++)
             gsp_seen_add(&pp->ev, pk[i]);
         g->st.evidence_sent += k;

@@ -62,9 +62,9 @@ static void send_status(p2p_gossip *g, p2p_peer *p)
         base = h;
     if (p2p_sync_encode_status(&b, base, h) == AG_OK) {
         if (p)
-            p2p_peer_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
+            gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
         else
-            p2p_switch_broadcast(g->sw, P2P_CH_BLOCKSYNC, b.data, b.len);
+            gsp_broadcast(g, P2P_CH_BLOCKSYNC, b.data, b.len);
     }
     ag_buf_free(&b);
 }
@@ -81,7 +81,7 @@ static void sync_added(void *ctx, p2p_peer *p)
     ag_buf b;
     ag_buf_init(&b, 0);
     if (p2p_sync_encode_status_request(&b) == AG_OK)
-        p2p_peer_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
+        gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
     ag_buf_free(&b);
     send_status(g, p);
 }
@@ -129,7 +129,7 @@ static void serve_block(p2p_gossip *g, p2p_peer *p, int64_t h)
             return;
         }
     }
-    if (p2p_peer_send(p, P2P_CH_BLOCKSYNC, msg.data, msg.len) == AG_OK && err == AG_OK)
+    if (gsp_send(p, P2P_CH_BLOCKSYNC, msg.data, msg.len) == AG_OK && err == AG_OK)
         g->st.blocks_served++;
     ag_buf_free(&msg);
 }
@@ -315,7 +315,7 @@ static void sync_tick(void *ctx, uint64_t now)
         ag_buf b;
         ag_buf_init(&b, 0);
         if (p2p_sync_encode_request(&b, h) == AG_OK &&
-            p2p_peer_send(p, P2P_CH_BLOCKSYNC, b.data, b.len) == AG_OK) {
+            gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len) == AG_OK) {
             s->h = h;
             s->peer = p;
             s->sent_at = now;

@@ -623,13 +623,13 @@ START_TEST(cluster_bad_block_peer_banned)
     ag_buf_init(&b, 0);
     ck_assert_int_eq(p2p_sync_encode_status(&b, 1, 1000), AG_OK);
     ck_assert_int_eq(p2p_peer_send(p, P2P_CH_BLOCKSYNC, b.data, b.len), AG_OK);
-    for (int round = 0; round < 100 && !banned(&t); round++) {
-        run_for(&C.loop, 50);
+    for (int round = 0; round < 600 && !banned(&t); round++) {
+        run_for(&C.loop, 25);
         p = p2p_switch_find_peer(t.sw, C.n[0].key.id);
         if (!p)
             break;
         int64_t h = cons_engine_height(C.n[0].eng);
-        for (int64_t k = h; k < h + 4; k++) {
+        for (int64_t k = h; k < h + 8; k++) {
             cons_commit c = {0};
             c.height = k;
             c.block_id.hash.len = 32;
@@ -647,7 +647,14 @@ START_TEST(cluster_bad_block_peer_banned)
         }
     }
     ag_buf_free(&b);
-    ck_assert_msg(run_until(&C.loop, banned, &t, 5000), "block sync attacker not banned");
+    ck_assert_msg(run_until(&C.loop, banned, &t, 5000),
+                  "block sync attacker not banned: bad %" PRIu64 " requested %" PRIu64
+                  " asked %" PRIu64 " score %u",
+                  p2p_gossip_get_stats(C.n[0].g)->sync_bad,
+                  p2p_gossip_get_stats(C.n[0].g)->blocks_requested, t.rx.msgs[P2P_CH_BLOCKSYNC],
+                  p2p_switch_find_peer(C.n[0].sw, t.key.id)
+                      ? p2p_peer_score(p2p_switch_find_peer(C.n[0].sw, t.key.id))
+                      : 999);
     ck_assert_uint_ge(p2p_gossip_get_stats(C.n[0].g)->sync_bad, 5);
     ck_assert_uint_ge(t.rx.msgs[P2P_CH_BLOCKSYNC], 1); /* it was asked for blocks */
     int64_t h1 = max_height();
