@@ -36,6 +36,7 @@ ag_err cons_engine_skip_commit_wait(cons_engine *e)
     int64_t h = cons_core_height(e->core);
     int32_t r = cons_core_round(e->core);
     /* the token of the commit timeout, as engine.c's timer_token makes it */
-    uint64_t token = ((uint64_t)h << 24) | ((uint64_t)(uint32_t)r << 3) | (uint64_t)CONS_STEP_COMMIT;
+    uint64_t token =
+        ((uint64_t)h << 24) | ((uint64_t)(uint32_t)r << 3) | (uint64_t)CONS_STEP_COMMIT;
     return cons_engine_on_timer(e, token);
 }

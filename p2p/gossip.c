@@ -23,7 +23,7 @@
 
 /* ---- the seen set ---- */
 
-ag_err gsp_seen_init(gsp_seen *s, size_t cap)
+ag_err p2p_gsp_seen_init(gsp_seen *s, size_t cap)
 {
     memset(s, 0, sizeof *s);
     size_t slots = 16;
@@ -33,20 +33,20 @@ ag_err gsp_seen_init(gsp_seen *s, size_t cap)
     s->gen[0] = calloc(slots, sizeof(uint64_t));
     s->gen[1] = calloc(slots, sizeof(uint64_t));
     if (!s->gen[0] || !s->gen[1]) {
-        gsp_seen_free(s);
+        p2p_gsp_seen_free(s);
         return ag_err_set(AG_ERR_NOMEM, "gossip: seen set of %zu", cap);
     }
     return AG_OK;
 }
 
-void gsp_seen_free(gsp_seen *s)
+void p2p_gsp_seen_free(gsp_seen *s)
 {
     free(s->gen[0]);
     free(s->gen[1]);
     memset(s, 0, sizeof *s);
 }
 
-uint64_t gsp_key(const uint8_t *hash32)
+uint64_t p2p_gsp_key(const uint8_t *hash32)
 {
     uint64_t k;
     memcpy(&k, hash32, sizeof k);
@@ -63,14 +63,14 @@ static bool gen_has(const uint64_t *t, size_t slots, uint64_t key)
     }
 }
 
-bool gsp_seen_has(const gsp_seen *s, uint64_t key)
+bool p2p_gsp_seen_has(const gsp_seen *s, uint64_t key)
 {
     return s->slots && (gen_has(s->gen[0], s->slots, key) || gen_has(s->gen[1], s->slots, key));
 }
 
-void gsp_seen_add(gsp_seen *s, uint64_t key)
+void p2p_gsp_seen_add(gsp_seen *s, uint64_t key)
 {
-    if (!s->slots || gsp_seen_has(s, key))
+    if (!s->slots || p2p_gsp_seen_has(s, key))
         return;
     if (s->count >= s->slots / 4) {
         uint64_t *old = s->gen[1];
@@ -88,7 +88,7 @@ void gsp_seen_add(gsp_seen *s, uint64_t key)
 
 /* ---- shared helpers ---- */
 
-uint64_t gsp_now_ms(const p2p_gossip *g)
+uint64_t p2p_gsp_now_ms(const p2p_gossip *g)
 {
     return uv_now(p2p_switch_loop(g->sw));
 }
@@ -108,7 +108,7 @@ static size_t all_peers(p2p_gossip *g, p2p_peer ***out)
     return n;
 }
 
-ag_err gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len)
+ag_err p2p_gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len)
 {
     const p2p_node_info *ni = p2p_peer_info(p);
     for (size_t i = 0; ni && i < ni->n_channels; i++)
@@ -117,25 +117,25 @@ ag_err gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len)
     return AG_ERR_UNSUPPORTED;
 }
 
-size_t gsp_broadcast(p2p_gossip *g, uint8_t ch, const uint8_t *msg, size_t len)
+size_t p2p_gsp_broadcast(p2p_gossip *g, uint8_t ch, const uint8_t *msg, size_t len)
 {
     p2p_peer **v;
     size_t n = all_peers(g, &v), ok = 0;
     for (size_t i = 0; i < n; i++)
-        ok += gsp_send(v[i], ch, msg, len) == AG_OK;
+        ok += p2p_gsp_send(v[i], ch, msg, len) == AG_OK;
     free(v);
     return ok;
 }
 
-bool gsp_is_peer_fault(ag_err err)
+bool p2p_gsp_is_peer_fault(ag_err err)
 {
     return err == AG_ERR_VERIFY || err == AG_ERR_DECODE || err == AG_ERR_TOO_LARGE ||
            err == AG_ERR_LENGTH || err == AG_ERR_TRUNCATED;
 }
 
-void gsp_report(p2p_gossip *g, p2p_peer *peer, ag_err err, const char *what)
+void p2p_gsp_report(p2p_gossip *g, p2p_peer *peer, ag_err err, const char *what)
 {
-    if (gsp_is_peer_fault(err)) {
+    if (p2p_gsp_is_peer_fault(err)) {
         char why[160];
         snprintf(why, sizeof why, "%s: %s", what, ag_err_detail());
         p2p_peer_report_bad(peer, P2P_BAD_INVALID_MSG, why);
@@ -255,7 +255,7 @@ static void io_proposal(void *ctx, const cons_proposal *p)
             gsp_cons_peer *ps = cpeer(g, v[i]);
             if (ps && ps->prop_h == p->height && ps->prop_r == p->round)
                 continue;
-            if (gsp_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
+            if (p2p_gsp_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
                 g->st.proposals_sent++;
                 if (ps)
                     cp_mark_proposal(ps, p->height, p->round, p->block_id.parts.total);
@@ -281,7 +281,7 @@ static void io_part(void *ctx, int64_t h, int32_t r, const cons_part *part)
             /* only after the proposal (the peer drops parts it cannot place) */
             if (!ps || ps->prop_h != h || ps->prop_r != r || cp_has_part(ps, h, r, part->index))
                 continue;
-            if (gsp_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
+            if (p2p_gsp_send(v[i], P2P_CH_CONS_DATA, b.data, b.len) == AG_OK) {
                 g->st.parts_sent++;
                 cp_mark_part(ps, h, r, part->index);
             }
@@ -305,7 +305,7 @@ static void io_vote(void *ctx, const cons_vote *vt)
             gsp_cons_peer *ps = cpeer(g, v[i]);
             if (ps && cp_has_vote(ps, vt->height, vt->round, vt->type, vt->validator_index))
                 continue;
-            if (gsp_send(v[i], P2P_CH_CONS_VOTE, b.data, b.len) == AG_OK) {
+            if (p2p_gsp_send(v[i], P2P_CH_CONS_VOTE, b.data, b.len) == AG_OK) {
                 g->st.votes_sent++;
                 if (ps)
                     cp_mark_vote(ps, vt->height, vt->round, vt->type, vt->validator_index);
@@ -328,7 +328,7 @@ static void io_step(void *ctx, int64_t h, int32_t r, cons_step s)
     ag_buf b;
     ag_buf_init(&b, 0);
     if (p2p_cons_encode_round_step(&b, h, r, s) == AG_OK)
-        g->st.round_steps_sent += gsp_broadcast(g, P2P_CH_CONS_STATE, b.data, b.len);
+        g->st.round_steps_sent += p2p_gsp_broadcast(g, P2P_CH_CONS_STATE, b.data, b.len);
     ag_buf_free(&b);
     if (g->host.new_round_step)
         g->host.new_round_step(g->host.ctx, h, r, s);
@@ -371,7 +371,7 @@ static void cons_added(void *ctx, p2p_peer *p)
         ag_buf b;
         ag_buf_init(&b, 0);
         if (p2p_cons_encode_round_step(&b, g->h, g->r, g->s) == AG_OK &&
-            gsp_send(p, P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
+            p2p_gsp_send(p, P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
             g->st.round_steps_sent++;
         ag_buf_free(&b);
     }
@@ -404,7 +404,7 @@ static void send_has_vote(p2p_gossip *g, p2p_peer *from, const cons_vote *vt)
         gsp_cons_peer *ps = cpeer(g, v[i]);
         if (v[i] == from || !ps || ps->h != vt->height)
             continue;
-        if (gsp_send(v[i], P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
+        if (p2p_gsp_send(v[i], P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
             g->st.has_votes_sent++;
     }
     free(v);
@@ -420,8 +420,8 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
     ag_err err = p2p_cons_msg_decode(&m, msg, len);
     if (err != AG_OK) {
         g->st.cons_bad++;
-        gsp_report(g, p, err == AG_ERR_NOMEM ? AG_ERR_NOMEM : AG_ERR_DECODE,
-                   "undecodable consensus message");
+        p2p_gsp_report(g, p, err == AG_ERR_NOMEM ? AG_ERR_NOMEM : AG_ERR_DECODE,
+                       "undecodable consensus message");
         return AG_OK;
     }
     bool on_state = m.kind == P2P_CONS_NEW_ROUND_STEP || m.kind == P2P_CONS_HAS_VOTE;
@@ -450,8 +450,7 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         break;
     case P2P_CONS_PROPOSAL:
         what = "proposal";
-        cp_mark_proposal(ps, m.proposal.height, m.proposal.round,
-                         m.proposal.block_id.parts.total);
+        cp_mark_proposal(ps, m.proposal.height, m.proposal.round, m.proposal.block_id.parts.total);
         if (e)
             err = cons_engine_receive_proposal(e, &m.proposal);
         break;
@@ -479,9 +478,9 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         }
         break;
     }
-    if (gsp_is_peer_fault(err))
+    if (p2p_gsp_is_peer_fault(err))
         g->st.cons_bad++;
-    gsp_report(g, p, err, what);
+    p2p_gsp_report(g, p, err, what);
     p2p_cons_msg_clear(&m);
     return AG_OK;
 }
@@ -491,7 +490,7 @@ static bool send_or_stop(p2p_peer *p, uint8_t ch, ag_buf *b, uint32_t *budget)
 {
     if (*budget == 0)
         return false;
-    ag_err err = gsp_send(p, ch, b->data, b->len);
+    ag_err err = p2p_gsp_send(p, ch, b->data, b->len);
     ag_buf_reset(b);
     if (err != AG_OK)
         return false;
@@ -514,10 +513,10 @@ static void gossip_catchup(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, uint64
     ag_err err = cons_block_store_load_block(bs, h, &blk);
     if (err == AG_OK)
         err = h < cons_block_store_height(bs) ? cons_block_store_load_commit(bs, h, &c)
-                                               : cons_block_store_load_seen_commit(bs, h, &c);
+                                              : cons_block_store_load_seen_commit(bs, h, &c);
     if (err == AG_OK)
         err = p2p_cons_encode_catchup(&msg, blk.data, blk.len, &c);
-    if (err == AG_OK && gsp_send(p, P2P_CH_CONS_DATA, msg.data, msg.len) == AG_OK) {
+    if (err == AG_OK && p2p_gsp_send(p, P2P_CH_CONS_DATA, msg.data, msg.len) == AG_OK) {
         ps->catchup_h = h;
         ps->catchup_at = now;
         g->st.catchups_sent++;
@@ -527,8 +526,8 @@ static void gossip_catchup(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, uint64
     ag_buf_free(&msg);
 }
 
-static void gossip_votes(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, int32_t round,
-                         ag_buf *b, uint32_t *budget)
+static void gossip_votes(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, int32_t round, ag_buf *b,
+                         uint32_t *budget)
 {
     const cons_core *core = cons_engine_core(g->e);
     static const int32_t types[2] = {CONS_MSG_PREVOTE, CONS_MSG_PRECOMMIT};
@@ -536,7 +535,7 @@ static void gossip_votes(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, int32_t 
         const cons_vote_set *vs = cons_core_votes(core, round, (cons_msg_type)types[t]);
         if (!vs || !vs->vals)
             continue;
-        for (size_t i = 0; i < vs->vals->n && *budget > 0; i++) {
+        for (size_t i = 0; i<vs->vals->n && * budget> 0; i++) {
             if (!cons_vote_set_has(vs, i) || cp_has_vote(ps, ps->h, round, types[t], (int32_t)i))
                 continue;
             const cons_vote *vt = cons_vote_set_get(vs, i);
@@ -677,9 +676,9 @@ ag_err p2p_gossip_new(p2p_gossip **out, p2p_switch *sw, const p2p_gossip_opts *o
     };
     ag_err err = p2p_switch_add_reactor(sw, &r, &g->slot_cons);
     if (err == AG_OK)
-        err = gsp_pool_register(g);
+        err = p2p_gsp_pool_register(g);
     if (err == AG_OK)
-        err = gsp_sync_register(g);
+        err = p2p_gsp_sync_register(g);
     if (err != AG_OK) {
         p2p_gossip_free(g);
         return err;
@@ -708,6 +707,6 @@ void p2p_gossip_free(p2p_gossip *g)
 {
     if (!g)
         return;
-    gsp_sync_free(g);
+    p2p_gsp_sync_free(g);
     free(g);
 }

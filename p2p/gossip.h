@@ -34,14 +34,14 @@
 #include "p2p/switch.h"
 
 /* ---- limits of what is accepted from peers ---- */
-#define P2P_CONS_STATE_MSG_MAX 256u                            /* NewRoundStep, HasVote */
-#define P2P_CONS_VOTE_MSG_MAX  (CONS_VOTE_ENCODED_MAX + 16u)   /* one vote */
-#define P2P_CONS_DATA_MSG_MAX  ((size_t)16 << 20)              /* part, proposal, catch-up */
-#define P2P_SYNC_MSG_MAX       ((size_t)16 << 20)              /* block + commit */
-#define P2P_TXS_MSG_MAX        ((size_t)4 << 20)               /* one Txs message */
-#define P2P_TXS_PER_MSG_MAX    1000u                           /* txs in one message */
-#define P2P_EVIDENCE_MSG_MAX   ((size_t)1 << 20)               /* one EvidenceList */
-#define P2P_EVIDENCE_PER_MSG   16u                             /* evidence in one list */
+#define P2P_CONS_STATE_MSG_MAX 256u                          /* NewRoundStep, HasVote */
+#define P2P_CONS_VOTE_MSG_MAX  (CONS_VOTE_ENCODED_MAX + 16u) /* one vote */
+#define P2P_CONS_DATA_MSG_MAX  ((size_t)16 << 20)            /* part, proposal, catch-up */
+#define P2P_SYNC_MSG_MAX       ((size_t)16 << 20)            /* block + commit */
+#define P2P_TXS_MSG_MAX        ((size_t)4 << 20)             /* one Txs message */
+#define P2P_TXS_PER_MSG_MAX    1000u                         /* txs in one message */
+#define P2P_EVIDENCE_MSG_MAX   ((size_t)1 << 20)             /* one EvidenceList */
+#define P2P_EVIDENCE_PER_MSG   16u                           /* evidence in one list */
 
 /* ---- message codecs (the reactors' wire; proto/agora/p2p/gossip.proto) ---- */
 
@@ -60,9 +60,9 @@ typedef struct p2p_cons_msg {
     p2p_cons_kind kind;
     int64_t height; /* NewRoundStep, BlockPart, HasVote */
     int32_t round;
-    uint32_t step;   /* NewRoundStep: cons_step */
-    int32_t type;    /* HasVote: CONS_MSG_PREVOTE / CONS_MSG_PRECOMMIT */
-    int32_t index;   /* HasVote: validator index */
+    uint32_t step; /* NewRoundStep: cons_step */
+    int32_t type;  /* HasVote: CONS_MSG_PREVOTE / CONS_MSG_PRECOMMIT */
+    int32_t index; /* HasVote: validator index */
     cons_proposal proposal;
     cons_part part;
     cons_vote vote;
@@ -135,19 +135,19 @@ typedef struct p2p_gossip p2p_gossip;
 
 typedef struct p2p_gossip_opts {
     /* consensus */
-    uint32_t cons_msgs_per_tick;  /* messages sent to one peer per tick (default 32) */
-    uint64_t catchup_resend_ms;   /* resend a catch-up commit to a peer still behind (1000) */
+    uint32_t cons_msgs_per_tick; /* messages sent to one peer per tick (default 32) */
+    uint64_t catchup_resend_ms;  /* resend a catch-up commit to a peer still behind (1000) */
     /* mempool */
-    uint32_t txs_per_tick;    /* txs sent to one peer per tick (default 500) */
-    uint32_t txs_recv_per_s;  /* txs accepted from one peer per second; more is spam (5000) */
-    uint32_t tx_seen_max;     /* tx hashes remembered per peer (default 20000) */
+    uint32_t txs_per_tick;   /* txs sent to one peer per tick (default 500) */
+    uint32_t txs_recv_per_s; /* txs accepted from one peer per second; more is spam (5000) */
+    uint32_t tx_seen_max;    /* tx hashes remembered per peer (default 20000) */
     /* evidence */
     uint64_t evidence_resend_ms; /* evidence broadcast interval (default 2000) */
     /* block sync */
-    uint64_t status_interval_ms;   /* status broadcast (default 2000) */
-    uint32_t sync_window;          /* heights requested ahead of ours (default 64) */
-    uint32_t sync_per_peer;        /* requests in flight per peer (default 8) */
-    uint64_t sync_timeout_ms;      /* a request not answered in time is reassigned (10000) */
+    uint64_t status_interval_ms; /* status broadcast (default 2000) */
+    uint32_t sync_window;        /* heights requested ahead of ours (default 64) */
+    uint32_t sync_per_peer;      /* requests in flight per peer (default 8) */
+    uint64_t sync_timeout_ms;    /* a request not answered in time is reassigned (10000) */
 } p2p_gossip_opts;
 
 void p2p_gossip_opts_default(p2p_gossip_opts *o);
@@ -155,7 +155,7 @@ void p2p_gossip_opts_default(p2p_gossip_opts *o);
 typedef struct p2p_gossip_stats {
     uint64_t proposals_sent, parts_sent, votes_sent, has_votes_sent, round_steps_sent;
     uint64_t catchups_sent, catchups_applied;
-    uint64_t cons_recv, cons_bad;     /* consensus messages received / reported */
+    uint64_t cons_recv, cons_bad; /* consensus messages received / reported */
     uint64_t txs_sent, txs_recv, txs_admitted;
     uint64_t evidence_sent, evidence_recv, evidence_added;
     uint64_t blocks_requested, blocks_served, blocks_synced, sync_bad, sync_timeouts;

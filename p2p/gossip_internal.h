@@ -20,11 +20,11 @@ typedef struct gsp_seen {
     size_t count; /* in gen[0] */
 } gsp_seen;
 
-ag_err gsp_seen_init(gsp_seen *s, size_t cap);
-void gsp_seen_free(gsp_seen *s);
-bool gsp_seen_has(const gsp_seen *s, uint64_t key);
-void gsp_seen_add(gsp_seen *s, uint64_t key);
-uint64_t gsp_key(const uint8_t *hash32);
+ag_err p2p_gsp_seen_init(gsp_seen *s, size_t cap);
+void p2p_gsp_seen_free(gsp_seen *s);
+bool p2p_gsp_seen_has(const gsp_seen *s, uint64_t key);
+void p2p_gsp_seen_add(gsp_seen *s, uint64_t key);
+uint64_t p2p_gsp_key(const uint8_t *hash32);
 
 typedef struct gsp_vbits {
     bool used;
@@ -90,21 +90,21 @@ struct p2p_gossip {
     gsp_slot *slots; /* sync_window entries, indexed by h % sync_window */
 };
 
-uint64_t gsp_now_ms(const p2p_gossip *g);
+uint64_t p2p_gsp_now_ms(const p2p_gossip *g);
 /* p2p_peer_send, but only on a channel the peer's NodeInfo lists
  * (AG_ERR_UNSUPPORTED otherwise: a peer closes the connection on a message
  * for a channel it does not serve). */
-ag_err gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len);
-/* gsp_send to every connected peer; returns how many took it. */
-size_t gsp_broadcast(p2p_gossip *g, uint8_t ch, const uint8_t *msg, size_t len);
+ag_err p2p_gsp_send(p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len);
+/* p2p_gsp_send to every connected peer; returns how many took it. */
+size_t p2p_gsp_broadcast(p2p_gossip *g, uint8_t ch, const uint8_t *msg, size_t len);
 /* A message that failed its checks: counted and reported (AG_ERR_VERIFY,
  * AG_ERR_DECODE, AG_ERR_TOO_LARGE, AG_ERR_LENGTH); other errors are the
  * node's own and are only logged. */
-void gsp_report(p2p_gossip *g, p2p_peer *peer, ag_err err, const char *what);
-bool gsp_is_peer_fault(ag_err err);
+void p2p_gsp_report(p2p_gossip *g, p2p_peer *peer, ag_err err, const char *what);
+bool p2p_gsp_is_peer_fault(ag_err err);
 
-ag_err gsp_pool_register(p2p_gossip *g);
-ag_err gsp_sync_register(p2p_gossip *g);
-void gsp_sync_free(p2p_gossip *g);
+ag_err p2p_gsp_pool_register(p2p_gossip *g);
+ag_err p2p_gsp_sync_register(p2p_gossip *g);
+void p2p_gsp_sync_free(p2p_gossip *g);
 
 #endif

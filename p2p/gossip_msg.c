@@ -394,8 +394,7 @@ ag_err p2p_evidence_decode(const uint8_t *in, size_t len, cons_evidence **out, s
     else if (!(ev = calloc(m->n_evidence, sizeof *ev)))
         err = ag_err_set(AG_ERR_NOMEM, "gossip: evidence list");
     for (; err == AG_OK && k < m->n_evidence; k++)
-        if (cons_evidence_decode_wrapped(&ev[k], m->evidence[k].data, m->evidence[k].len) !=
-            AG_OK)
+        if (cons_evidence_decode_wrapped(&ev[k], m->evidence[k].data, m->evidence[k].len) != AG_OK)
             err = ag_err_set(AG_ERR_DECODE, "gossip: evidence %zu: %s", k, ag_err_detail());
     agora__p2p__evidence_list__free_unpacked(m, NULL);
     if (err != AG_OK) {

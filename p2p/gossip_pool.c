@@ -33,10 +33,10 @@ static void pool_added(void *ctx, p2p_peer *p)
 {
     p2p_gossip *g = ctx;
     gsp_pool_peer *pp = calloc(1, sizeof *pp);
-    if (!pp || gsp_seen_init(&pp->txs, g->o.tx_seen_max) != AG_OK ||
-        gsp_seen_init(&pp->ev, 1024) != AG_OK) {
+    if (!pp || p2p_gsp_seen_init(&pp->txs, g->o.tx_seen_max) != AG_OK ||
+        p2p_gsp_seen_init(&pp->ev, 1024) != AG_OK) {
         if (pp) {
-            gsp_seen_free(&pp->txs);
+            p2p_gsp_seen_free(&pp->txs);
             free(pp);
         }
         p2p_switch_disconnect(g->sw, p2p_peer_id(p));
@@ -51,8 +51,8 @@ static void pool_removed(void *ctx, p2p_peer *p, ag_err reason)
     p2p_gossip *g = ctx;
     gsp_pool_peer *pp = ppeer(g, p);
     if (pp) {
-        gsp_seen_free(&pp->txs);
-        gsp_seen_free(&pp->ev);
+        p2p_gsp_seen_free(&pp->txs);
+        p2p_gsp_seen_free(&pp->ev);
         free(pp);
         p2p_peer_set_data(p, g->slot_pool, NULL);
     }
@@ -70,7 +70,7 @@ static void rx_tx(void *ctx, const uint8_t *tx, size_t len)
     rx_ctx *c = ctx;
     if (c->spam)
         return;
-    uint64_t now = gsp_now_ms(c->g);
+    uint64_t now = p2p_gsp_now_ms(c->g);
     if (now - c->pp->window_start >= 1000) {
         c->pp->window_start = now;
         c->pp->window_count = 0;
@@ -82,7 +82,7 @@ static void rx_tx(void *ctx, const uint8_t *tx, size_t len)
     c->g->st.txs_recv++;
     uint8_t h[32];
     crypto_sha256(h, tx, len);
-    gsp_seen_add(&c->pp->txs, gsp_key(h));
+    p2p_gsp_seen_add(&c->pp->txs, p2p_gsp_key(h));
     if (c->g->e && cons_engine_submit_tx(c->g->e, tx, len, NULL, NULL) == AG_OK)
         c->g->st.txs_admitted++;
 }
@@ -94,21 +94,21 @@ static void rx_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const uin
     size_t n;
     ag_err err = p2p_evidence_decode(msg, len, &ev, &n);
     if (err != AG_OK) {
-        gsp_report(g, p, err == AG_ERR_NOMEM ? err : AG_ERR_DECODE, "evidence");
+        p2p_gsp_report(g, p, err == AG_ERR_NOMEM ? err : AG_ERR_DECODE, "evidence");
         return;
     }
     for (size_t i = 0; i < n; i++) {
         g->st.evidence_recv++;
         crypto_hash hh;
         if (cons_evidence_hash(&hh, &ev[i]) == AG_OK)
-            gsp_seen_add(&pp->ev, gsp_key(hh.b));
+            p2p_gsp_seen_add(&pp->ev, p2p_gsp_key(hh.b));
         if (!g->e)
             continue;
         err = cons_evpool_add(cons_engine_evpool(g->e), &ev[i]);
         if (err == AG_OK)
             g->st.evidence_added++;
-        gsp_report(g, p, err, "evidence");
-        if (gsp_is_peer_fault(err))
+        p2p_gsp_report(g, p, err, "evidence");
+        if (p2p_gsp_is_peer_fault(err))
             break;
     }
     cons_evidence_list_free(ev, n);
@@ -127,7 +127,7 @@ static ag_err pool_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
     rx_ctx c = {g, p, pp, false};
     ag_err err = p2p_txs_decode(msg, len, rx_tx, &c);
     if (err != AG_OK)
-        gsp_report(g, p, err == AG_ERR_NOMEM ? err : AG_ERR_DECODE, "txs");
+        p2p_gsp_report(g, p, err == AG_ERR_NOMEM ? err : AG_ERR_DECODE, "txs");
     else if (c.spam)
         p2p_peer_report_bad(p, P2P_BAD_SPAM, "txs above the receive rate");
     return AG_OK;
@@ -146,7 +146,7 @@ static void offer_txs(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const cons_
     while (i < all->n && budget > 0) {
         size_t n = 0, bytes = 0;
         for (; i < all->n && budget > 0 && n < P2P_TXS_PER_MSG_MAX; i++) {
-            if (gsp_seen_has(&pp->txs, keys[i]))
+            if (p2p_gsp_seen_has(&pp->txs, keys[i]))
                 continue;
             if (n > 0 && bytes + all->txs[i].len > GSP_TXS_BATCH_BYTES)
                 break;
@@ -161,12 +161,12 @@ static void offer_txs(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const cons_
         ag_buf_init(&b, 0);
         ag_err err = p2p_txs_encode(&b, batch, n);
         if (err == AG_OK)
-            err = gsp_send(p, P2P_CH_MEMPOOL, b.data, b.len);
+            err = p2p_gsp_send(p, P2P_CH_MEMPOOL, b.data, b.len);
         ag_buf_free(&b);
         if (err != AG_OK)
             break; /* queue full: the rest next tick */
         for (size_t k = 0; k < n; k++)
-            gsp_seen_add(&pp->txs, keys[idx[k]]);
+            p2p_gsp_seen_add(&pp->txs, keys[idx[k]]);
         g->st.txs_sent += n;
     }
 out:
@@ -174,14 +174,14 @@ out:
     free(idx);
 }
 
-static void offer_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp,
-                           const cons_evidence *ev, const uint64_t *keys, size_t n)
+static void offer_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const cons_evidence *ev,
+                           const uint64_t *keys, size_t n)
 {
     cons_evidence pick[P2P_EVIDENCE_PER_MSG];
     uint64_t pk[P2P_EVIDENCE_PER_MSG];
     size_t k = 0;
     for (size_t i = 0; i < n && k < P2P_EVIDENCE_PER_MSG; i++) {
-        if (gsp_seen_has(&pp->ev, keys[i]))
+        if (p2p_gsp_seen_has(&pp->ev, keys[i]))
             continue;
         pick[k] = ev[i]; /* shallow: encoded only */
         pk[k++] = keys[i];
@@ -191,9 +191,9 @@ static void offer_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp,
     ag_buf b;
     ag_buf_init(&b, 0);
     if (p2p_evidence_encode(&b, pick, k) == AG_OK &&
-        gsp_send(p, P2P_CH_EVIDENCE, b.data, b.len) == AG_OK) {
+        p2p_gsp_send(p, P2P_CH_EVIDENCE, b.data, b.len) == AG_OK) {
         for (size_t i = 0; i < k; i++)
-            gsp_seen_add(&pp->ev, pk[i]);
+            p2p_gsp_seen_add(&pp->ev, pk[i]);
         g->st.evidence_sent += k;
     }
     ag_buf_free(&b);
@@ -215,13 +215,14 @@ static void pool_tick(void *ctx, uint64_t now)
     /* txs */
     cons_mempool *mp = cons_engine_mempool(g->e);
     cons_mempool_txs all = {0};
-    if (mp && cons_mempool_size(mp) > 0 && cons_mempool_reap_max_txs(mp, GSP_REAP_MAX, &all) == AG_OK) {
+    if (mp && cons_mempool_size(mp) > 0 &&
+        cons_mempool_reap_max_txs(mp, GSP_REAP_MAX, &all) == AG_OK) {
         uint64_t *keys = calloc(all.n ? all.n : 1, sizeof *keys);
         if (keys) {
             for (size_t i = 0; i < all.n; i++) {
                 uint8_t h[32];
                 crypto_sha256(h, all.txs[i].ptr, all.txs[i].len);
-                keys[i] = gsp_key(h);
+                keys[i] = p2p_gsp_key(h);
             }
             for (size_t i = 0; i < np; i++) {
                 gsp_pool_peer *pp = ppeer(g, v[i]);
@@ -244,7 +245,7 @@ static void pool_tick(void *ctx, uint64_t now)
             size_t m = n < P2P_EVIDENCE_PER_MSG ? n : P2P_EVIDENCE_PER_MSG; /* more: later */
             for (size_t i = 0; i < m; i++) {
                 crypto_hash hh;
-                keys[i] = cons_evidence_hash(&hh, &ev[i]) == AG_OK ? gsp_key(hh.b) : 1;
+                keys[i] = cons_evidence_hash(&hh, &ev[i]) == AG_OK ? p2p_gsp_key(hh.b) : 1;
             }
             for (size_t i = 0; i < np; i++) {
                 gsp_pool_peer *pp = ppeer(g, v[i]);
@@ -257,7 +258,7 @@ static void pool_tick(void *ctx, uint64_t now)
     free(v);
 }
 
-ag_err gsp_pool_register(p2p_gossip *g)
+ag_err p2p_gsp_pool_register(p2p_gossip *g)
 {
     static const p2p_channel_desc chans[] = {
         {P2P_CH_MEMPOOL, 5, 64, P2P_TXS_MSG_MAX},

@@ -62,9 +62,9 @@ static void send_status(p2p_gossip *g, p2p_peer *p)
         base = h;
     if (p2p_sync_encode_status(&b, base, h) == AG_OK) {
         if (p)
-            gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
+            p2p_gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
         else
-            gsp_broadcast(g, P2P_CH_BLOCKSYNC, b.data, b.len);
+            p2p_gsp_broadcast(g, P2P_CH_BLOCKSYNC, b.data, b.len);
     }
     ag_buf_free(&b);
 }
@@ -81,7 +81,7 @@ static void sync_added(void *ctx, p2p_peer *p)
     ag_buf b;
     ag_buf_init(&b, 0);
     if (p2p_sync_encode_status_request(&b) == AG_OK)
-        gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
+        p2p_gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len);
     ag_buf_free(&b);
     send_status(g, p);
 }
@@ -116,7 +116,7 @@ static void serve_block(p2p_gossip *g, p2p_peer *p, int64_t h)
         err = cons_block_store_load_block(bs, h, &blk);
         if (err == AG_OK)
             err = h < cons_block_store_height(bs) ? cons_block_store_load_commit(bs, h, &c)
-                                                   : cons_block_store_load_seen_commit(bs, h, &c);
+                                                  : cons_block_store_load_seen_commit(bs, h, &c);
         if (err == AG_OK)
             err = p2p_sync_encode_block(&msg, blk.data, blk.len, &c);
         cons_commit_clear(&c);
@@ -129,7 +129,7 @@ static void serve_block(p2p_gossip *g, p2p_peer *p, int64_t h)
             return;
         }
     }
-    if (gsp_send(p, P2P_CH_BLOCKSYNC, msg.data, msg.len) == AG_OK && err == AG_OK)
+    if (p2p_gsp_send(p, P2P_CH_BLOCKSYNC, msg.data, msg.len) == AG_OK && err == AG_OK)
         g->st.blocks_served++;
     ag_buf_free(&msg);
 }
@@ -144,12 +144,12 @@ static ag_err sync_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
     p2p_sync_msg m;
     ag_err err = p2p_sync_msg_decode(&m, msg, len);
     if (err != AG_OK) {
-        gsp_report(g, p, err == AG_ERR_NOMEM ? err : AG_ERR_DECODE, "block sync message");
+        p2p_gsp_report(g, p, err == AG_ERR_NOMEM ? err : AG_ERR_DECODE, "block sync message");
         return AG_OK;
     }
     switch (m.kind) {
     case P2P_SYNC_STATUS_REQUEST: {
-        uint64_t now = gsp_now_ms(g);
+        uint64_t now = p2p_gsp_now_ms(g);
         if (sp->status_req_at && now - sp->status_req_at < 100)
             p2p_peer_report_bad(p, P2P_BAD_SPAM, "status requests too often");
         else if (g->e)
@@ -210,7 +210,7 @@ static void apply_blocks(p2p_gossip *g)
                 continue;
             return;
         }
-        if (gsp_is_peer_fault(err)) {
+        if (p2p_gsp_is_peer_fault(err)) {
             g->st.sync_bad++;
             p2p_peer *bad = s->peer;
             if (bad) {
@@ -222,7 +222,7 @@ static void apply_blocks(p2p_gossip *g)
                     slot_clear(g, o, false);
                     snprintf(o->bad_peer, sizeof o->bad_peer, "%s", p2p_peer_id(bad));
                 }
-                gsp_report(g, bad, err, "block sync block"); /* may remove the peer */
+                p2p_gsp_report(g, bad, err, "block sync block"); /* may remove the peer */
             } else {
                 slot_clear(g, s, true);
             }
@@ -230,7 +230,7 @@ static void apply_blocks(p2p_gossip *g)
         }
         if (err == AG_OK)
             slot_clear(g, s, false); /* decided meanwhile by consensus */
-        return; /* AG_ERR_AGAIN (no room yet) or the engine failed */
+        return;                      /* AG_ERR_AGAIN (no room yet) or the engine failed */
     }
 }
 
@@ -315,7 +315,7 @@ static void sync_tick(void *ctx, uint64_t now)
         ag_buf b;
         ag_buf_init(&b, 0);
         if (p2p_sync_encode_request(&b, h) == AG_OK &&
-            gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len) == AG_OK) {
+            p2p_gsp_send(p, P2P_CH_BLOCKSYNC, b.data, b.len) == AG_OK) {
             s->h = h;
             s->peer = p;
             s->sent_at = now;
@@ -327,7 +327,7 @@ static void sync_tick(void *ctx, uint64_t now)
     free(v);
 }
 
-ag_err gsp_sync_register(p2p_gossip *g)
+ag_err p2p_gsp_sync_register(p2p_gossip *g)
 {
     g->slots = calloc(g->o.sync_window, sizeof *g->slots);
     if (!g->slots)
@@ -348,7 +348,7 @@ ag_err gsp_sync_register(p2p_gossip *g)
     return p2p_switch_add_reactor(g->sw, &r, &g->slot_sync);
 }
 
-void gsp_sync_free(p2p_gossip *g)
+void p2p_gsp_sync_free(p2p_gossip *g)
 {
     for (uint32_t i = 0; g->slots && i < g->o.sync_window; i++) {
         ag_buf_free(&g->slots[i].block);

@@ -399,8 +399,9 @@ static void wait_height(int mask, int64_t h, uint64_t ms)
 {
     want w = {h, mask};
     bool ok = run_until(&C.loop, reached, &w, ms);
-    ck_assert_msg(ok, "height %" PRId64 " not reached: %" PRId64 " %" PRId64 " %" PRId64
-                      " %" PRId64 " %" PRId64,
+    ck_assert_msg(ok,
+                  "height %" PRId64 " not reached: %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+                  " %" PRId64,
                   h, height_of(0), height_of(1), height_of(2), height_of(3), height_of(4));
 }
 
@@ -438,9 +439,8 @@ START_TEST(cluster_gossip_and_sync)
     wait_height(0xf, 3, 20000);
 
     C.tx = "gossip-key=gossip-value";
-    ck_assert_int_eq(cons_engine_submit_tx(C.n[2].eng, (const uint8_t *)C.tx, strlen(C.tx),
-                                           NULL, NULL),
-                     AG_OK);
+    ck_assert_int_eq(
+        cons_engine_submit_tx(C.n[2].eng, (const uint8_t *)C.tx, strlen(C.tx), NULL, NULL), AG_OK);
     int mask = 0xf;
     ck_assert_msg(run_until(&C.loop, all_saw_tx, &mask, 15000), "tx not committed everywhere");
     for (int i = 0; i < 4; i++)
@@ -505,7 +505,8 @@ START_TEST(cluster_evidence_gossip)
     }
     const cons_valset *vs = &cons_engine_state(C.n[0].eng)->validators;
     for (size_t i = 0; i < vs->n; i++)
-        if (memcmp(vs->vals[i].address.b, v[0].validator_address.b, sizeof v[0].validator_address.b) == 0)
+        if (memcmp(vs->vals[i].address.b, v[0].validator_address.b,
+                   sizeof v[0].validator_address.b) == 0)
             v[0].validator_index = v[1].validator_index = (int32_t)i;
     for (int k = 0; k < 2; k++)
         ck_assert_int_eq(cons_vote_sign(&v[k], C.gen.chain_id, &C.n[1].priv, false), AG_OK);
@@ -514,7 +515,8 @@ START_TEST(cluster_evidence_gossip)
     ag_err err = cons_evpool_add(cons_engine_evpool(C.n[0].eng), &ev);
     ck_assert_msg(err == AG_OK, "evpool add: %s", ag_err_detail());
     int mask = 0xf;
-    ck_assert_msg(run_until(&C.loop, all_saw_ev, &mask, 15000), "evidence not committed everywhere");
+    ck_assert_msg(run_until(&C.loop, all_saw_ev, &mask, 15000),
+                  "evidence not committed everywhere");
     ck_assert_uint_ge(p2p_gossip_get_stats(C.n[0].g)->evidence_sent, 1);
     uint64_t added = 0;
     for (int i = 1; i < 4; i++)
