@@ -88,6 +88,11 @@ void p2p_gsp_seen_add(gsp_seen *s, uint64_t key)
 
 /* ---- shared helpers ---- */
 
+bool p2p_gsp_ready(const p2p_gossip *g)
+{
+    return g->e && cons_engine_core(g->e) != NULL && cons_engine_failed(g->e) == AG_OK;
+}
+
 uint64_t p2p_gsp_now_ms(const p2p_gossip *g)
 {
     return uv_now(p2p_switch_loop(g->sw));
@@ -433,7 +438,7 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         p2p_cons_msg_clear(&m);
         return AG_OK;
     }
-    cons_engine *e = g->e;
+    cons_engine *e = p2p_gsp_ready(g) ? g->e : NULL;
     err = AG_OK;
     const char *what = "consensus message";
     switch (m.kind) {
@@ -600,7 +605,7 @@ static void gossip_peer(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, uint64_t 
 static void cons_tick(void *ctx, uint64_t now)
 {
     p2p_gossip *g = ctx;
-    if (!g->e || cons_engine_failed(g->e) != AG_OK)
+    if (!p2p_gsp_ready(g))
         return;
     p2p_peer **v;
     size_t n = all_peers(g, &v);

@@ -91,6 +91,8 @@ struct p2p_gossip {
 };
 
 uint64_t p2p_gsp_now_ms(const p2p_gossip *g);
+/* An engine is attached, started (it has a core) and not failed. */
+bool p2p_gsp_ready(const p2p_gossip *g);
 /* p2p_peer_send, but only on a channel the peer's NodeInfo lists
  * (AG_ERR_UNSUPPORTED otherwise: a peer closes the connection on a message
  * for a channel it does not serve). */

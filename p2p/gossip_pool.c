@@ -83,7 +83,7 @@ static void rx_tx(void *ctx, const uint8_t *tx, size_t len)
     uint8_t h[32];
     crypto_sha256(h, tx, len);
     p2p_gsp_seen_add(&c->pp->txs, p2p_gsp_key(h));
-    if (c->g->e && cons_engine_submit_tx(c->g->e, tx, len, NULL, NULL) == AG_OK)
+    if (p2p_gsp_ready(c->g) && cons_engine_submit_tx(c->g->e, tx, len, NULL, NULL) == AG_OK)
         c->g->st.txs_admitted++;
 }
 
@@ -102,7 +102,7 @@ static void rx_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const uin
         crypto_hash hh;
         if (cons_evidence_hash(&hh, &ev[i]) == AG_OK)
             p2p_gsp_seen_add(&pp->ev, p2p_gsp_key(hh.b));
-        if (!g->e)
+        if (!p2p_gsp_ready(g))
             continue;
         err = cons_evpool_add(cons_engine_evpool(g->e), &ev[i]);
         if (err == AG_OK)
@@ -202,7 +202,7 @@ static void offer_evidence(p2p_gossip *g, p2p_peer *p, gsp_pool_peer *pp, const 
 static void pool_tick(void *ctx, uint64_t now)
 {
     p2p_gossip *g = ctx;
-    if (!g->e || cons_engine_failed(g->e) != AG_OK)
+    if (!p2p_gsp_ready(g))
         return;
     p2p_peer *none[1];
     size_t np = p2p_switch_peers(g->sw, none, 0);

@@ -24,6 +24,8 @@
 #include "lib/log.h"
 #include "p2p/gossip_internal.h"
 
+#define P2P_GSP_SYNC_QUEUE 256 /* block sync messages queued per peer */
+
 static gsp_sync_peer *speer(p2p_gossip *g, p2p_peer *p)
 {
     return p2p_peer_get_data(p, g->slot_sync);
@@ -152,7 +154,7 @@ static ag_err sync_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         uint64_t now = p2p_gsp_now_ms(g);
         if (sp->status_req_at && now - sp->status_req_at < 100)
             p2p_peer_report_bad(p, P2P_BAD_SPAM, "status requests too often");
-        else if (g->e)
+        else if (p2p_gsp_ready(g))
             send_status(g, p);
         sp->status_req_at = now;
         break;
@@ -163,7 +165,9 @@ static ag_err sync_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         sp->height = m.height;
         break;
     case P2P_SYNC_BLOCK_REQUEST:
-        if (g->e)
+        /* a full queue: the request is dropped before any store read (the
+         * requester times out and asks again or elsewhere) */
+        if (p2p_gsp_ready(g) && p2p_peer_queued(p, P2P_CH_BLOCKSYNC) < P2P_GSP_SYNC_QUEUE)
             serve_block(g, p, m.height);
         break;
     case P2P_SYNC_NO_BLOCK: {
@@ -269,7 +273,7 @@ static int64_t sync_top(p2p_gossip *g)
 static void sync_tick(void *ctx, uint64_t now)
 {
     p2p_gossip *g = ctx;
-    if (!g->e || cons_engine_failed(g->e) != AG_OK || !g->slots)
+    if (!p2p_gsp_ready(g) || !g->slots)
         return;
     if (now - g->status_at >= g->o.status_interval_ms) {
         g->status_at = now;
@@ -333,7 +337,7 @@ ag_err p2p_gsp_sync_register(p2p_gossip *g)
     if (!g->slots)
         return ag_err_set(AG_ERR_NOMEM, "gossip: block sync window");
     static const p2p_channel_desc chans[] = {
-        {P2P_CH_BLOCKSYNC, 5, 256, P2P_SYNC_MSG_MAX},
+        {P2P_CH_BLOCKSYNC, 5, P2P_GSP_SYNC_QUEUE, P2P_SYNC_MSG_MAX},
     };
     p2p_reactor r = {
         .name = "blocksync",
