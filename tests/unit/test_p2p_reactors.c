@@ -447,6 +447,15 @@ START_TEST(cluster_gossip_and_sync)
         ck_assert_uint_ge(p2p_gossip_get_stats(C.n[i].g)->cons_recv, 1);
     ck_assert_uint_ge(p2p_gossip_get_stats(C.n[2].g)->txs_sent, 1);
 
+    if (getenv("GOSSIP_STATS"))
+        for (int i = 0; i < 4; i++) {
+            const p2p_gossip_stats *st = p2p_gossip_get_stats(C.n[i].g);
+            fprintf(stderr,
+                    "node %d h=%" PRId64 " prop %" PRIu64 " parts %" PRIu64 " votes %" PRIu64
+                    " hasvote %" PRIu64 " steps %" PRIu64 " recv %" PRIu64 " catchup %" PRIu64 "\n",
+                    i, height_of(i), st->proposals_sent, st->parts_sent, st->votes_sent,
+                    st->has_votes_sent, st->round_steps_sent, st->cons_recv, st->catchups_sent);
+        }
     /* node 3 down for a while; three of four validators keep going */
     node_down(3);
     int64_t h0 = max_height();
@@ -535,6 +544,13 @@ static bool banned(void *ctx)
     return p2p_switch_is_banned(C.n[0].sw, t->key.id);
 }
 
+static bool spam_seen(void *ctx)
+{
+    const tnode *t = ctx;
+    p2p_peer *p = p2p_switch_find_peer(C.n[0].sw, t->key.id);
+    return p && p2p_peer_score(p) >= 10;
+}
+
 static bool connected_to0(void *ctx)
 {
     const tnode *t = ctx;
@@ -561,6 +577,23 @@ START_TEST(cluster_bad_peer_banned)
     ck_assert_int_eq(p2p_switch_dial(t.sw, &na), AG_OK);
     ck_assert(run_until(&C.loop, connected_to0, &t, 5000));
     p2p_peer *p = p2p_switch_find_peer(t.sw, C.n[0].key.id);
+
+    /* txs above the receive rate (5000/s): spam, the excess dropped */
+    static uint8_t txbuf[1000][24];
+    ag_slice txs[1000];
+    for (int m = 0; m < 6; m++) {
+        for (int k = 0; k < 1000; k++) {
+            int len = snprintf((char *)txbuf[k], sizeof txbuf[k], "spam%d=%d", m, k);
+            txs[k] = (ag_slice){txbuf[k], (size_t)len};
+        }
+        ag_buf b;
+        ag_buf_init(&b, 0);
+        ck_assert_int_eq(p2p_txs_encode(&b, txs, 1000), AG_OK);
+        ck_assert_int_eq(p2p_peer_send(p, P2P_CH_MEMPOOL, b.data, b.len), AG_OK);
+        ag_buf_free(&b);
+    }
+    ck_assert(run_until(&C.loop, spam_seen, &t, 5000));
+    ck_assert_uint_lt(p2p_gossip_get_stats(C.n[0].g)->txs_recv, 6000); /* some dropped */
 
     /* two undecodable messages on the vote channel */
     static const uint8_t junk[] = {0x32, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00};
