@@ -27,7 +27,7 @@ ag_err p2p_gsp_seen_init(gsp_seen *s, size_t cap)
 {
     memset(s, 0, sizeof *s);
     size_t slots = 16;
-    while (slots < cap) /* each generation holds cap/2 keys at most half full */
+    while (slots < cap) /* a generation is rotated when half full: slots/2 keys */
         slots *= 2;
     s->slots = slots;
     s->gen[0] = calloc(slots, sizeof(uint64_t));
@@ -72,7 +72,7 @@ void p2p_gsp_seen_add(gsp_seen *s, uint64_t key)
 {
     if (!s->slots || p2p_gsp_seen_has(s, key))
         return;
-    if (s->count >= s->slots / 4) {
+    if (s->count >= s->slots / 2) {
         uint64_t *old = s->gen[1];
         s->gen[1] = s->gen[0];
         s->gen[0] = old;
@@ -626,7 +626,7 @@ void p2p_gossip_opts_default(p2p_gossip_opts *o)
         .catchup_resend_ms = 1000,
         .txs_per_tick = 500,
         .txs_recv_per_s = 5000,
-        .tx_seen_max = 20000,
+        .tx_seen_max = 16384,
         .evidence_resend_ms = 2000,
         .status_interval_ms = 2000,
         .sync_window = 64,
@@ -654,7 +654,7 @@ ag_err p2p_gossip_new(p2p_gossip **out, p2p_switch *sw, const p2p_gossip_opts *o
         g->o.txs_per_tick = d.txs_per_tick;
     if (!g->o.txs_recv_per_s)
         g->o.txs_recv_per_s = d.txs_recv_per_s;
-    if (g->o.tx_seen_max < 64)
+    if (g->o.tx_seen_max < 64 || g->o.tx_seen_max > (1u << 20))
         g->o.tx_seen_max = d.tx_seen_max;
     if (!g->o.sync_window || g->o.sync_window > 1024)
         g->o.sync_window = d.sync_window;

@@ -11,9 +11,10 @@
 #define GSP_VBITS_BYTES ((CONS_VALIDATORS_MAX + 7) / 8)
 #define GSP_VROUNDS     6 /* (round, type) vote bitmaps kept per peer */
 
-/* A bounded set of 64-bit keys (hash prefixes) in two generations: when the
+/* A bounded set of 64-bit keys (hash prefixes) in two generations of
+ * `slots` (cap rounded up to a power of two) linear-probing entries: when the
  * current one is half full it becomes the previous one and a fresh one
- * starts, so the newest cap/2..cap keys are remembered. */
+ * starts, so the newest slots/2..slots keys are remembered. */
 typedef struct gsp_seen {
     uint64_t *gen[2];
     size_t slots; /* per generation, a power of two */

@@ -19,6 +19,7 @@
 #include "crypto/address.h"
 #include "lib/log.h"
 #include "p2p/gossip.h"
+#include "p2p/gossip_internal.h"
 #include "tests/harness/ag_test.h"
 #include "tests/harness/p2p_rig.h"
 
@@ -90,6 +91,28 @@ START_TEST(codec_roundtrip)
     ck_assert_int_ne(p2p_evidence_decode(junk, sizeof junk, &ev, &n), AG_OK);
     ck_assert_ptr_null(ev);
     ag_buf_free(&b);
+}
+END_TEST
+
+/* The per-peer seen set remembers the newest keys and forgets the oldest. */
+START_TEST(seen_set_bounded)
+{
+    gsp_seen st;
+    ck_assert_int_eq(p2p_gsp_seen_init(&st, 1000), AG_OK); /* 1024 slots: 512..1024 kept */
+    for (uint64_t k = 1; k <= 5000; k++) {
+        p2p_gsp_seen_add(&st, k * 0x9e3779b97f4a7c15ull);
+        ck_assert(p2p_gsp_seen_has(&st, k * 0x9e3779b97f4a7c15ull));
+    }
+    for (uint64_t k = 5000 - 511; k <= 5000; k++)
+        ck_assert(p2p_gsp_seen_has(&st, k * 0x9e3779b97f4a7c15ull));
+    size_t old = 0;
+    for (uint64_t k = 1; k <= 2000; k++)
+        old += p2p_gsp_seen_has(&st, k * 0x9e3779b97f4a7c15ull);
+    ck_assert_uint_eq(old, 0);
+    ck_assert(!p2p_gsp_seen_has(&st, 12345));
+    p2p_gsp_seen_free(&st);
+    uint8_t zero[32] = {0};
+    ck_assert_uint_ne(p2p_gsp_key(zero), 0); /* 0 marks an empty slot */
 }
 END_TEST
 
@@ -705,6 +728,7 @@ static Suite *p2p_reactors_suite(void)
     Suite *s = suite_create("p2p_reactors");
     TCase *tc = ag_test_tcase("codec");
     tcase_add_test(tc, codec_roundtrip);
+    tcase_add_test(tc, seen_set_bounded);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("cluster");
     tcase_set_timeout(tc, 120);
