@@ -492,8 +492,15 @@ START_TEST(cluster_gossip_and_sync)
     ck_assert_uint_ge(s3->blocks_synced, 1);
 
     /* a late non-validator syncs from genesis */
+    uv_update_time(&C.loop);
+    uint64_t t0 = uv_now(&C.loop);
     node_up(4);
     wait_height(0x1f, max_height() + 1, 25000);
+    if (getenv("GOSSIP_STATS"))
+        fprintf(stderr,
+                "late joiner: %" PRIu64 " blocks synced, at height %" PRId64 " after %" PRIu64
+                " ms\n",
+                p2p_gossip_get_stats(C.n[4].g)->blocks_synced, height_of(4), uv_now(&C.loop) - t0);
     const p2p_gossip_stats *s4 = p2p_gossip_get_stats(C.n[4].g);
     ck_assert_uint_ge(s4->blocks_synced, 5);
     ck_assert(run_until(&C.loop, not_syncing, C.n[4].g, 5000));
