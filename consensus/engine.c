@@ -552,6 +552,8 @@ static ag_err do_decide(cons_engine *e, const cons_core_out *o)
     return cons_eng_fail(e, err);
 }
 
+static ag_err start_next_height(cons_engine *e);
+
 /* The decided block arrived after all (parts or catch-up): commit it. */
 static ag_err finish_awaited(cons_engine *e)
 {
@@ -563,14 +565,22 @@ static ag_err finish_awaited(cons_engine *e)
     e->await_block = false;
     ag_err err = cons_eng_commit_block(e, &c->block, &c->ps, &e->await_id, &e->await_commit);
     cons_commit_clear(&e->await_commit);
-    return cons_eng_fail(e, err);
+    if (err != AG_OK)
+        return cons_eng_fail(e, err);
+    if (e->start_pending)
+        return start_next_height(e);
+    return AG_OK;
 }
 
 static ag_err start_next_height(cons_engine *e)
 {
     int64_t h = e->st.last_block_height + 1;
-    if (cons_core_height(e->core) >= h)
+    if (cons_core_height(e->core) >= h) {
+        /* decided but not committed (its block is awaited): start later */
+        e->start_pending = e->await_block;
         return AG_OK;
+    }
+    e->start_pending = false;
     cands_clear(e);
     e->deferred_build = e->deferred_timeout = false;
     e->await_block = false;

@@ -7,13 +7,17 @@
  *
  * Lifecycle
  *   cons_engine_new     checks and copies the arguments, creates the
- *                       mempool and evidence pool; no I/O yet.
+ *                       mempool; no I/O yet (the evidence pool is created
+ *                       by cons_engine_start, from the loaded state).
  *   cons_engine_start   startup: load the state (or InitChain from genesis),
  *                       the ABCI handshake (Info, replay of stored blocks the
  *                       app has not committed), the double-sign start check,
  *                       replay of the current height's WAL inputs into a
  *                       fresh core, then resume (timers are scheduled and
- *                       messages may be broadcast from inside this call).
+ *                       messages may be broadcast from inside this call:
+ *                       also the node's own proposal and votes of the
+ *                       current height found in the WAL, since a crash may
+ *                       have come between their WAL sync and broadcast).
  *   inbound calls       cons_engine_on_timer, cons_engine_receive_*,
  *                       cons_engine_submit_tx, from the host's loop.
  *   cons_engine_free    releases the engine; the stores, WAL, signer and
@@ -29,7 +33,8 @@
  * (schedule_timer itself may be called at any time, also from inside
  * cons_engine_submit_tx).
  *
- * Crash safety (what a restart recovers; see engine_commit.c for the order):
+ * Crash safety (what a restart recovers; cons_eng_commit_block in
+ * engine_exec.c takes the steps in this order):
  * every consensus input is written to the WAL before the engine acts on the
  * core's outputs, the node's own signed votes/proposals are written with
  * write_sync before they are broadcast, and a decided block goes through
@@ -42,8 +47,8 @@
  * handshake sees the block store one above the state and re-executes the
  * block against the app (or, if the app already committed it, checks its app
  * hash against the stored response and just updates the state); after 5 the
- * WAL replay of the height re-emits DECIDE, which finds the block stored and
- * the state advanced and only completes steps 6-9.
+ * start writes the missing end-of-height marker and begins the next height
+ * (steps 6-7 work on memory or are repeated at the next commit).
  *
  * Errors: startup errors are returned by cons_engine_start with a detail an
  * operator can act on (app ahead of the store, app hash mismatch, double
@@ -52,10 +57,11 @@
  * penalise the peer that sent it --, AG_ERR_AGAIN for a message the engine
  * cannot use yet (a later height; a block part before its proposal): the
  * host may keep it and deliver it again after the next new_round_step --,
- * and AG_OK for a message used or ignored (stale, duplicate). A failure of the node itself (WAL,
- * store, signer I/O, the application) makes the engine FAILED: the call returns that error and
- * every later call returns AG_ERR_STATE; cons_engine_failed() says why. The
- * host must then stop the node (a restart recovers).
+ * and AG_OK for a message used or ignored (stale, duplicate). A failure of
+ * the node itself (WAL, store, signer I/O, the application) makes the
+ * engine FAILED: the call returns that error and every later call returns
+ * AG_ERR_STATE; cons_engine_failed() says why. The host must then stop the
+ * node (a restart recovers).
  */
 #ifndef AGORA_CONSENSUS_ENGINE_H
 #define AGORA_CONSENSUS_ENGINE_H
@@ -216,7 +222,7 @@ cons_step cons_engine_step(const cons_engine *e);
 /* The state after the last committed block. */
 const cons_state *cons_engine_state(const cons_engine *e);
 cons_mempool *cons_engine_mempool(cons_engine *e);
-cons_evpool *cons_engine_evpool(cons_engine *e);
+cons_evpool *cons_engine_evpool(cons_engine *e); /* NULL before start */
 const cons_core *cons_engine_core(const cons_engine *e);
 /* AG_OK, or the error that failed the engine. */
 ag_err cons_engine_failed(const cons_engine *e);

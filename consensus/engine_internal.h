@@ -62,6 +62,7 @@ struct cons_engine {
     bool await_block; /* decided a block no longer held: wait for its parts */
     cons_block_id await_id;
     cons_commit await_commit;
+    bool start_pending; /* the commit timeout ran out while awaiting the block */
     eng_cand cands[ENG_CANDS_MAX];
     eng_conflict conflicts[ENG_CONFLICTS_MAX];
     size_t n_conflicts;

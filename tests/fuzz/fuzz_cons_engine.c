@@ -8,14 +8,11 @@
  *   3 raw catch-up: u8 block len, block bytes, u8 commit len, commit bytes
  *   4 timer:        fire the earliest pending timer (virtual time moves)
  *   5 signed vote:  u8 type (prevote/precommit), u8 round, u8 validator
- *                   (mod 4), u8 block (0 nil, 1 the round's proposal or
- *                   nil without one, else a made-up id), signed with that
- *                   validator's key
- *   6 tx:           u8 len, bytes submitted to the mempool
- *   7 restart:      the engine is dropped and started again on the same
- *                   stores, WAL, signer and app (handshake + WAL replay)
- * Properties: no crash; nothing a peer sends fails the engine
- * (cons_engine_failed stays AG_OK); the node never broadcasts two different
+ *                   (1 + v mod 3: never the node's own key), u8 block (0 nil, 1 the round's
+ * proposal or nil without one, else a made-up id), signed with that validator's key 6 tx: u8 len,
+ * bytes submitted to the mempool 7 restart:      the engine is dropped and started again on the
+ * same stores, WAL, signer and app (handshake + WAL replay) Properties: no crash; nothing a peer
+ * sends fails the engine (cons_engine_failed stays AG_OK); the node never broadcasts two different
  * votes or proposals for one height/round/type. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +210,7 @@ static void fire(rig *r)
 
 static void signed_vote(rig *r, const uint8_t a[4])
 {
-    int k = a[2] % NV;
+    int k = 1 + a[2] % (NV - 1);
     crypto_address addr;
     crypto_address_from_pubkey(&addr, &pubs[k]);
     const cons_valset *vs = cons_core_valset(cons_engine_core(r->e));
