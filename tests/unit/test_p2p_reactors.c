@@ -161,6 +161,7 @@ struct gnode {
     gtimer *timers;
     int64_t committed_h;
     bool saw_tx, saw_ev;
+    size_t txs_committed;
 };
 
 static struct {
@@ -236,6 +237,7 @@ static void io_committed(void *ctx, const cons_engine_committed *ci)
                       "node %d: another app hash at %" PRId64, n->id, ci->height);
     }
     n->committed_h = ci->height;
+    n->txs_committed += ci->block->n_txs;
     if (ci->block->n_evidence > 0)
         n->saw_ev = true;
     for (size_t i = 0; C.tx && i < ci->block->n_txs; i++)
@@ -446,6 +448,20 @@ static bool all_saw_tx(void *ctx)
     return true;
 }
 
+typedef struct load_want {
+    const size_t *before;
+    size_t n;
+} load_want;
+
+static bool all_committed(void *ctx)
+{
+    const load_want *w = ctx;
+    for (int i = 0; i < 4; i++)
+        if (C.n[i].txs_committed - w->before[i] < w->n)
+            return false;
+    return true;
+}
+
 static bool not_syncing(void *ctx)
 {
     return !p2p_gossip_syncing(ctx);
@@ -479,6 +495,23 @@ START_TEST(cluster_gossip_and_sync)
                     i, height_of(i), st->proposals_sent, st->parts_sent, st->votes_sent,
                     st->has_votes_sent, st->round_steps_sent, st->cons_recv, st->catchups_sent);
         }
+    /* 400 txs spread over the four nodes: every node commits all of them */
+    size_t before[4];
+    for (int i = 0; i < 4; i++)
+        before[i] = C.n[i].txs_committed;
+    for (int k = 0; k < 400; k++) {
+        char tx[32];
+        int len = snprintf(tx, sizeof tx, "load%d=%d", k, k * 7);
+        ck_assert_int_eq(
+            cons_engine_submit_tx(C.n[k % 4].eng, (const uint8_t *)tx, (size_t)len, NULL, NULL),
+            AG_OK);
+    }
+    load_want lw = {before, 400};
+    ck_assert_msg(run_until(&C.loop, all_committed, &lw, 20000),
+                  "load txs not committed: %zu %zu %zu %zu", C.n[0].txs_committed - before[0],
+                  C.n[1].txs_committed - before[1], C.n[2].txs_committed - before[2],
+                  C.n[3].txs_committed - before[3]);
+
     /* node 3 down for a while; three of four validators keep going */
     node_down(3);
     int64_t h0 = max_height();
