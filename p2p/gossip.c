@@ -493,8 +493,10 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
 /* Send msg on ch; false when the peer's queue is full. */
 static bool send_or_stop(p2p_peer *p, uint8_t ch, ag_buf *b, uint32_t *budget)
 {
-    if (*budget == 0)
+    if (*budget == 0) {
+        ag_buf_reset(b);
         return false;
+    }
     ag_err err = p2p_gsp_send(p, ch, b->data, b->len);
     ag_buf_reset(b);
     if (err != AG_OK)
@@ -544,8 +546,10 @@ static void gossip_votes(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, int32_t 
             if (!cons_vote_set_has(vs, i) || cp_has_vote(ps, ps->h, round, types[t], (int32_t)i))
                 continue;
             const cons_vote *vt = cons_vote_set_get(vs, i);
-            if (!vt || p2p_cons_encode_vote(b, vt) != AG_OK)
+            if (!vt || p2p_cons_encode_vote(b, vt) != AG_OK) {
+                ag_buf_reset(b);
                 continue;
+            }
             if (!send_or_stop(p, P2P_CH_CONS_VOTE, b, budget))
                 return;
             g->st.votes_sent++;
@@ -572,20 +576,24 @@ static void gossip_peer(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, uint64_t 
     const cons_core *core = cons_engine_core(e);
     /* the proposal of the peer's round and its parts */
     const cons_proposal *prop = cons_core_proposal(core, ps->r);
-    if (prop && !(ps->prop_h == ps->h && ps->prop_r == ps->r) &&
-        p2p_cons_encode_proposal(&b, prop) == AG_OK) {
-        if (send_or_stop(p, P2P_CH_CONS_DATA, &b, &budget)) {
+    if (prop && !(ps->prop_h == ps->h && ps->prop_r == ps->r)) {
+        if (p2p_cons_encode_proposal(&b, prop) == AG_OK &&
+            send_or_stop(p, P2P_CH_CONS_DATA, &b, &budget)) {
             g->st.proposals_sent++;
             cp_mark_proposal(ps, ps->h, ps->r, prop->block_id.parts.total);
         }
+        ag_buf_reset(&b);
     }
     const cons_part_set *parts = cons_engine_proposal_parts(e, ps->r);
     if (parts && ps->prop_h == ps->h && ps->prop_r == ps->r) {
         for (uint32_t i = 0; i < parts->header.total && budget > 0; i++) {
             const cons_part *pt = cons_part_set_get(parts, i);
-            if (!pt || !pt->bytes || cp_has_part(ps, ps->h, ps->r, i) ||
-                p2p_cons_encode_part(&b, ps->h, ps->r, pt) != AG_OK)
+            if (!pt || !pt->bytes || cp_has_part(ps, ps->h, ps->r, i))
                 continue;
+            if (p2p_cons_encode_part(&b, ps->h, ps->r, pt) != AG_OK) {
+                ag_buf_reset(&b);
+                continue;
+            }
             if (!send_or_stop(p, P2P_CH_CONS_DATA, &b, &budget))
                 break;
             g->st.parts_sent++;
