@@ -44,7 +44,7 @@ typedef struct rig {
      * test's own direct reads (the socket server calls the app from its
      * thread; the test thread reads the app directly in between). */
     pthread_mutex_t mu;
-    int64_t height;     /* last committed */
+    int64_t height; /* last committed */
     char dir[64];
 } rig;
 
