@@ -46,8 +46,8 @@ typedef struct rpc_node_info {
     char version[64];                                 /* "0.38.x-agora" */
     char channels[64];                                /* hex of the channel ids */
     char moniker[RPC_STR_MAX];
-    char tx_index[8];               /* "on" / "off" */
-    char rpc_address[RPC_STR_MAX];  /* the RPC listen address */
+    char tx_index[8];              /* "on" / "off" */
+    char rpc_address[RPC_STR_MAX]; /* the RPC listen address */
 } rpc_node_info;
 
 /* SyncInfo of /status. */

@@ -163,8 +163,8 @@ json_t *rpc_json_block(const cons_block *b)
     json_object_set_new(o, "header", rpc_json_header(&b->header));
     json_object_set_new(o, "data", json_pack("{s:o}", "txs", txs));
     json_object_set_new(o, "evidence", json_pack("{s:o}", "evidence", ev));
-    json_object_set_new(o, "last_commit", b->has_last_commit ? rpc_json_commit(&b->last_commit)
-                                                             : json_null());
+    json_object_set_new(o, "last_commit",
+                        b->has_last_commit ? rpc_json_commit(&b->last_commit) : json_null());
     return o;
 }
 
@@ -188,15 +188,13 @@ json_t *rpc_json_params(const struct cons_params *p)
     json_t *kt = json_array();
     for (uint32_t i = 0; i < p->n_pub_key_types && i < CONS_PARAMS_KEY_TYPES_MAX; i++)
         json_array_append_new(kt, json_string(p->pub_key_types[i]));
-    return json_pack("{s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o}, s:{s:o}, s:{s:o}}", "block",
-                     "max_bytes", rpc_json_i64(p->block_max_bytes), "max_gas",
-                     rpc_json_i64(p->block_max_gas), "evidence", "max_age_num_blocks",
-                     rpc_json_i64(p->evidence_max_age_num_blocks), "max_age_duration",
-                     rpc_json_i64(p->evidence_max_age_ns), "max_bytes",
-                     rpc_json_i64(p->evidence_max_bytes), "validator", "pub_key_types", kt,
-                     "version", "app", rpc_json_u64(p->version_app), "abci",
-                     "vote_extensions_enable_height",
-                     rpc_json_i64(p->vote_extensions_enable_height));
+    return json_pack(
+        "{s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o}, s:{s:o}, s:{s:o}}", "block", "max_bytes",
+        rpc_json_i64(p->block_max_bytes), "max_gas", rpc_json_i64(p->block_max_gas), "evidence",
+        "max_age_num_blocks", rpc_json_i64(p->evidence_max_age_num_blocks), "max_age_duration",
+        rpc_json_i64(p->evidence_max_age_ns), "max_bytes", rpc_json_i64(p->evidence_max_bytes),
+        "validator", "pub_key_types", kt, "version", "app", rpc_json_u64(p->version_app), "abci",
+        "vote_extensions_enable_height", rpc_json_i64(p->vote_extensions_enable_height));
 }
 
 json_t *rpc_json_params_encoded(const uint8_t *enc, size_t len)
@@ -219,13 +217,12 @@ json_t *rpc_json_events(Tendermint__Abci__Event *const *ev, size_t n)
         json_t *attrs = json_array();
         for (size_t j = 0; j < ev[i]->n_attributes; j++) {
             const Tendermint__Abci__EventAttribute *x = ev[i]->attributes[j];
-            json_array_append_new(attrs, json_pack("{s:o, s:o, s:b}", "key", str_or_empty(x->key),
-                                                   "value", str_or_empty(x->value), "index",
-                                                   (int)x->index));
+            json_array_append_new(attrs,
+                                  json_pack("{s:o, s:o, s:b}", "key", str_or_empty(x->key), "value",
+                                            str_or_empty(x->value), "index", (int)x->index));
         }
-        json_array_append_new(a,
-                              json_pack("{s:o, s:o}", "type", str_or_empty(ev[i]->type),
-                                        "attributes", attrs));
+        json_array_append_new(
+            a, json_pack("{s:o, s:o}", "type", str_or_empty(ev[i]->type), "attributes", attrs));
     }
     return a;
 }
@@ -290,11 +287,11 @@ static json_t *params_update(const Tendermint__Types__ConsensusParams *p)
         if (p->evidence->max_age_duration)
             ns = p->evidence->max_age_duration->seconds * 1000000000 +
                  p->evidence->max_age_duration->nanos;
-        json_object_set_new(
-            o, "evidence",
-            json_pack("{s:o, s:o, s:o}", "max_age_num_blocks",
-                      rpc_json_i64(p->evidence->max_age_num_blocks), "max_age_duration",
-                      rpc_json_i64(ns), "max_bytes", rpc_json_i64(p->evidence->max_bytes)));
+        json_object_set_new(o, "evidence",
+                            json_pack("{s:o, s:o, s:o}", "max_age_num_blocks",
+                                      rpc_json_i64(p->evidence->max_age_num_blocks),
+                                      "max_age_duration", rpc_json_i64(ns), "max_bytes",
+                                      rpc_json_i64(p->evidence->max_bytes)));
     }
     if (p->validator) {
         json_t *kt = json_array();

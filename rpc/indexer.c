@@ -221,7 +221,8 @@ ag_err rpc_indexer_index_block(rpc_indexer *ix, int64_t height, const ag_slice *
     memcpy(bk, "ix/b/", 5);
     put_u64(bk + 5, (uint64_t)height);
     if (!e) {
-        Tendermint__Abci__ResponseFinalizeBlock only = TENDERMINT__ABCI__RESPONSE_FINALIZE_BLOCK__INIT;
+        Tendermint__Abci__ResponseFinalizeBlock only =
+            TENDERMINT__ABCI__RESPONSE_FINALIZE_BLOCK__INIT;
         only.events = resp->events;
         only.n_events = resp->n_events;
         e = pack_put(kv, b, bk, sizeof bk, &only.base);
@@ -258,7 +259,8 @@ ag_err rpc_indexer_index_block(rpc_indexer *ix, int64_t height, const ag_slice *
     return e;
 }
 
-ag_err rpc_indexer_get_tx(rpc_indexer *ix, const crypto_hash *hash, Tendermint__Abci__TxResult **out)
+ag_err rpc_indexer_get_tx(rpc_indexer *ix, const crypto_hash *hash,
+                          Tendermint__Abci__TxResult **out)
 {
     *out = NULL;
     uint8_t tk[5 + 32];
@@ -347,7 +349,8 @@ static void height_bounds(const rpc_query *q, const char *key, int64_t *lo, int6
             if (v < *hi)
                 *hi = v;
             break;
-        default: break;
+        default:
+            break;
         }
     }
 }

@@ -53,7 +53,8 @@ ag_err rpc_indexer_index_block(rpc_indexer *ix, int64_t height, const ag_slice *
 
 /* The TxResult of the tx with this hash; caller frees with
  * tendermint__abci__tx_result__free_unpacked(*out, NULL). AG_ERR_NOT_FOUND. */
-ag_err rpc_indexer_get_tx(rpc_indexer *ix, const crypto_hash *hash, Tendermint__Abci__TxResult **out);
+ag_err rpc_indexer_get_tx(rpc_indexer *ix, const crypto_hash *hash,
+                          Tendermint__Abci__TxResult **out);
 
 /* Hashes of the matching txs in (height, index) order; caller frees *out. */
 ag_err rpc_indexer_search_txs(rpc_indexer *ix, const rpc_query *q, crypto_hash **out, size_t *n);

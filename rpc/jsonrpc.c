@@ -203,8 +203,8 @@ static ag_err decode_json(rpc_arg *a, const rpc_arg_spec *sp, const json_t *v)
         a->bytes = malloc(ag_base64_decoded_max(n) + 1);
         if (!a->bytes)
             return ag_err_set(AG_ERR_NOMEM, "params: out of memory");
-        if (ag_base64_decode(a->bytes, ag_base64_decoded_max(n) + 1, &a->len,
-                             json_string_value(v), n) != AG_OK)
+        if (ag_base64_decode(a->bytes, ag_base64_decoded_max(n) + 1, &a->len, json_string_value(v),
+                             n) != AG_OK)
             return ag_err_set(AG_ERR_DECODE, "%s: invalid base64", sp->name);
         return AG_OK;
     }
@@ -294,7 +294,8 @@ ag_err rpc_uri_params(json_t **out, const char *query, size_t len)
         size_t kl = eq ? (size_t)(eq - (query + s)) : pe - s;
         char key[64];
         size_t kn;
-        if (kl >= sizeof key || rpc_http_unescape(key, sizeof key - 1, &kn, query + s, kl) != AG_OK) {
+        if (kl >= sizeof key ||
+            rpc_http_unescape(key, sizeof key - 1, &kn, query + s, kl) != AG_OK) {
             e = ag_err_set(AG_ERR_DECODE, "uri: bad parameter name");
             break;
         }
@@ -304,7 +305,8 @@ ag_err rpc_uri_params(json_t **out, const char *query, size_t len)
             break;
         }
         size_t vn = 0;
-        if (eq && rpc_http_unescape(buf, len, &vn, eq + 1, (size_t)(query + pe - eq - 1)) != AG_OK) {
+        if (eq &&
+            rpc_http_unescape(buf, len, &vn, eq + 1, (size_t)(query + pe - eq - 1)) != AG_OK) {
             e = ag_err_set(AG_ERR_DECODE, "uri: bad escape in %s", key);
             break;
         }
@@ -364,12 +366,18 @@ void rpc_request_check(rpc_request *r, const json_t *elem)
 const char *rpc_error_message(int code)
 {
     switch (code) {
-    case RPC_CODE_PARSE: return "Parse error";
-    case RPC_CODE_INVALID_REQUEST: return "Invalid Request";
-    case RPC_CODE_METHOD_NOT_FOUND: return "Method not found";
-    case RPC_CODE_INVALID_PARAMS: return "Invalid params";
-    case RPC_CODE_INTERNAL: return "Internal error";
-    default: return "Server error";
+    case RPC_CODE_PARSE:
+        return "Parse error";
+    case RPC_CODE_INVALID_REQUEST:
+        return "Invalid Request";
+    case RPC_CODE_METHOD_NOT_FOUND:
+        return "Method not found";
+    case RPC_CODE_INVALID_PARAMS:
+        return "Invalid params";
+    case RPC_CODE_INTERNAL:
+        return "Internal error";
+    default:
+        return "Server error";
     }
 }
 

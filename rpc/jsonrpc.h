@@ -94,11 +94,11 @@ ag_err rpc_uri_params(json_t **out, const char *query, size_t len);
  * that is a string, number or null (absent: a notification, still answered
  * by CometBFT with id null... Agora answers it too). */
 typedef struct rpc_request {
-    json_t *id;             /* borrowed from the parsed body */
-    const char *method;     /* borrowed */
+    json_t *id;         /* borrowed from the parsed body */
+    const char *method; /* borrowed */
     size_t method_len;
-    const json_t *params;   /* borrowed; may be NULL */
-    int error_code;         /* 0 when valid, else the error to answer */
+    const json_t *params; /* borrowed; may be NULL */
+    int error_code;       /* 0 when valid, else the error to answer */
     const char *error_msg;
 } rpc_request;
 

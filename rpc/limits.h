@@ -8,9 +8,9 @@
 #define AGORA_RPC_LIMITS_H
 
 /* HTTP request line plus headers (CometBFT: Go's default 1 MiB; we need far less). */
-#define RPC_HEADER_MAX      (16u * 1024u)
-#define RPC_HEADERS_COUNT   64u
-#define RPC_TARGET_MAX      (8u * 1024u)
+#define RPC_HEADER_MAX    (16u * 1024u)
+#define RPC_HEADERS_COUNT 64u
+#define RPC_TARGET_MAX    (8u * 1024u)
 /* Default max_body_bytes (CometBFT's default 1000000). */
 #define RPC_BODY_MAX_DEFAULT 1000000u
 /* Default max_open_connections (CometBFT 900) and subscriptions per client (5). */
@@ -18,8 +18,8 @@
 #define RPC_SUBSCRIPTIONS_DEFAULT 5u
 /* Subscriptions (all clients) and event queries. */
 #define RPC_SUBSCRIPTIONS_TOTAL 10000u
-#define RPC_QUERY_MAX           1024u  /* bytes of an event query */
-#define RPC_QUERY_CONDITIONS    16u    /* conditions joined by AND */
+#define RPC_QUERY_MAX           1024u /* bytes of an event query */
+#define RPC_QUERY_CONDITIONS    16u   /* conditions joined by AND */
 /* JSON-RPC batch size and nesting. */
 #define RPC_BATCH_MAX 100u
 /* Pending output per connection: a client that reads slower than events

@@ -39,7 +39,8 @@ static bool get_height(rpc_call *c, const rpc_arg *a, int64_t latest, int64_t ba
     }
     if (a->i > latest) {
         snprintf(d, sizeof d,
-                 "height %" PRId64 " must be less than or equal to the current blockchain height %" PRId64,
+                 "height %" PRId64
+                 " must be less than or equal to the current blockchain height %" PRId64,
                  a->i, latest);
         rpc_call_error(c, RPC_CODE_INTERNAL, d);
         return false;
@@ -83,8 +84,8 @@ static void answer_block(rpc_call *c, int64_t h)
         rpc_call_fail(c, e);
         return;
     }
-    rpc_call_result(c, json_pack("{s:o, s:o}", "block_id", rpc_json_block_id(&meta.block_id),
-                                 "block", b));
+    rpc_call_result(
+        c, json_pack("{s:o, s:o}", "block_id", rpc_json_block_id(&meta.block_id), "block", b));
 }
 
 void rpc_m_block(rpc_call *c, const rpc_args *a)
@@ -162,7 +163,8 @@ void rpc_m_block_results(rpc_call *c, const rpc_args *a)
     json_object_set(res, "finalize_block_events", json_array_size(ev) ? ev : json_null());
     json_t *vu = json_object_get(fin, "validator_updates");
     json_object_set(res, "validator_updates", json_array_size(vu) ? vu : json_null());
-    json_object_set(res, "consensus_param_updates", json_object_get(fin, "consensus_param_updates"));
+    json_object_set(res, "consensus_param_updates",
+                    json_object_get(fin, "consensus_param_updates"));
     json_object_set(res, "app_hash", json_object_get(fin, "app_hash"));
     json_decref(fin);
     tendermint__abci__response_finalize_block__free_unpacked(r, NULL);
@@ -205,8 +207,8 @@ void rpc_m_blockchain(rpc_call *c, const rpc_args *a)
         }
         json_array_append_new(metas, rpc_json_block_meta(&m));
     }
-    rpc_call_result(c, json_pack("{s:o, s:o}", "last_height", rpc_json_i64(height), "block_metas",
-                                 metas));
+    rpc_call_result(
+        c, json_pack("{s:o, s:o}", "last_height", rpc_json_i64(height), "block_metas", metas));
 }
 
 void rpc_m_commit(rpc_call *c, const rpc_args *a)
@@ -287,8 +289,8 @@ static bool paging(rpc_call *c, const rpc_arg *page, const rpc_arg *per_page, si
     int64_t p = page->present ? page->i : 1;
     if (p < 1 || p > pages) {
         char d[96];
-        snprintf(d, sizeof d, "page should be within [1, %" PRId64 "] range, given %" PRId64,
-                 pages, p);
+        snprintf(d, sizeof d, "page should be within [1, %" PRId64 "] range, given %" PRId64, pages,
+                 p);
         rpc_call_error(c, RPC_CODE_INTERNAL, d);
         return false;
     }
@@ -325,9 +327,9 @@ void rpc_m_validators(rpc_call *c, const rpc_args *a)
     json_t *vals = json_array();
     for (size_t i = skip; i < skip + count; i++)
         json_array_append_new(vals, rpc_json_validator(&vs.vals[i]));
-    json_t *res = json_pack("{s:o, s:o, s:o, s:o}", "block_height", rpc_json_i64(h), "validators",
-                            vals, "count", rpc_json_i64((int64_t)count), "total",
-                            rpc_json_i64((int64_t)vs.n));
+    json_t *res =
+        json_pack("{s:o, s:o, s:o, s:o}", "block_height", rpc_json_i64(h), "validators", vals,
+                  "count", rpc_json_i64((int64_t)count), "total", rpc_json_i64((int64_t)vs.n));
     cons_valset_free(&vs);
     rpc_call_result(c, res);
 }
@@ -347,6 +349,6 @@ void rpc_m_consensus_params(rpc_call *c, const rpc_args *a)
         rpc_call_fail(c, e ? e : AG_ERR_CORRUPT);
         return;
     }
-    rpc_call_result(c, json_pack("{s:o, s:o}", "block_height", rpc_json_i64(h), "consensus_params",
-                                 p));
+    rpc_call_result(
+        c, json_pack("{s:o, s:o}", "block_height", rpc_json_i64(h), "consensus_params", p));
 }

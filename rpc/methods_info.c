@@ -50,10 +50,9 @@ void rpc_m_status(rpc_call *c, const rpc_args *a)
     json_object_set_new(sync, "earliest_block_height", rpc_json_i64(si.earliest_block_height));
     json_object_set_new(sync, "earliest_block_time", rpc_json_time(&si.earliest_block_time));
     json_object_set_new(sync, "catching_up", json_boolean(si.catching_up));
-    json_t *val = json_pack("{s:o, s:o, s:o}", "address",
-                            rpc_json_hex(vi.address.b, CRYPTO_ADDRESS_LEN), "pub_key",
-                            rpc_json_pubkey(&vi.pub_key), "voting_power",
-                            rpc_json_i64(vi.voting_power));
+    json_t *val = json_pack(
+        "{s:o, s:o, s:o}", "address", rpc_json_hex(vi.address.b, CRYPTO_ADDRESS_LEN), "pub_key",
+        rpc_json_pubkey(&vi.pub_key), "voting_power", rpc_json_i64(vi.voting_power));
     rpc_call_result(c, json_pack("{s:o, s:o, s:o}", "node_info", node_info_json(&ni), "sync_info",
                                  sync, "validator_info", val));
 }
@@ -83,8 +82,8 @@ void rpc_m_net_info(rpc_call *c, const rpc_args *a)
     for (size_t i = 0; i < n && i < PEERS_MAX; i++)
         json_array_append_new(arr, json_pack("{s:o, s:b, s:{}, s:s}", "node_info",
                                              node_info_json(&peers[i].node_info), "is_outbound",
-                                             peers[i].is_outbound, "connection_status",
-                                             "remote_ip", peers[i].remote_ip));
+                                             peers[i].is_outbound, "connection_status", "remote_ip",
+                                             peers[i].remote_ip));
     free(peers);
     json_t *listeners = json_array();
     if (listening)

@@ -30,11 +30,11 @@ void rpc_m_abci_info(rpc_call *c, const rpc_args *a)
         rpc_call_fail(c, e ? e : AG_ERR_INTERNAL);
         return;
     }
-    json_t *res = json_pack("{s:o, s:o, s:o, s:o, s:o}", "data", str_or_empty(r->data), "version",
-                            str_or_empty(r->version), "app_version", rpc_json_u64(r->app_version),
-                            "last_block_height", rpc_json_i64(r->last_block_height),
-                            "last_block_app_hash",
-                            rpc_json_b64(r->last_block_app_hash.data, r->last_block_app_hash.len));
+    json_t *res =
+        json_pack("{s:o, s:o, s:o, s:o, s:o}", "data", str_or_empty(r->data), "version",
+                  str_or_empty(r->version), "app_version", rpc_json_u64(r->app_version),
+                  "last_block_height", rpc_json_i64(r->last_block_height), "last_block_app_hash",
+                  rpc_json_b64(r->last_block_app_hash.data, r->last_block_app_hash.len));
     rpc_call_result(c, json_pack("{s:o}", "response", res));
 }
 
@@ -70,9 +70,10 @@ void rpc_m_abci_query(rpc_call *c, const rpc_args *a)
         json_t *ops = json_array();
         for (size_t i = 0; i < r->proof_ops->n_ops; i++) {
             const Tendermint__Crypto__ProofOp *op = r->proof_ops->ops[i];
-            json_array_append_new(ops, json_pack("{s:o, s:o, s:o}", "type", str_or_empty(op->type),
-                                                 "key", rpc_json_b64(op->key.data, op->key.len),
-                                                 "data", rpc_json_b64(op->data.data, op->data.len)));
+            json_array_append_new(ops,
+                                  json_pack("{s:o, s:o, s:o}", "type", str_or_empty(op->type),
+                                            "key", rpc_json_b64(op->key.data, op->key.len), "data",
+                                            rpc_json_b64(op->data.data, op->data.len)));
         }
         json_object_set_new(res, "proofOps", json_pack("{s:o}", "ops", ops));
     } else {
@@ -161,9 +162,8 @@ static json_t *tx_proof(rpc_call *c, int64_t height, uint32_t index, ag_err *err
         json_t *aunts = json_array();
         for (uint32_t i = 0; i < p->n_aunts; i++)
             json_array_append_new(aunts, rpc_json_b64(p->aunts[i].b, 32));
-        out = json_pack("{s:o, s:o, s:{s:o, s:o, s:o, s:o}}", "root_hash",
-                        rpc_json_hex(root.b, 32), "data",
-                        rpc_json_b64(b.txs[index].ptr, b.txs[index].len), "proof", "total",
+        out = json_pack("{s:o, s:o, s:{s:o, s:o, s:o, s:o}}", "root_hash", rpc_json_hex(root.b, 32),
+                        "data", rpc_json_b64(b.txs[index].ptr, b.txs[index].len), "proof", "total",
                         rpc_json_i64(p->total), "index", rpc_json_i64(p->index), "leaf_hash",
                         rpc_json_b64(p->leaf_hash.b, 32), "aunts", aunts);
     }
@@ -245,8 +245,7 @@ static int order_arg(rpc_call *c, const rpc_arg *a, int dflt)
         return 0;
     if (strcmp(a->str, "desc") == 0)
         return 1;
-    rpc_call_error(c, RPC_CODE_INTERNAL,
-                   "expected order_by to be either `asc` or `desc` or empty");
+    rpc_call_error(c, RPC_CODE_INTERNAL, "expected order_by to be either `asc` or `desc` or empty");
     return -1;
 }
 
@@ -305,8 +304,8 @@ void rpc_m_tx_search(rpc_call *c, const rpc_args *a)
         rpc_call_fail(c, e);
         return;
     }
-    rpc_call_result(c, json_pack("{s:o, s:o}", "txs", txs, "total_count",
-                                 rpc_json_i64((int64_t)n)));
+    rpc_call_result(c,
+                    json_pack("{s:o, s:o}", "txs", txs, "total_count", rpc_json_i64((int64_t)n)));
 }
 
 void rpc_m_block_search(rpc_call *c, const rpc_args *a)
@@ -361,8 +360,8 @@ void rpc_m_block_search(rpc_call *c, const rpc_args *a)
         rpc_call_fail(c, e);
         return;
     }
-    rpc_call_result(c, json_pack("{s:o, s:o}", "blocks", blocks, "total_count",
-                                 rpc_json_i64((int64_t)n)));
+    rpc_call_result(
+        c, json_pack("{s:o, s:o}", "blocks", blocks, "total_count", rpc_json_i64((int64_t)n)));
 }
 
 static void unconfirmed(rpc_call *c, long limit, bool list)

@@ -8,8 +8,8 @@
 
 static bool is_key_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-' || c == '/';
 }
 
 static void skip_ws(const char *in, size_t len, size_t *i)
@@ -188,12 +188,18 @@ bool rpc_query_value_match(const rpc_query_cond *c, const char *value, size_t le
     else
         cmp = vnum < c->num ? -1 : vnum > c->num;
     switch (c->op) {
-    case RPC_OP_EQ: return cmp == 0;
-    case RPC_OP_LT: return cmp < 0;
-    case RPC_OP_LE: return cmp <= 0;
-    case RPC_OP_GT: return cmp > 0;
-    case RPC_OP_GE: return cmp >= 0;
-    default: return false;
+    case RPC_OP_EQ:
+        return cmp == 0;
+    case RPC_OP_LT:
+        return cmp < 0;
+    case RPC_OP_LE:
+        return cmp <= 0;
+    case RPC_OP_GT:
+        return cmp > 0;
+    case RPC_OP_GE:
+        return cmp >= 0;
+    default:
+        return false;
     }
 }
 

@@ -18,9 +18,9 @@
 #include "rpc/server_impl.h"
 #include "rpc/ws.h"
 
-#define TICK_MS     200u
-#define READ_CHUNK  65536u
-#define DETAIL_MAX  256u
+#define TICK_MS    200u
+#define READ_CHUNK 65536u
+#define DETAIL_MAX 256u
 
 typedef enum post_kind { POST_BLOCK = 1, POST_SUBMIT, POST_STOP } post_kind;
 
@@ -481,9 +481,14 @@ static void process_ws(rpc_conn *c)
         }
         c->last_activity = rpc_now(c->srv);
         switch (f.opcode) {
-        case RPC_WS_PING: send_ws(c, RPC_WS_PONG, f.payload, f.len); break;
-        case RPC_WS_PONG: break;
-        case RPC_WS_CLOSE: send_ws(c, RPC_WS_CLOSE, f.payload, f.len >= 2 ? 2 : 0); break;
+        case RPC_WS_PING:
+            send_ws(c, RPC_WS_PONG, f.payload, f.len);
+            break;
+        case RPC_WS_PONG:
+            break;
+        case RPC_WS_CLOSE:
+            send_ws(c, RPC_WS_CLOSE, f.payload, f.len >= 2 ? 2 : 0);
+            break;
         default: {
             if (f.opcode != RPC_WS_CONT) {
                 if (c->ws_msg.len) {
@@ -697,8 +702,8 @@ static void deliver(rpc_server *s, const char *type, json_t *value, const rpc_ev
                 data = json_pack("{s:s, s:O}", "type", t, "value", value);
                 map = events_map(ev);
             }
-            json_t *res = json_pack("{s:s, s:O, s:O}", "query", sub->q.text, "data", data,
-                                    "events", map);
+            json_t *res =
+                json_pack("{s:s, s:O, s:O}", "query", sub->q.text, "data", data, "events", map);
             json_t *msg = rpc_response_result(sub->id, res);
             send_json(c, msg, true);
             json_decref(msg);
@@ -756,9 +761,9 @@ static void process_block(rpc_server *s, rpc_post *p)
         }
         rpc_events ev = {0};
         rpc_block_events(&ev, h, resp->events, resp->n_events, false);
-        json_t *v = json_pack("{s:o, s:o, s:o}", "block", rpc_json_block(&blk), "block_id",
-                              rpc_json_block_id(&id), "result_finalize_block",
-                              rpc_json_finalize(resp));
+        json_t *v =
+            json_pack("{s:o, s:o, s:o}", "block", rpc_json_block(&blk), "block_id",
+                      rpc_json_block_id(&id), "result_finalize_block", rpc_json_finalize(resp));
         deliver(s, "NewBlock", v, &ev);
         json_decref(v);
         free(ev.a[0].value);
@@ -783,10 +788,10 @@ static void process_block(rpc_server *s, rpc_post *p)
         if (s->n_subs) {
             rpc_events ev = {0};
             rpc_tx_events(&ev, h, &th, resp->tx_results[i], false);
-            json_t *txr = json_pack("{s:o, s:i, s:o, s:o}", "height", rpc_json_i64(h), "index",
-                                    (json_int_t)i, "tx",
-                                    rpc_json_b64(blk.txs[i].ptr, blk.txs[i].len), "result",
-                                    rpc_json_exec_tx_result(resp->tx_results[i]));
+            json_t *txr =
+                json_pack("{s:o, s:i, s:o, s:o}", "height", rpc_json_i64(h), "index", (json_int_t)i,
+                          "tx", rpc_json_b64(blk.txs[i].ptr, blk.txs[i].len), "result",
+                          rpc_json_exec_tx_result(resp->tx_results[i]));
             json_t *v = json_pack("{s:o}", "TxResult", txr);
             deliver(s, "Tx", v, &ev);
             json_decref(v);
@@ -822,8 +827,8 @@ static void process_submit(rpc_server *s, rpc_post *p)
     json_decref(p->data_hex);
     if (p->code != 0) {
         json_t *res = json_pack("{s:o, s:o, s:o, s:s}", "check_tx", p->check, "tx_result",
-                                rpc_json_exec_tx_result(NULL), "hash",
-                                rpc_json_hex(p->hash.b, 32), "height", "0");
+                                rpc_json_exec_tx_result(NULL), "hash", rpc_json_hex(p->hash.b, 32),
+                                "height", "0");
         rpc_call_result(call, res);
         return;
     }
@@ -878,7 +883,8 @@ static void on_submitted(void *user, ag_err err, const abci_resp_check_tx *resp)
             p->check = rpc_json_check_tx(resp);
             p->data_hex = rpc_json_hex(resp->data.data, resp->data.len);
             snprintf(p->log, sizeof p->log, "%s", resp->log ? resp->log : "");
-            snprintf(p->codespace, sizeof p->codespace, "%s", resp->codespace ? resp->codespace : "");
+            snprintf(p->codespace, sizeof p->codespace, "%s",
+                     resp->codespace ? resp->codespace : "");
         } else {
             p->data_hex = json_string("");
         }

@@ -29,9 +29,9 @@
 typedef struct rpc_server rpc_server;
 
 typedef struct rpc_server_opts {
-    const char *laddr;                  /* "tcp://host:port" or "host:port"; port 0 picks one */
-    size_t max_body_bytes;              /* request body and websocket message cap */
-    uint32_t max_open_connections;      /* further connections are closed at once */
+    const char *laddr;             /* "tcp://host:port" or "host:port"; port 0 picks one */
+    size_t max_body_bytes;         /* request body and websocket message cap */
+    uint32_t max_open_connections; /* further connections are closed at once */
     uint32_t max_subscriptions_per_client;
     uint32_t timeout_broadcast_tx_commit_ms;
     state_kv *index_kv; /* the indexer's store (borrowed until rpc_server_free); NULL: off */

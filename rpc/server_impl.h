@@ -60,10 +60,10 @@ struct rpc_conn {
     uint64_t last_ping;
     bool ws;
     bool closing;
-    bool keep_alive;   /* of the HTTP request being answered */
-    bool in_process;   /* inside process_http: completions must not re-enter it */
-    size_t batches;    /* batches not yet answered (the conn outlives them) */
-    ag_buf ws_msg;     /* a fragmented message being assembled */
+    bool keep_alive; /* of the HTTP request being answered */
+    bool in_process; /* inside process_http: completions must not re-enter it */
+    size_t batches;  /* batches not yet answered (the conn outlives them) */
+    ag_buf ws_msg;   /* a fragmented message being assembled */
     uint8_t ws_op;
     rpc_sub *subs;
     size_t n_subs;
@@ -84,7 +84,7 @@ struct rpc_server {
     struct rpc_post *posts, *posts_tail; /* guarded by mu */
     size_t n_posts_blocks;
     uint64_t published, processed; /* guarded by mu */
-    size_t submits_out;             /* submit callbacks not yet run (mu) */
+    size_t submits_out;            /* submit callbacks not yet run (mu) */
     bool stopping;
     rpc_conn *conns;
     size_t n_conns;
@@ -106,7 +106,11 @@ rpc_conn *rpc_call_conn(rpc_call *call);
 /* Hand a tx to the mempool. ASYNC answers at once (after the mempool took
  * it); SYNC when CheckTx answers; COMMIT when the tx is in a block (or the
  * timeout passes). */
-typedef enum rpc_submit_mode { RPC_SUBMIT_ASYNC, RPC_SUBMIT_SYNC, RPC_SUBMIT_COMMIT } rpc_submit_mode;
+typedef enum rpc_submit_mode {
+    RPC_SUBMIT_ASYNC,
+    RPC_SUBMIT_SYNC,
+    RPC_SUBMIT_COMMIT
+} rpc_submit_mode;
 void rpc_submit(rpc_call *call, const uint8_t *tx, size_t len, rpc_submit_mode mode);
 
 /* CometBFT's page/per_page rules over `total` items: the slice to return.

@@ -94,8 +94,8 @@ ag_err rpc_ws_accept_key(char out[RPC_WS_ACCEPT_LEN], const uint8_t *key, size_t
     out[0] = 0;
     uint8_t raw[24];
     size_t rl;
-    if (key_len != 24 || ag_base64_decode(raw, sizeof raw, &rl, (const char *)key, key_len) != AG_OK ||
-        rl != 16)
+    if (key_len != 24 ||
+        ag_base64_decode(raw, sizeof raw, &rl, (const char *)key, key_len) != AG_OK || rl != 16)
         return ag_err_set(AG_ERR_DECODE, "websocket: Sec-WebSocket-Key is not 16 bytes in base64");
     uint8_t buf[24 + sizeof guid];
     memcpy(buf, key, 24);

@@ -268,8 +268,8 @@ static ag_err add_block(tchain *c, const ag_slice *txs, size_t n)
     if (!e)
         e = sign_commit(c, &seen, h, &id);
     if (!e)
-        e = cons_block_store_save(c->bs, &b.header, &ps, (int64_t)n,
-                                  h > 1 ? &c->last_commit : NULL, &seen);
+        e = cons_block_store_save(c->bs, &b.header, &ps, (int64_t)n, h > 1 ? &c->last_commit : NULL,
+                                  &seen);
     if (!e) {
         /* the state after block h */
         cons_valset_free(&st->last_validators);

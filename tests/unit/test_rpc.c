@@ -138,13 +138,15 @@ static bool qmatch(const char *q, const rpc_events *ev)
 
 START_TEST(query_language)
 {
-    const char *kv[] = {"tm.event", "Tx", "tx.height", "12", "transfer.amount", "100",
-                        "transfer.sender", "alice", "transfer.sender", "bob", "a.price", "2.5"};
+    const char *kv[] = {"tm.event",        "Tx",  "tx.height",       "12",
+                        "transfer.amount", "100", "transfer.sender", "alice",
+                        "transfer.sender", "bob", "a.price",         "2.5"};
     rpc_events ev = ev_of(kv, sizeof kv / sizeof kv[0]);
     ck_assert(qmatch("tm.event = 'Tx'", &ev));
     ck_assert(qmatch("tm.event='Tx' AND tx.height=12", &ev));
     ck_assert(!qmatch("tm.event='Tx' AND tx.height=13", &ev));
-    ck_assert(qmatch("tx.height > 11 AND tx.height <= 12 AND tx.height >= 12 AND tx.height < 13", &ev));
+    ck_assert(
+        qmatch("tx.height > 11 AND tx.height <= 12 AND tx.height >= 12 AND tx.height < 13", &ev));
     ck_assert(!qmatch("tx.height > 12", &ev));
     ck_assert(qmatch("transfer.sender = 'bob'", &ev));
     ck_assert(qmatch("transfer.sender CONTAINS 'lic'", &ev));
@@ -155,11 +157,12 @@ START_TEST(query_language)
     ck_assert(!qmatch("transfer.sender > 5", &ev)); /* not a number: no match */
     rpc_events_free(&ev);
     rpc_query q;
-    const char *bad[] = {"",          "tm.event",          "tm.event = ",      "tm.event = 'x",
-                         "= 'x'",     "a.b = 'x' AND",     "a.b < 'x'",        "a.b CONTAINS 5",
-                         "a.b = 1.",  "a.b = 'x' b.c = 1", "a.b == 1",         "a.b = --1"};
+    const char *bad[] = {"",         "tm.event",          "tm.event = ", "tm.event = 'x",
+                         "= 'x'",    "a.b = 'x' AND",     "a.b < 'x'",   "a.b CONTAINS 5",
+                         "a.b = 1.", "a.b = 'x' b.c = 1", "a.b == 1",    "a.b = --1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ck_assert_msg(rpc_query_parse(&q, bad[i], strlen(bad[i])) != AG_OK, "accepted '%s'", bad[i]);
+        ck_assert_msg(rpc_query_parse(&q, bad[i], strlen(bad[i])) != AG_OK, "accepted '%s'",
+                      bad[i]);
     ck_assert_int_eq(rpc_query_parse(&q, "a.b = 1 OR a.b = 2", 18), AG_ERR_UNSUPPORTED);
     const char *t = "block.time > TIME 2020-01-01T00:00:00Z";
     ck_assert_int_eq(rpc_query_parse(&q, t, strlen(t)), AG_ERR_UNSUPPORTED);
@@ -176,8 +179,8 @@ START_TEST(params_rules)
     ck_assert_ptr_nonnull(m);
     ck_assert_ptr_null(rpc_method_find("nope", 4));
     rpc_args a;
-    json_t *p = json_pack("{s:s, s:s, s:s, s:b}", "path", "/store", "data", "6B6579", "height",
-                          "7", "prove", 1);
+    json_t *p = json_pack("{s:s, s:s, s:s, s:b}", "path", "/store", "data", "6B6579", "height", "7",
+                          "prove", 1);
     ck_assert_int_eq(rpc_args_decode(m, p, false, &a), AG_OK);
     ck_assert_str_eq(a.v[0].str, "/store");
     ck_assert(a.v[1].len == 3 && memcmp(a.v[1].bytes, "key", 3) == 0);
@@ -279,7 +282,8 @@ START_TEST(indexer_search)
         abci_resp_finalize_block resp = TENDERMINT__ABCI__RESPONSE_FINALIZE_BLOCK__INIT;
         resp.tx_results = rs;
         resp.n_tx_results = 3;
-        Tendermint__Abci__ExecTxResult *bev = mk_result(0, "proposer", h % 2 ? "odd" : "even", true);
+        Tendermint__Abci__ExecTxResult *bev =
+            mk_result(0, "proposer", h % 2 ? "odd" : "even", true);
         resp.events = bev->events;
         resp.n_events = 1;
         ck_assert_int_eq(rpc_indexer_index_block(ix, h, txs, 3, &resp), AG_OK);
@@ -694,7 +698,8 @@ START_TEST(methods_blocks)
     ck_assert(json_is_array(jget(r, "block.evidence.evidence")));
     ck_assert_str_eq(jstr(r, "block.last_commit.height"), "1");
     ck_assert(json_is_integer(jget(r, "block.last_commit.round")));
-    ck_assert_int_eq(json_integer_value(jget(r, "block.last_commit.signatures.0.block_id_flag")), 2);
+    ck_assert_int_eq(json_integer_value(jget(r, "block.last_commit.signatures.0.block_id_flag")),
+                     2);
     ck_assert_uint_eq(strlen(jstr(r, "block.last_commit.signatures.0.signature")), 88);
     char hash[65];
     snprintf(hash, sizeof hash, "%s", jstr(r, "block_id.hash"));
@@ -947,14 +952,16 @@ START_TEST(errors_and_batches)
     ck_assert_int_eq(call_err(f.port, "[]", NULL), RPC_CODE_INVALID_REQUEST);
     ck_assert_int_eq(call_err(f.port, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"health\"}", NULL),
                      RPC_CODE_INVALID_REQUEST);
-    ck_assert_int_eq(call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"health\"}", NULL),
-                     RPC_CODE_INVALID_REQUEST);
+    ck_assert_int_eq(
+        call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"health\"}", NULL),
+        RPC_CODE_INVALID_REQUEST);
     ck_assert_int_eq(call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}", NULL),
                      RPC_CODE_INVALID_REQUEST);
     ck_assert_int_eq(call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"nope\"}", NULL),
                      RPC_CODE_METHOD_NOT_FOUND);
-    ck_assert_int_eq(call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\","
-                                      "\"params\":{\"query\":\"tm.event='Tx'\"}}",
+    ck_assert_int_eq(call_err(f.port,
+                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\","
+                              "\"params\":{\"query\":\"tm.event='Tx'\"}}",
                               NULL),
                      RPC_CODE_METHOD_NOT_FOUND);
     const char *d;
@@ -964,10 +971,9 @@ START_TEST(errors_and_batches)
                               &d),
                      RPC_CODE_INVALID_PARAMS);
     ck_assert(strstr(d, "height") != NULL);
-    ck_assert_int_eq(call_err(f.port,
-                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"block\",\"params\":5}",
-                              NULL),
-                     RPC_CODE_INVALID_PARAMS);
+    ck_assert_int_eq(
+        call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"block\",\"params\":5}", NULL),
+        RPC_CODE_INVALID_PARAMS);
     ck_assert_int_eq(call_err(f.port,
                               "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"broadcast_tx_sync\","
                               "\"params\":{\"tx\":\"!!\"}}",
@@ -1215,13 +1221,13 @@ START_TEST(websocket_subscriptions)
     ck_assert_str_eq(jstr(r, "result.data.type"), "tendermint/event/NewBlock");
     ck_assert_str_eq(jstr(r, "result.data.value.block.header.height"), "3");
     ck_assert(is_upper_hex(jstr(r, "result.data.value.block_id.hash"), 64));
-    ck_assert_uint_eq(json_array_size(jget(r, "result.data.value.result_finalize_block.tx_results")),
-                      2);
-    ck_assert_str_eq(json_string_value(json_array_get(
-                         json_object_get(json_object_get(json_object_get(r, "result"), "events"),
-                                         "tm.event"),
-                         0)),
-                     "NewBlock");
+    ck_assert_uint_eq(
+        json_array_size(jget(r, "result.data.value.result_finalize_block.tx_results")), 2);
+    ck_assert_str_eq(
+        json_string_value(json_array_get(
+            json_object_get(json_object_get(json_object_get(r, "result"), "events"), "tm.event"),
+            0)),
+        "NewBlock");
     json_decref(r);
     r = ws_json(fd);
     ck_assert_str_eq(jstr(r, "id"), "txs");
@@ -1232,8 +1238,8 @@ START_TEST(websocket_subscriptions)
     json_t *evs = json_object_get(json_object_get(r, "result"), "events");
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(evs, "tx.height"), 0)), "3");
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(evs, "kv.key"), 0)), "zeta");
-    ck_assert(is_upper_hex(json_string_value(json_array_get(json_object_get(evs, "tx.hash"), 0)),
-                           64));
+    ck_assert(
+        is_upper_hex(json_string_value(json_array_get(json_object_get(evs, "tx.hash"), 0)), 64));
     json_decref(r);
     /* unsubscribe, then only blocks come */
     const char *u = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"unsubscribe\","
