@@ -533,7 +533,8 @@ ag_err rpc_indexer_search_txs(rpc_indexer *ix, const rpc_query *q, crypto_hash *
     }
     /* candidates from a hash lookup or an attribute scan: dedupe was O(n^2) on
      * kept only, bounded by RPC_SEARCH_RESULTS_MAX */
-    qsort(cs.c, kept, sizeof *cs.c, cand_cmp);
+    if (kept > 1)
+        qsort(cs.c, kept, sizeof *cs.c, cand_cmp);
     crypto_hash *res = malloc((kept ? kept : 1) * sizeof *res);
     if (!res) {
         free(cs.c);
@@ -598,7 +599,8 @@ ag_err rpc_indexer_search_blocks(rpc_indexer *ix, const rpc_query *q, int64_t **
     }
     ag_buf_free(&k);
     if (!e)
-        qsort(cs.c, cs.n, sizeof *cs.c, cand_cmp);
+        if (cs.n > 1)
+            qsort(cs.c, cs.n, sizeof *cs.c, cand_cmp);
     int64_t *res = e ? NULL : malloc((cs.n ? cs.n : 1) * sizeof *res);
     if (!e && !res)
         e = ag_err_set(AG_ERR_NOMEM, "search: out of memory");
@@ -632,7 +634,8 @@ ag_err rpc_indexer_search_blocks(rpc_indexer *ix, const rpc_query *q, int64_t **
         free(res);
         return e;
     }
-    qsort(res, kept, sizeof *res, i64_cmp);
+    if (kept > 1)
+        qsort(res, kept, sizeof *res, i64_cmp);
     *out = res;
     *n = kept;
     return AG_OK;

@@ -72,6 +72,8 @@ ag_err rpc_query_parse(rpc_query *q, const char *in, size_t len)
     memset(q, 0, sizeof *q);
     if (len > RPC_QUERY_MAX)
         return ag_err_set(AG_ERR_TOO_LARGE, "query: over %u bytes", RPC_QUERY_MAX);
+    if (memchr(in, 0, len))
+        return ag_err_set(AG_ERR_DECODE, "query: NUL byte");
     memcpy(q->text, in, len);
     size_t i = 0;
     for (;;) {

@@ -10,8 +10,8 @@
 #include "rpc/jsonrpc.h"
 #include "tests/fuzz/fuzz.h"
 
-static const char *const METHODS[] = {"block", "abci_query", "tx", "tx_search", "validators",
-                                      "broadcast_tx_sync", "blockchain", "subscribe"};
+static const char *const METHODS[] = {"block",      "abci_query",        "tx",         "tx_search",
+                                      "validators", "broadcast_tx_sync", "blockchain", "subscribe"};
 
 static void check_args(const rpc_method *m, const rpc_args *a)
 {

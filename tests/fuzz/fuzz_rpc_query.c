@@ -10,13 +10,20 @@
 static const char *op_str(rpc_query_op op)
 {
     switch (op) {
-    case RPC_OP_EQ: return "=";
-    case RPC_OP_LT: return "<";
-    case RPC_OP_LE: return "<=";
-    case RPC_OP_GT: return ">";
-    case RPC_OP_GE: return ">=";
-    case RPC_OP_CONTAINS: return "CONTAINS";
-    default: return "EXISTS";
+    case RPC_OP_EQ:
+        return "=";
+    case RPC_OP_LT:
+        return "<";
+    case RPC_OP_LE:
+        return "<=";
+    case RPC_OP_GT:
+        return ">";
+    case RPC_OP_GE:
+        return ">=";
+    case RPC_OP_CONTAINS:
+        return "CONTAINS";
+    default:
+        return "EXISTS";
     }
 }
 
@@ -37,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n = snprintf(text + len, sizeof text - len, "%s%s %s %.*s", i ? " AND " : "", c->key,
                          op_str(c->op), (int)c->str_len, c->str);
         else
-            n = snprintf(text + len, sizeof text - len, "%s%s %s '%.*s'", i ? " AND " : "",
-                         c->key, op_str(c->op), (int)c->str_len, c->str);
+            n = snprintf(text + len, sizeof text - len, "%s%s %s '%.*s'", i ? " AND " : "", c->key,
+                         op_str(c->op), (int)c->str_len, c->str);
         FUZZ_ASSERT(n > 0 && (size_t)n < sizeof text - len);
         len += (size_t)n;
     }
