@@ -693,7 +693,9 @@ static void deliver(rpc_server *s, const char *type, json_t *value, const rpc_ev
 {
     json_t *data = NULL, *map = NULL;
     for (rpc_conn *c = s->conns; c; c = c->next) {
-        for (rpc_sub *sub = c->subs; sub && !c->closing; sub = sub->next) {
+        /* a send may close c (slow reader), which frees its subscriptions */
+        for (rpc_sub *sub = c->subs, *next; sub && !c->closing; sub = next) {
+            next = sub->next;
             if (!rpc_query_match(&sub->q, ev))
                 continue;
             if (!data) {

@@ -1338,6 +1338,25 @@ START_TEST(slow_reader)
         }
     }
     close(fd);
+    /* a subscriber that never reads while big blocks are published */
+    fd = ws_dial(f.port);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    ws_send(fd, RPC_WS_TEXT, s1, strlen(s1));
+    usleep(100000);
+    char *big = malloc(60001);
+    memset(big, 'v', 60000);
+    memcpy(big, "big=", 4);
+    for (int i = 0; i < 400; i++) {
+        big[4] = (char)('a' + i % 26);
+        big[5] = (char)('a' + i / 26 % 26);
+        ag_slice t = {(const uint8_t *)big, 60000};
+        ck_assert_int_eq(tchain_add_block(f.chain, &t, 1), AG_OK);
+        if (i % 50 == 49)
+            rpc_server_sync(f.srv);
+    }
+    free(big);
+    rpc_server_sync(f.srv);
+    close(fd);
     /* the server is fine */
     json_t *r = call(f.port, "health", NULL);
     json_decref(r);
