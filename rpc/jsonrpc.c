@@ -16,8 +16,9 @@ static const rpc_method METHODS[] = {
     {"status", rpc_m_status, false, 0, {{0}}},
     {"net_info", rpc_m_net_info, false, 0, {{0}}},
     {"genesis", rpc_m_genesis, false, 0, {{0}}},
+    {"genesis_chunked", rpc_m_genesis_chunked, false, 1, {{"chunk", RPC_ARG_INT}}},
     {"block", rpc_m_block, false, 1, {{"height", RPC_ARG_INT}}},
-    {"block_by_hash", rpc_m_block_by_hash, false, 1, {{"hash", RPC_ARG_BYTES}}},
+    {"block_by_hash", rpc_m_block_by_hash, false, 1, {{"hash", RPC_ARG_HASH}}},
     {"block_results", rpc_m_block_results, false, 1, {{"height", RPC_ARG_INT}}},
     {"blockchain",
      rpc_m_blockchain,
@@ -26,7 +27,7 @@ static const rpc_method METHODS[] = {
      {{"minHeight", RPC_ARG_INT}, {"maxHeight", RPC_ARG_INT}}},
     {"commit", rpc_m_commit, false, 1, {{"height", RPC_ARG_INT}}},
     {"header", rpc_m_header, false, 1, {{"height", RPC_ARG_INT}}},
-    {"header_by_hash", rpc_m_header_by_hash, false, 1, {{"hash", RPC_ARG_BYTES}}},
+    {"header_by_hash", rpc_m_header_by_hash, false, 1, {{"hash", RPC_ARG_HASH}}},
     {"validators",
      rpc_m_validators,
      false,
@@ -46,7 +47,7 @@ static const rpc_method METHODS[] = {
     {"broadcast_tx_sync", rpc_m_broadcast_tx_sync, false, 1, {{"tx", RPC_ARG_BYTES}}},
     {"broadcast_tx_commit", rpc_m_broadcast_tx_commit, false, 1, {{"tx", RPC_ARG_BYTES}}},
     {"check_tx", rpc_m_check_tx, false, 1, {{"tx", RPC_ARG_BYTES}}},
-    {"tx", rpc_m_tx, false, 2, {{"hash", RPC_ARG_BYTES}, {"prove", RPC_ARG_BOOL}}},
+    {"tx", rpc_m_tx, false, 2, {{"hash", RPC_ARG_HASH}, {"prove", RPC_ARG_BOOL}}},
     {"tx_search",
      rpc_m_tx_search,
      false,
@@ -157,6 +158,7 @@ static ag_err decode_uri(rpc_arg *a, const rpc_arg_spec *sp, const char *s, size
         return AG_OK;
     case RPC_ARG_BYTES:
     case RPC_ARG_HEXBYTES:
+    case RPC_ARG_HASH:
         if (quoted)
             return dup_bytes(a, s + 1, n - 2);
         if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
@@ -212,6 +214,10 @@ static ag_err decode_json(rpc_arg *a, const rpc_arg_spec *sp, const json_t *v)
         if (!json_is_string(v))
             return ag_err_set(AG_ERR_DECODE, "%s: expected a hex string", sp->name);
         return decode_hex_into(a, json_string_value(v), json_string_length(v), sp->name);
+    case RPC_ARG_HASH:
+        if (json_is_string(v) && json_string_length(v) == 64)
+            return decode_hex_into(a, json_string_value(v), 64, sp->name);
+        return decode_json(a, &(rpc_arg_spec){sp->name, RPC_ARG_BYTES}, v);
     }
     return ag_err_set(AG_ERR_INTERNAL, "params: unknown type");
 }

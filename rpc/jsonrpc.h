@@ -12,6 +12,10 @@
  *   BYTES     base64 string ([]byte)        0xHEX, or "raw text"
  *   HEXBYTES  hex string (bytes.HexBytes)   0xHEX, or "raw text"
  *   BOOL      true/false                    true/false
+ *   HASH      64 hex digits or base64       0xHEX, or "raw text"
+ *             (CometBFT types block_by_hash's hash as []byte and
+ *             header_by_hash's as HexBytes; a 32-byte value cannot be
+ *             mistaken between the two spellings, so both are accepted)
  *
  * Errors map to CometBFT's codes: -32700 parse error, -32600 invalid
  * request, -32601 method not found, -32602 invalid params, -32603 internal
@@ -42,6 +46,7 @@ typedef enum rpc_arg_type {
     RPC_ARG_BYTES,
     RPC_ARG_HEXBYTES,
     RPC_ARG_BOOL,
+    RPC_ARG_HASH, /* 32 bytes: 64 hex digits (HexBytes) or base64 ([]byte) */
 } rpc_arg_type;
 
 #define RPC_ARGS_MAX 6

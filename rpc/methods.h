@@ -15,6 +15,7 @@ RPC_METHOD_DECL(health);
 RPC_METHOD_DECL(status);
 RPC_METHOD_DECL(net_info);
 RPC_METHOD_DECL(genesis);
+RPC_METHOD_DECL(genesis_chunked);
 RPC_METHOD_DECL(block);
 RPC_METHOD_DECL(block_by_hash);
 RPC_METHOD_DECL(block_results);

@@ -1,4 +1,5 @@
 /* Node information methods: health, status, net_info, genesis. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,4 +110,35 @@ void rpc_m_genesis(rpc_call *c, const rpc_args *a)
         return;
     }
     rpc_call_result(c, json_pack("{s:o}", "genesis", doc));
+}
+
+/* CometBFT serves the genesis in 16 MiB chunks of its JSON, base64. */
+#define GENESIS_CHUNK (16u << 20)
+
+void rpc_m_genesis_chunked(rpc_call *c, const rpc_args *a)
+{
+    const rpc_backend *be = &c->srv->be;
+    const genesis_doc *g = be->ops->genesis(be->ctx);
+    char *text = NULL;
+    ag_err e = g ? genesis_doc_to_json(g, &text) : ag_err_set(AG_ERR_NOT_FOUND, "no genesis");
+    if (e) {
+        rpc_call_fail(c, e);
+        return;
+    }
+    size_t len = strlen(text);
+    size_t total = len ? (len + GENESIS_CHUNK - 1) / GENESIS_CHUNK : 1;
+    int64_t id = a->v[0].present ? a->v[0].i : 0;
+    if (id < 0 || (uint64_t)id >= total) {
+        free(text);
+        char d[96];
+        snprintf(d, sizeof d, "there are %zu chunks, %lld is invalid", total - 1, (long long)id);
+        rpc_call_error(c, RPC_CODE_INTERNAL, d);
+        return;
+    }
+    size_t off = (size_t)id * GENESIS_CHUNK;
+    size_t n = len - off < GENESIS_CHUNK ? len - off : GENESIS_CHUNK;
+    json_t *data = rpc_json_b64((const uint8_t *)text + off, n);
+    free(text);
+    rpc_call_result(c, json_pack("{s:o, s:o, s:o}", "chunk", rpc_json_i64(id), "total",
+                                 rpc_json_i64((int64_t)total), "data", data));
 }

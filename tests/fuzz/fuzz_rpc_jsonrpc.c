@@ -20,7 +20,8 @@ static void check_args(const rpc_method *m, const rpc_args *a)
             continue;
         if (m->args[i].type == RPC_ARG_STR)
             FUZZ_ASSERT(a->v[i].str != NULL);
-        if (m->args[i].type == RPC_ARG_BYTES || m->args[i].type == RPC_ARG_HEXBYTES)
+        if (m->args[i].type == RPC_ARG_BYTES || m->args[i].type == RPC_ARG_HEXBYTES ||
+            m->args[i].type == RPC_ARG_HASH)
             FUZZ_ASSERT(a->v[i].bytes != NULL);
     }
 }

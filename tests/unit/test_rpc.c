@@ -647,6 +647,19 @@ START_TEST(methods_info)
     ck_assert_str_eq(jstr(r, "genesis.validators.0.power"), "10");
     json_decref(r);
 
+    r = call(f.port, "genesis_chunked", "{\"chunk\":\"0\"}");
+    ck_assert_str_eq(jstr(r, "chunk"), "0");
+    ck_assert_str_eq(jstr(r, "total"), "1");
+    {
+        const char *g64 = jstr(r, "data");
+        uint8_t gj[4096];
+        size_t gl;
+        ck_assert_int_eq(ag_base64_decode(gj, sizeof gj, &gl, g64, strlen(g64)), AG_OK);
+        json_t *gd = json_loadb((const char *)gj, gl, 0, NULL);
+        ck_assert_str_eq(jstr(gd, "chain_id"), TCHAIN_ID);
+        json_decref(gd);
+    }
+    json_decref(r);
     r = call(f.port, "abci_info", NULL);
     ck_assert_str_eq(jstr(r, "response.last_block_height"), "6");
     ck_assert_str_eq(jstr(r, "response.app_version"), "1");
@@ -716,6 +729,11 @@ START_TEST(methods_blocks)
     r = call(f.port, "block_by_hash", params);
     ck_assert_str_eq(jstr(r, "block.header.height"), "2");
     json_decref(r);
+    r = call(f.port, "header_by_hash", params);
+    ck_assert_str_eq(jstr(r, "header.height"), "2");
+    json_decref(r);
+    /* header_by_hash's hash is HexBytes in CometBFT: hex works too */
+    snprintf(params, sizeof params, "{\"hash\":\"%s\"}", hash);
     r = call(f.port, "header_by_hash", params);
     ck_assert_str_eq(jstr(r, "header.height"), "2");
     json_decref(r);
