@@ -17,6 +17,7 @@
 #include "rpc/methods.h"
 #include "rpc/server_impl.h"
 #include "rpc/ws.h"
+#include "node/config.h"
 
 #define TICK_MS    200u
 #define READ_CHUNK 65536u
@@ -61,6 +62,21 @@ void rpc_server_opts_default(rpc_server_opts *o)
     o->max_open_connections = RPC_CONNECTIONS_DEFAULT;
     o->max_subscriptions_per_client = RPC_SUBSCRIPTIONS_DEFAULT;
     o->timeout_broadcast_tx_commit_ms = RPC_BROADCAST_COMMIT_TIMEOUT_DEFAULT_MS;
+}
+
+void rpc_server_opts_from_config(rpc_server_opts *o, const struct node_config *cfg)
+{
+    rpc_server_opts_default(o);
+    if (cfg->rpc_laddr[0])
+        o->laddr = cfg->rpc_laddr;
+    if (cfg->rpc_max_body_bytes)
+        o->max_body_bytes = cfg->rpc_max_body_bytes;
+    if (cfg->rpc_max_open_connections)
+        o->max_open_connections = cfg->rpc_max_open_connections;
+    if (cfg->rpc_max_subscriptions_per_client)
+        o->max_subscriptions_per_client = cfg->rpc_max_subscriptions_per_client;
+    if (cfg->rpc_timeout_broadcast_tx_commit_ms)
+        o->timeout_broadcast_tx_commit_ms = cfg->rpc_timeout_broadcast_tx_commit_ms;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -998,7 +1014,7 @@ static void on_tick(uv_timer_t *t)
                 c->last_ping = now;
                 send_ws(c, RPC_WS_PING, "", 0);
             }
-        } else if (c->batches == 0 && now - c->last_activity > RPC_REQUEST_TIMEOUT_MS) {
+        } else if (c->batches == 0 && now - c->last_activity > s->opts.request_timeout_ms) {
             if (c->in.len) {
                 static const char msg[] = "request timeout";
                 send_http(c, 408, "text/plain", msg, sizeof msg - 1, false);
@@ -1127,6 +1143,8 @@ ag_err rpc_server_start(rpc_server **out, const rpc_backend *backend, const rpc_
     s->opts = *opts;
     if (!s->opts.max_body_bytes)
         s->opts.max_body_bytes = RPC_BODY_MAX_DEFAULT;
+    if (!s->opts.request_timeout_ms)
+        s->opts.request_timeout_ms = RPC_REQUEST_TIMEOUT_MS;
     snprintf(s->laddr, sizeof s->laddr, "%s", opts->laddr ? opts->laddr : "");
     s->opts.laddr = s->laddr;
     struct sockaddr_storage ss;

@@ -34,12 +34,18 @@ typedef struct rpc_server_opts {
     uint32_t max_open_connections; /* further connections are closed at once */
     uint32_t max_subscriptions_per_client;
     uint32_t timeout_broadcast_tx_commit_ms;
+    uint32_t request_timeout_ms; /* idle or partial HTTP request; 0: RPC_REQUEST_TIMEOUT_MS */
     state_kv *index_kv; /* the indexer's store (borrowed until rpc_server_free); NULL: off */
 } rpc_server_opts;
 
 /* CometBFT's defaults (tcp://127.0.0.1:26657, 1 MB bodies, 900 connections,
  * 5 subscriptions per client, 10 s broadcast_tx_commit), no indexer. */
 void rpc_server_opts_default(rpc_server_opts *opts);
+
+/* The [rpc] section of config.toml (node/config.h) over the defaults; laddr
+ * is borrowed from cfg. Zero values keep the defaults. */
+struct node_config;
+void rpc_server_opts_from_config(rpc_server_opts *opts, const struct node_config *cfg);
 
 /* Bind, then start the server thread. backend (table and ctx) is borrowed
  * until rpc_server_free. AG_ERR_ADDR_IN_USE and the other bind errors;

@@ -261,10 +261,19 @@ static Tendermint__Abci__ExecTxResult *mk_result(uint32_t code, const char *key,
     return r;
 }
 
+/* _i 0: a memory store; 1: RocksDB (as in a node), reopened at the end. */
 START_TEST(indexer_search)
 {
     state_kv *kv;
-    ck_assert_int_eq(state_kv_open_memory(&kv), AG_OK);
+    char dir[64] = "";
+    state_kv_rocksdb_options ro = {
+        .block_cache_bytes = 1 << 20, .write_buffer_bytes = 1 << 20, .create_if_missing = true};
+    if (_i) {
+        ag_test_mkdtemp(dir, "rpc-index");
+        ck_assert_int_eq(state_kv_open_rocksdb(&kv, dir, &ro), AG_OK);
+    } else {
+        ck_assert_int_eq(state_kv_open_memory(&kv), AG_OK);
+    }
     rpc_indexer *ix;
     ck_assert_int_eq(rpc_indexer_open(&ix, kv), AG_OK);
     /* 10 blocks of 3 txs; tx i of block h sends from "s<i>" amount h*10+i */
@@ -363,12 +372,21 @@ START_TEST(indexer_search)
     ck_assert_int_eq(rpc_indexer_search_blocks(ix, &q, &hs, &n), AG_OK);
     ck_assert_uint_eq(n, 10);
     free(hs);
-    /* reopen: the height survives */
+    /* reopen: the height and the entries survive */
     rpc_indexer_close(ix);
+    if (_i) {
+        state_kv_close(kv);
+        ck_assert_int_eq(state_kv_open_rocksdb(&kv, dir, &ro), AG_OK);
+    }
     ck_assert_int_eq(rpc_indexer_open(&ix, kv), AG_OK);
     ck_assert_int_eq(rpc_indexer_height(ix), 10);
+    crypto_sha256(h.b, "tx-4-1", 6);
+    ck_assert_int_eq(rpc_indexer_get_tx(ix, &h, &tr), AG_OK);
+    tendermint__abci__tx_result__free_unpacked(tr, NULL);
     rpc_indexer_close(ix);
     state_kv_close(kv);
+    if (_i)
+        ag_test_rmdir(dir);
 }
 END_TEST
 
@@ -575,6 +593,7 @@ static void fixture_up(fixture *f, int blocks, uint32_t max_conns)
     o.index_kv = tchain_index_kv(f->chain);
     o.max_body_bytes = 100000;
     o.timeout_broadcast_tx_commit_ms = 3000;
+    o.request_timeout_ms = 1000;
     if (max_conns)
         o.max_open_connections = max_conns;
     ck_assert_msg(rpc_server_start(&f->srv, &be, &o) == AG_OK, "%s", ag_err_detail());
@@ -1041,6 +1060,13 @@ START_TEST(errors_and_batches)
     ck_assert_int_eq(st, 413);
     free(resp);
     close(fd);
+    /* a request that never completes is answered 408 after the timeout */
+    fd = dial(f.port);
+    const char *part = "POST / HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"jsonrpc\"";
+    send_all(fd, part, strlen(part));
+    ck_assert_int_eq(read_response(fd, &resp), 408);
+    free(resp);
+    close(fd);
     /* keep-alive with two pipelined requests on one connection */
     fd = dial(f.port);
     const char *two = "GET /health HTTP/1.1\r\n\r\nGET /header?height=2 HTTP/1.1\r\n\r\n";
@@ -1390,7 +1416,7 @@ static Suite *rpc_suite(void)
     tcase_add_test(tc, ws_frames);
     tcase_add_test(tc, query_language);
     tcase_add_test(tc, params_rules);
-    tcase_add_test(tc, indexer_search);
+    tcase_add_loop_test(tc, indexer_search, 0, 2);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("server");
     tcase_add_test(tc, methods_info);
