@@ -8,7 +8,8 @@
  *
  * Threads: every callback is called on the RPC server's thread, one at a
  * time. They may run concurrently with the node's own threads, so each must
- * be safe against them (the block and state stores allow concurrent loads;
+ * be safe against them (the stores allow concurrent loads but not loads
+ * during a save: stores_lock/unlock bracket every method that reads them;
  * the mempool is driven by the node's loop, so broadcast_tx hands the tx
  * over to it). submit callbacks may be called from any thread, once.
  *
@@ -109,6 +110,12 @@ typedef struct rpc_backend_ops {
                               size_t *total_bytes);
     /* Peers (up to cap) and whether the node listens. Empty until P2P. */
     ag_err (*net_info)(void *ctx, rpc_peer *peers, size_t cap, size_t *n, bool *listening);
+    /* Held around every method that reads the block or state store, so the
+     * node can keep its saves (which may not run concurrently with loads)
+     * out of the way; both NULL when the stores need no lock. Not
+     * recursive: no other backend callback is called while it is held. */
+    void (*stores_lock)(void *ctx);
+    void (*stores_unlock)(void *ctx);
 } rpc_backend_ops;
 
 typedef struct rpc_backend {

@@ -78,6 +78,7 @@ typedef struct rpc_method {
     const char *name;
     rpc_handler handler;
     bool ws_only;
+    bool stores; /* reads the block/state stores: runs under the backend's store lock */
     size_t n_args;
     rpc_arg_spec args[RPC_ARGS_MAX];
 } rpc_method;

@@ -320,7 +320,13 @@ static void run_call(rpc_call *call, const json_t *elem, bool uri_params, const 
         rpc_call_error(call, RPC_CODE_INVALID_PARAMS, data);
         return;
     }
+    const rpc_backend *be = &call->srv->be;
+    bool lock = m->stores && be->ops->stores_lock && be->ops->stores_unlock;
+    if (lock)
+        be->ops->stores_lock(be->ctx);
     m->handler(call, &args);
+    if (lock)
+        be->ops->stores_unlock(be->ctx);
     rpc_args_free(&args);
 }
 

@@ -513,7 +513,19 @@ static ag_err be_net_info(void *ctx, rpc_peer *peers, size_t cap, size_t *n, boo
     return AG_OK;
 }
 
+static void be_lock(void *ctx)
+{
+    pthread_mutex_lock(&((tchain *)ctx)->mu);
+}
+
+static void be_unlock(void *ctx)
+{
+    pthread_mutex_unlock(&((tchain *)ctx)->mu);
+}
+
 static const rpc_backend_ops OPS = {
+    .stores_lock = be_lock,
+    .stores_unlock = be_unlock,
     .node_info = be_node_info,
     .sync_info = be_sync_info,
     .validator_info = be_validator_info,
