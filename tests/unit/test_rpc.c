@@ -981,6 +981,28 @@ START_TEST(methods_txs)
 }
 END_TEST
 
+/* broadcast_tx_commit: a tx CheckTx refuses is answered at once; one that
+ * no block includes times out with CometBFT's error. */
+START_TEST(broadcast_commit_edges)
+{
+    fixture f;
+    fixture_up(&f, 1, 0);
+    json_t *r = call(f.port, "broadcast_tx_commit", "{\"tx\":\"YmFk\"}"); /* "bad" */
+    ck_assert_int_eq(json_integer_value(jget(r, "check_tx.code")), 1);
+    ck_assert_str_eq(jstr(r, "height"), "0");
+    ck_assert(is_upper_hex(jstr(r, "hash"), 64));
+    json_decref(r);
+    const char *d;
+    ck_assert_int_eq(call_err(f.port,
+                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"broadcast_tx_commit\","
+                              "\"params\":{\"tx\":\"d2FpdD0x\"}}",
+                              &d),
+                     RPC_CODE_INTERNAL);
+    ck_assert_str_eq(d, "timed out waiting for tx to be included in a block");
+    fixture_down(&f);
+}
+END_TEST
+
 START_TEST(errors_and_batches)
 {
     fixture f;
@@ -1423,6 +1445,7 @@ static Suite *rpc_suite(void)
     tcase_add_test(tc, methods_blocks);
     tcase_add_test(tc, methods_txs);
     tcase_add_test(tc, errors_and_batches);
+    tcase_add_test(tc, broadcast_commit_edges);
     tcase_add_test(tc, connection_limit);
     tcase_add_test(tc, websocket_subscriptions);
     tcase_add_test(tc, slow_reader);
