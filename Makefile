@@ -138,6 +138,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 $(BUILD)/tools/rpc_fixture: $(BUILD)/obj/tests/harness/rpc_chain.o \
                             $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
 
+# The RPC benchmark serves the same in-memory chain.
+$(BUILD)/bench/bench_rpc: $(BUILD)/obj/tests/harness/rpc_chain.o \
+                          $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
+
 # The consensus simulation benchmark runs the cluster simulation of tests/sim/.
 $(BUILD)/bench/bench_cons_sim: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/sim/*.c))
 
