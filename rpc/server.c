@@ -150,8 +150,9 @@ static void send_ws(rpc_conn *c, uint8_t op, const void *data, size_t len)
     ag_buf_free(&out);
 }
 
-/* Send a JSON value as the answer on c (HTTP response or WS text frame). */
-static void send_json(rpc_conn *c, const json_t *j, bool ws)
+/* Send a JSON value as the answer on c (HTTP response with `status`, or
+ * a WS text frame). */
+static void send_json_status(rpc_conn *c, const json_t *j, bool ws, int status)
 {
     char *s = json_dumps(j, JSON_COMPACT);
     if (!s) {
@@ -161,8 +162,13 @@ static void send_json(rpc_conn *c, const json_t *j, bool ws)
     if (ws)
         send_ws(c, RPC_WS_TEXT, s, strlen(s));
     else
-        send_http(c, 200, "application/json", s, strlen(s), c->keep_alive);
+        send_http(c, status, "application/json", s, strlen(s), c->keep_alive);
     free(s);
+}
+
+static void send_json(rpc_conn *c, const json_t *j, bool ws)
+{
+    send_json_status(c, j, ws, 200);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -236,7 +242,8 @@ static void batch_finish(rpc_batch *b)
             send_json(c, arr, c->ws);
             json_decref(arr);
         } else {
-            send_json(c, b->responses[0], c->ws);
+            bool failed = json_object_get(b->responses[0], "error") != NULL;
+            send_json_status(c, b->responses[0], c->ws, b->uri && failed ? 500 : 200);
         }
     }
     batch_free(b);
@@ -355,10 +362,12 @@ static rpc_batch *batch_new(rpc_conn *c, size_t n, bool is_array)
     return b;
 }
 
+/* An error before any call runs (parse error, bad URI params): CometBFT
+ * answers these with HTTP 500. */
 static void answer_error(rpc_conn *c, int code, const char *data)
 {
     json_t *r = rpc_response_error(NULL, code, data);
-    send_json(c, r, c->ws);
+    send_json_status(c, r, c->ws, 500);
     json_decref(r);
 }
 
@@ -376,8 +385,10 @@ static void handle_body(rpc_conn *c, const uint8_t *body, size_t len)
     size_t n = arr ? json_array_size(root) : 1;
     if (arr && (n == 0 || n > RPC_BATCH_MAX)) {
         json_decref(root);
-        answer_error(c, RPC_CODE_INVALID_REQUEST,
-                     n ? "batch larger than the server allows" : "empty batch");
+        json_t *r = rpc_response_error(NULL, RPC_CODE_INVALID_REQUEST,
+                                       n ? "batch larger than the server allows" : "empty batch");
+        send_json(c, r, c->ws);
+        json_decref(r);
         return;
     }
     rpc_batch *b = batch_new(c, n, arr);
@@ -427,6 +438,7 @@ static void handle_uri(rpc_conn *c, const rpc_http_req *req)
         answer_error(c, RPC_CODE_INTERNAL, "out of memory");
         return;
     }
+    b->uri = true;
     b->calls[0].id = json_integer(-1);
     run_call(&b->calls[0], NULL, true, params, method, mlen);
     json_decref(params);

@@ -30,6 +30,7 @@ typedef struct rpc_call {
 struct rpc_batch {
     rpc_conn *conn;
     bool is_array;
+    bool uri; /* a URI GET call: an error is answered with HTTP 500, as CometBFT */
     size_t n, pending;
     rpc_call *calls;
     json_t **responses;

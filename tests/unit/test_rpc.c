@@ -469,7 +469,9 @@ static json_t *http_post(int port, const char *body)
     char *resp;
     int st = read_response(fd, &resp);
     close(fd);
-    ck_assert_msg(st == 200, "status %d for %s", st, body);
+    /* CometBFT: 200, or 500 for a body that does not parse */
+    ck_assert_msg(st == 200 || (st == 500 && strstr(resp, "\"code\":-32700")), "status %d for %s",
+                  st, body);
     json_error_t je;
     json_t *j = json_loads(resp, 0, &je);
     ck_assert_msg(j != NULL, "bad JSON: %s", resp);
@@ -486,7 +488,11 @@ static json_t *http_get(int port, const char *target)
     char *resp;
     int st = read_response(fd, &resp);
     close(fd);
-    ck_assert_msg(st == 200, "status %d for %s", st, target);
+    /* CometBFT answers a failed URI call with 500 */
+    ck_assert_msg(st == 200 || (st == 500 && strstr(resp, "\"error\"")), "status %d for %s", st,
+                  target);
+    ck_assert_msg((st == 500) == (strstr(resp, "\"error\"") != NULL), "status %d with %s", st,
+                  resp);
     json_t *j = json_loads(resp, 0, NULL);
     ck_assert_msg(j != NULL, "bad JSON: %s", resp);
     free(resp);
