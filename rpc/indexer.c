@@ -440,6 +440,11 @@ static int cand_cmp(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
+static int cand_hash_cmp(const void *a, const void *b)
+{
+    return memcmp(((const cand *)a)->hash.b, ((const cand *)b)->hash.b, 32);
+}
+
 /* Choose the candidate source: the index of the '=' attribute condition to
  * scan, or -1. A key prefix scan for EXISTS/CONTAINS uses *prefix_cond. */
 static int pick_eq(const rpc_query *q, const char *height_key, int *prefix_cond)
@@ -495,14 +500,17 @@ ag_err rpc_indexer_search_txs(rpc_indexer *ix, const rpc_query *q, crypto_hash *
         e = scan(ix, start, sizeof start, start, 5, &cs, on_pos, &sc);
     }
     ag_buf_free(&k);
+    /* one candidate per hash (an attribute scan may list a tx twice) */
+    if (!e && cs.n > 1)
+        qsort(cs.c, cs.n, sizeof *cs.c, cand_hash_cmp);
     /* check every condition on each candidate's own events */
     size_t kept = 0;
+    crypto_hash prev;
     for (size_t i = 0; !e && i < cs.n; i++) {
-        bool dup = false;
-        for (size_t j = 0; j < kept && !dup; j++)
-            dup = memcmp(cs.c[j].hash.b, cs.c[i].hash.b, 32) == 0;
-        if (dup)
+        /* (kept entries are written over the front of cs.c: compare with a copy) */
+        if (i && memcmp(prev.b, cs.c[i].hash.b, 32) == 0)
             continue;
+        prev = cs.c[i].hash;
         Tendermint__Abci__TxResult *tr;
         ag_err ge = rpc_indexer_get_tx(ix, &cs.c[i].hash, &tr);
         if (ge == AG_ERR_NOT_FOUND)
@@ -531,8 +539,6 @@ ag_err rpc_indexer_search_txs(rpc_indexer *ix, const rpc_query *q, crypto_hash *
         free(cs.c);
         return e;
     }
-    /* candidates from a hash lookup or an attribute scan: dedupe was O(n^2) on
-     * kept only, bounded by RPC_SEARCH_RESULTS_MAX */
     if (kept > 1)
         qsort(cs.c, kept, sizeof *cs.c, cand_cmp);
     crypto_hash *res = malloc((kept ? kept : 1) * sizeof *res);

@@ -301,6 +301,32 @@ START_TEST(indexer_search)
         tendermint__abci__exec_tx_result__free_unpacked(bev, NULL);
     }
     ck_assert_int_eq(rpc_indexer_height(ix), 10);
+    /* block 11: one tx with two values of one attribute (found once) */
+    {
+        Tendermint__Abci__ExecTxResult *r = mk_result(0, "amount", "7", true);
+        Tendermint__Abci__ExecTxResult *r2 = mk_result(0, "amount", "8", true);
+        Tendermint__Abci__Event *evs[2] = {r->events[0], r2->events[0]};
+        Tendermint__Abci__Event **keep = r->events;
+        r->events = evs;
+        r->n_events = 2;
+        ag_slice t = {(const uint8_t *)"tx-11-0", 7};
+        abci_resp_finalize_block resp = TENDERMINT__ABCI__RESPONSE_FINALIZE_BLOCK__INIT;
+        resp.tx_results = &r;
+        resp.n_tx_results = 1;
+        ck_assert_int_eq(rpc_indexer_index_block(ix, 11, &t, 1, &resp), AG_OK);
+        r->events = keep;
+        r->n_events = 1;
+        tendermint__abci__exec_tx_result__free_unpacked(r, NULL);
+        tendermint__abci__exec_tx_result__free_unpacked(r2, NULL);
+        rpc_query q11;
+        const char *qs = "transfer.amount EXISTS AND tx.height = 11";
+        ck_assert_int_eq(rpc_query_parse(&q11, qs, strlen(qs)), AG_OK);
+        crypto_hash *res11;
+        size_t n11;
+        ck_assert_int_eq(rpc_indexer_search_txs(ix, &q11, &res11, &n11), AG_OK);
+        ck_assert_uint_eq(n11, 1);
+        free(res11);
+    }
     crypto_hash h;
     crypto_sha256(h.b, "tx-4-1", 6);
     Tendermint__Abci__TxResult *tr;
@@ -314,14 +340,14 @@ START_TEST(indexer_search)
         const char *q;
         size_t n;
     } cases[] = {
-        {"tm.event = 'Tx'", 30},
+        {"tm.event = 'Tx'", 31},
         {"tx.height = 5", 3},
         {"tx.height > 3 AND tx.height <= 5", 6},
         {"transfer.amount = '52'", 1},
         {"transfer.amount = 52", 1},
         {"transfer.hidden = '51'", 0}, /* not indexed */
         {"transfer.amount >= 50", 12},
-        {"transfer.amount EXISTS", 20},
+        {"transfer.amount EXISTS", 21},
         {"transfer.amount CONTAINS '2'", 10 + 1}, /* x2 and 20 */
         {"transfer.amount > 30 AND tx.height < 6", 5},
         {"tx.height = 99", 0},
@@ -370,7 +396,7 @@ START_TEST(indexer_search)
     free(hs);
     ck_assert_int_eq(rpc_query_parse(&q, "tm.event = 'NewBlock'", 21), AG_OK);
     ck_assert_int_eq(rpc_indexer_search_blocks(ix, &q, &hs, &n), AG_OK);
-    ck_assert_uint_eq(n, 10);
+    ck_assert_uint_eq(n, 11);
     free(hs);
     /* reopen: the height and the entries survive */
     rpc_indexer_close(ix);
@@ -379,7 +405,7 @@ START_TEST(indexer_search)
         ck_assert_int_eq(state_kv_open_rocksdb(&kv, dir, &ro), AG_OK);
     }
     ck_assert_int_eq(rpc_indexer_open(&ix, kv), AG_OK);
-    ck_assert_int_eq(rpc_indexer_height(ix), 10);
+    ck_assert_int_eq(rpc_indexer_height(ix), 11);
     crypto_sha256(h.b, "tx-4-1", 6);
     ck_assert_int_eq(rpc_indexer_get_tx(ix, &h, &tr), AG_OK);
     tendermint__abci__tx_result__free_unpacked(tr, NULL);
