@@ -67,19 +67,25 @@ static double run(int fd, const char *name, long n, int kind)
     for (long i = 0; i < n; i++) {
         int len;
         switch (kind) {
-        case 0: snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"health\"}", i); break;
+        case 0:
+            snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"health\"}",
+                     i);
+            break;
         case 1:
             snprintf(body, sizeof body,
-                     "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"block\",\"params\":{\"height\":\"%ld\"}}",
+                     "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"block\",\"params\":{\"height\":"
+                     "\"%ld\"}}",
                      i, 1 + (i * 7919) % 200);
             break;
         case 2:
-            snprintf(body, sizeof body,
-                     "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tx_search\",\"params\":{\"query\":"
-                     "\"kv.key='k%ld_3'\"}}",
-                     i, 1 + (i * 7919) % 200);
+            snprintf(
+                body, sizeof body,
+                "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tx_search\",\"params\":{\"query\":"
+                "\"kv.key='k%ld_3'\"}}",
+                i, 1 + (i * 7919) % 200);
             break;
-        default: body[0] = 0;
+        default:
+            body[0] = 0;
         }
         if (kind == 3)
             len = snprintf(req, sizeof req, "GET /header?height=%ld HTTP/1.1\r\n\r\n",
