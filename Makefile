@@ -128,11 +128,19 @@ $(foreach m,$(MAIN_SRCS),$(eval $(call program_rule,$(m))))
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBAGORA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBAGORA) $(PKG_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBAGORA) $(PKG_LIBS)
+
+# The RPC fixture serves the in-memory chain of tests/harness/rpc_chain.c.
+$(BUILD)/tools/rpc_fixture: $(BUILD)/obj/tests/harness/rpc_chain.o \
+                            $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
+
+# The RPC benchmark serves the same in-memory chain.
+$(BUILD)/bench/bench_rpc: $(BUILD)/obj/tests/harness/rpc_chain.o \
+                          $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
 
 # The consensus simulation benchmark runs the cluster simulation of tests/sim/.
 $(BUILD)/bench/bench_cons_sim: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/sim/*.c))
