@@ -139,7 +139,10 @@ check_blocks final
 # Negative control: the same check must fail on a history in which the
 # signer state went back (the newest snapshot, then the oldest).
 mkdir -p "$tmp/control"
-newest=$(ls "$hist" | sort | tail -n 1) oldest=$(ls "$hist" | sort | head -n 2 | tail -n 1)
+# (An array, not `sort | head`: under pipefail, head exiting early can kill
+# sort with SIGPIPE once the listing passes one 4 KiB write, ending the test.)
+mapfile -t snaps < <(ls "$hist" | sort)
+newest=${snaps[${#snaps[@]} - 1]} oldest=${snaps[1]}
 cp "$hist/$newest" "$tmp/control/1.json"
 cp "$hist/$oldest" "$tmp/control/2.json"
 if "$agorad" inspect signatures --home "$home" --history "$tmp/control" >/dev/null 2>&1; then
