@@ -48,6 +48,13 @@ void node_host_stop(node_host *h);
 /* The signal that stopped the loop, 0 if none. */
 int node_host_signal(const node_host *h);
 
+/* The libuv loop (the P2P switch runs on it). Borrowed until node_host_free. */
+struct uv_loop_s *node_host_loop(node_host *h);
+
+/* Run one loop iteration (blocking until some event), even after
+ * node_host_stop: for shutdown steps that wait for close callbacks. */
+void node_host_run_once(node_host *h);
+
 /* Milliseconds of the loop's monotonic clock (cached per iteration). */
 uint64_t node_host_now_ms(const node_host *h);
 
