@@ -1,6 +1,7 @@
 /*
  * host.h — the node's event loop (libuv): timers for the consensus engine,
- * SIGINT/SIGTERM for a clean shutdown, and (later) the P2P and RPC sockets.
+ * SIGINT/SIGTERM for a clean shutdown, and the P2P switch's sockets (the
+ * switch runs on node_host_loop).
  *
  * One thread runs the loop and every callback; the engine is called only
  * from it. Timers are one-shot and never cancelled by the engine (a stale

@@ -50,11 +50,11 @@ start)
   ;;
 status)
   [[ -d "$dir/node0" ]] || { echo "no network in $dir"; exit 1; }
-  printf '%-24s %-8s %-6s %s\n' node pid alive height
+  printf '%-32s %-8s %-6s %s\n' node pid alive height
   for d in $(nodes); do
     pid=$(cat "$d/agorad.pid" 2>/dev/null || echo -)
     a=no; alive "$d" && a=yes
-    printf '%-24s %-8s %-6s %s\n' "$d" "$pid" "$a" "$(height "$d")"
+    printf '%-32s %-8s %-6s %s\n' "$d" "$pid" "$a" "$(height "$d")"
   done
   ;;
 stop)

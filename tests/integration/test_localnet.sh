@@ -70,6 +70,17 @@ for ((i = 0; i < n; i++)); do
     || { echo "node$i: genesis differs"; exit 1; }
 done
 
+# Refusals: an existing network is never overwritten; bad arguments.
+if "$agorad" testnet --validators $n --output "$tmp/net" --base-port $base >"$tmp/err" 2>&1; then
+  echo "testnet overwrote an existing network"; exit 1
+fi
+grep -q 'already exists' "$tmp/err" || { echo "no 'already exists' message"; cat "$tmp/err"; exit 1; }
+for bad in "--validators 0" "--validators 65" "--validators 2 --base-port 65530" "--validators 2 --app nope"; do
+  # shellcheck disable=SC2086
+  if "$agorad" testnet $bad --output "$tmp/bad" >/dev/null 2>&1; then echo "testnet accepted $bad"; exit 1; fi
+  [[ ! -e "$tmp/bad" ]] || { echo "testnet $bad wrote $tmp/bad"; exit 1; }
+done
+
 for ((i = 0; i < n; i++)); do start_node $i; done
 wait_height 10 30 0 1 2 3
 for ((i = 0; i < n; i++)); do
