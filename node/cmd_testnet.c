@@ -72,8 +72,8 @@ static ag_err write_config(const node_home *h)
 }
 
 /* The configuration of node i of n (ports and peers are filled later). */
-static ag_err node_config_for(tn_node *t, int i, const char *out_dir, const char *app,
-                              bool fast, int base)
+static ag_err node_config_for(tn_node *t, int i, const char *out_dir, const char *app, bool fast,
+                              int base)
 {
     node_home *h = &t->home;
     memset(h, 0, sizeof *h);
@@ -137,8 +137,8 @@ static ag_err make_genesis(genesis_doc *doc, const tn_node *nodes, int n, const 
     doc->time_seconds = (int64_t)(now / 1000000000u);
     doc->time_nanos = (int32_t)(now % 1000000000u);
     for (int i = 0; i < n && err == AG_OK; i++)
-        err = genesis_doc_add_validator(doc, &nodes[i].pub, TESTNET_POWER,
-                                        nodes[i].home.cfg.moniker);
+        err =
+            genesis_doc_add_validator(doc, &nodes[i].pub, TESTNET_POWER, nodes[i].home.cfg.moniker);
     if (err == AG_OK)
         err = genesis_doc_set_app_state(doc, app_state, strlen(app_state));
     return err;
@@ -191,8 +191,8 @@ static int build(tn_node *nodes, int n, const char *out_dir, const char *chain_i
            nodes[0].home.cfg.abci_app);
     printf("%-7s %-40s %-16s %-16s %s\n", "node", "node id", "p2p", "rpc", "validator address");
     for (int i = 0; i < n; i++)
-        printf("node%-3d %-40s 127.0.0.1:%-6d 127.0.0.1:%-6d %s\n", i, nodes[i].id,
-               nodes[i].port, nodes[i].port + 1, nodes[i].val_addr);
+        printf("node%-3d %-40s 127.0.0.1:%-6d 127.0.0.1:%-6d %s\n", i, nodes[i].id, nodes[i].port,
+               nodes[i].port + 1, nodes[i].val_addr);
     printf("start each node with: agorad start --home %s/nodeI (or scripts/localnet.sh start %s)\n",
            out_dir, out_dir);
     return 0;

@@ -302,7 +302,8 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         .mempool_conn = node_app_client(n->app, NODE_APP_MEMPOOL),
         .env = ag_env_system(),
     };
-    cons_engine_io host_io = {.ctx = n, .schedule_timer = schedule_timer, .committed = on_committed};
+    cons_engine_io host_io = {
+        .ctx = n, .schedule_timer = schedule_timer, .committed = on_committed};
     p2p_gossip_engine_io(n->gossip, &host_io, &args.io);
     engine_config(&h->cfg, &args.config);
     if (n->kill_point) {
