@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "consensus/engine.h"
 #include "lib/hex.h"
@@ -190,6 +191,15 @@ static ag_err with_file(ag_err err, const char *file)
     return ag_err_set(err, "%s: %s", file, detail);
 }
 
+/* err with "what: " before the current detail (copied first: the detail
+ * buffer is the one ag_err_set writes). */
+static ag_err with_prefix(ag_err err, const char *what)
+{
+    char detail[AG_ERR_DETAIL_MAX];
+    snprintf(detail, sizeof detail, "%s", ag_err_detail());
+    return ag_err_set(err, "%s: %s", what, detail);
+}
+
 static ag_err load_node_key(node_runtime *n)
 {
     ag_err err = with_file(node_key_load(&n->key, n->home.node_key_file), n->home.node_key_file);
@@ -209,7 +219,7 @@ static ag_err open_p2p(node_runtime *n)
     p2p_config pc;
     ag_err err = p2p_config_from_node(&pc, cfg, n->genesis.chain_id, cfg->moniker);
     if (err)
-        return ag_err_set(err, "[p2p]: %s", ag_err_detail());
+        return with_prefix(err, "[p2p]");
     err = p2p_switch_new(&n->sw, node_host_loop(n->host), &n->key, ag_env_system(), &pc.sw);
     if (err)
         return err;
@@ -231,15 +241,21 @@ static ag_err start_p2p(node_runtime *n)
 {
     ag_err err = p2p_switch_start(n->sw);
     if (err)
-        return ag_err_set(err, "P2P: %s", ag_err_detail());
+        return with_prefix(err, "P2P");
     const node_config *cfg = &n->home.cfg;
     for (size_t i = 0; i < cfg->n_persistent_peers; i++) {
-        err = p2p_switch_add_persistent(n->sw, cfg->persistent_peers[i]);
-        if (err == AG_ERR_EXISTS) /* our own ID in the list (a shared peer list) */
+        /* A shared peer list may name this node: never dialled. */
+        if (strncasecmp(cfg->persistent_peers[i], n->node_id, NODE_ID_LEN) == 0 &&
+            cfg->persistent_peers[i][NODE_ID_LEN] == '@')
             continue;
-        if (err)
-            return ag_err_set(err, "[p2p] persistent_peer %s: %s", cfg->persistent_peers[i],
-                              ag_err_detail());
+        err = p2p_switch_add_persistent(n->sw, cfg->persistent_peers[i]);
+        if (err == AG_ERR_EXISTS) /* listed twice */
+            continue;
+        if (err) {
+            char what[NODE_CONFIG_STR_MAX + 32];
+            snprintf(what, sizeof what, "[p2p] persistent_peer %s", cfg->persistent_peers[i]);
+            return with_prefix(err, what);
+        }
     }
     return AG_OK;
 }

@@ -12,7 +12,7 @@
  *                       consensus engine, whose io is the reactors' (they
  *                       gossip, then call the host's timers and commit log)
  *   node_runtime_start  the switch (listen on [p2p] laddr, dial every
- *                       persistent peer; our own ID in the list is skipped),
+ *                       persistent peer; our own ID and repeats are skipped),
  *                       then the engine's startup (InitChain or handshake
  *                       and replay, WAL replay, resume)
  *   node_runtime_run    the loop, until SIGINT/SIGTERM or an engine failure
