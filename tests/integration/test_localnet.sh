@@ -4,8 +4,8 @@
 #   1. all four reach height 10;
 #   2. one validator (chosen by the seed) is killed with SIGKILL; the other
 #      three (3 x 10 of 40 power > 2/3) keep committing 5 more heights;
-#   3. it restarts and catches up (block sync and consensus) to the height
-#      the others had when it came back;
+#   3. it restarts, block sync starts (it is 5 or more heights behind) and it
+#      catches up to the height the others had when it came back;
 #   4. all stop with SIGTERM (exit status 0), and `agorad inspect blocks`
 #      shows the same block hash and app hash at every height on every node.
 # The seed (AGORA_TEST_SEED reproduces) picks the victim and the base port.
@@ -98,7 +98,9 @@ echo "--- restart after SIGKILL" >>"$tmp/net/node$victim/agorad.log"
 start_node $victim
 target=$(height "${others[0]}")
 wait_height "$target" 20 $victim
-echo "node$victim caught up to $target"
+sed -n '/^--- restart after SIGKILL/,$p' "$tmp/net/node$victim/agorad.log" | grep -q 'block sync started' \
+  || { echo "node$victim caught up without block sync"; dump; exit 1; }
+echo "node$victim caught up to $target (block sync)"
 
 for ((i = 0; i < n; i++)); do kill -TERM "${pids[$i]}"; done
 for ((i = 0; i < n; i++)); do
