@@ -42,7 +42,7 @@ START_TEST(testnet_homes_form_one_network)
     char dir[64], out[128];
     ag_test_mkdtemp(dir, "node_testnet");
     snprintf(out, sizeof out, "%s/net", dir);
-    const char *args[] = {"--validators", "3",      "--output", out,          "--app", "kvstore",
+    const char *args[] = {"--validators", "3",     "--output", out,          "--app", "kvstore",
                           "--base-port",  "45000", "--fast",   "--chain-id", "tn-1",  NULL};
     ck_assert_int_eq(run(args), 0);
 
