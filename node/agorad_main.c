@@ -3,6 +3,7 @@
  *
  *   agorad init --home DIR ...     a new home: config, genesis, keys
  *   agorad start --home DIR        run the node until SIGINT/SIGTERM
+ *   agorad testnet --validators N --output DIR   homes of a local network
  *   agorad app [--abci ADDR] ...   the example application as an ABCI server
  *   agorad show-node-id / show-validator / inspect / version / help
  */
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"init", node_cmd_init},
         {"start", node_cmd_start},
+        {"testnet", node_cmd_testnet},
         {"app", node_cmd_app},
         {"show-node-id", node_cmd_show_node_id},
         {"show-validator", node_cmd_show_validator},

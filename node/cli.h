@@ -23,6 +23,7 @@
 int node_cmd_app(int argc, char **argv);
 int node_cmd_init(int argc, char **argv);
 int node_cmd_start(int argc, char **argv);
+int node_cmd_testnet(int argc, char **argv);
 int node_cmd_show_node_id(int argc, char **argv);
 int node_cmd_show_validator(int argc, char **argv);
 int node_cmd_inspect(int argc, char **argv);

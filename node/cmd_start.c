@@ -50,6 +50,12 @@ int node_cmd_start(int argc, char **argv)
     }
     ag_log_setup(level, format, NULL);
 
+    /* A peer that hangs up while we write must not kill the process: the
+     * write fails with EPIPE and the switch drops that peer. */
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
+
     node_runtime *n;
     if (node_runtime_open(&n, &h) != AG_OK) {
         ag_log_error("node", "cannot start: %s", ag_err_detail());

@@ -156,3 +156,13 @@ uint64_t node_host_now_ms(const node_host *h)
 {
     return uv_now(&h->loop);
 }
+
+struct uv_loop_s *node_host_loop(node_host *h)
+{
+    return &h->loop;
+}
+
+void node_host_run_once(node_host *h)
+{
+    uv_run(&h->loop, UV_RUN_ONCE);
+}

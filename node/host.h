@@ -1,6 +1,7 @@
 /*
  * host.h — the node's event loop (libuv): timers for the consensus engine,
- * SIGINT/SIGTERM for a clean shutdown, and (later) the P2P and RPC sockets.
+ * SIGINT/SIGTERM for a clean shutdown, and the P2P switch's sockets (the
+ * switch runs on node_host_loop).
  *
  * One thread runs the loop and every callback; the engine is called only
  * from it. Timers are one-shot and never cancelled by the engine (a stale
@@ -47,6 +48,13 @@ void node_host_stop(node_host *h);
 
 /* The signal that stopped the loop, 0 if none. */
 int node_host_signal(const node_host *h);
+
+/* The libuv loop (the P2P switch runs on it). Borrowed until node_host_free. */
+struct uv_loop_s *node_host_loop(node_host *h);
+
+/* Run one loop iteration (blocking until some event), even after
+ * node_host_stop: for shutdown steps that wait for close callbacks. */
+void node_host_run_once(node_host *h);
 
 /* Milliseconds of the loop's monotonic clock (cached per iteration). */
 uint64_t node_host_now_ms(const node_host *h);

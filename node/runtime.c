@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "consensus/engine.h"
 #include "lib/hex.h"
@@ -13,6 +14,11 @@
 #include "node/app.h"
 #include "node/host.h"
 #include "node/node_key.h"
+#include "p2p/addrbook.h"
+#include "p2p/config.h"
+#include "p2p/gossip.h"
+#include "p2p/pex.h"
+#include "p2p/switch.h"
 
 #define LOG "node"
 
@@ -27,10 +33,17 @@ struct node_runtime {
     node_app *app;
     node_host *host;
     cons_engine *engine;
+    node_key key;       /* the P2P identity, borrowed by the switch; wiped at close */
+    p2p_switch *sw;     /* NULL once closed */
+    p2p_gossip *gossip; /* the reactors between the switch and the engine */
+    p2p_addrbook *book; /* [p2p] pex only */
+    p2p_pex *pex;
+    bool sw_closed;
+    char book_file[NODE_PATH_MAX + 32];
     ag_err failure;          /* what stopped the loop, AG_OK for a signal */
     uint64_t last_commit_ns; /* monotonic time of the previous commit, for the log */
     bool idle_scheduled;
-    char node_id[NODE_ID_LEN + 1]; /* the P2P identity (used once P2P lands) */
+    char node_id[NODE_ID_LEN + 1]; /* the P2P identity */
     int kill_point;                /* AGORA_TEST_KILL_AT: 0 off */
     int64_t kill_height;
 };
@@ -178,14 +191,100 @@ static ag_err with_file(ag_err err, const char *file)
     return ag_err_set(err, "%s: %s", file, detail);
 }
 
-static ag_err load_node_id(node_runtime *n)
+/* err with "what: " before the current detail (copied first: the detail
+ * buffer is the one ag_err_set writes). */
+static ag_err with_prefix(ag_err err, const char *what)
 {
-    node_key key;
-    ag_err err = with_file(node_key_load(&key, n->home.node_key_file), n->home.node_key_file);
+    char detail[AG_ERR_DETAIL_MAX];
+    snprintf(detail, sizeof detail, "%s", ag_err_detail());
+    return ag_err_set(err, "%s: %s", what, detail);
+}
+
+static ag_err load_node_key(node_runtime *n)
+{
+    ag_err err = with_file(node_key_load(&n->key, n->home.node_key_file), n->home.node_key_file);
     if (err == AG_OK)
-        memcpy(n->node_id, key.id, sizeof n->node_id);
-    node_key_wipe(&key);
+        memcpy(n->node_id, n->key.id, sizeof n->node_id);
     return err;
+}
+
+/* ---- P2P ---- */
+
+/* The switch on the host's loop, the gossip reactors and (if [p2p] pex) the
+ * address book <home>/config/addrbook.json with the PEX reactor. Started
+ * (listening, dialling) by node_runtime_start. */
+static ag_err open_p2p(node_runtime *n)
+{
+    const node_config *cfg = &n->home.cfg;
+    p2p_config pc;
+    ag_err err = p2p_config_from_node(&pc, cfg, n->genesis.chain_id, cfg->moniker);
+    if (err)
+        return with_prefix(err, "[p2p]");
+    err = p2p_switch_new(&n->sw, node_host_loop(n->host), &n->key, ag_env_system(), &pc.sw);
+    if (err)
+        return err;
+    p2p_gossip_opts go;
+    p2p_gossip_opts_default(&go);
+    if ((err = p2p_gossip_new(&n->gossip, n->sw, &go)) != AG_OK)
+        return err;
+    if (!pc.pex_enabled)
+        return AG_OK;
+    snprintf(n->book_file, sizeof n->book_file, "%s/config/addrbook.json", n->home.dir);
+    err = p2p_addrbook_new(&n->book, n->book_file, P2P_ADDRBOOK_MAX, ag_env_system());
+    if (err)
+        return with_file(err, n->book_file);
+    p2p_addrbook_set_self(n->book, n->node_id);
+    return p2p_pex_new(&n->pex, n->sw, n->book, &pc.pex);
+}
+
+static ag_err start_p2p(node_runtime *n)
+{
+    ag_err err = p2p_switch_start(n->sw);
+    if (err)
+        return with_prefix(err, "P2P");
+    const node_config *cfg = &n->home.cfg;
+    for (size_t i = 0; i < cfg->n_persistent_peers; i++) {
+        /* A shared peer list may name this node: never dialled. */
+        if (strncasecmp(cfg->persistent_peers[i], n->node_id, NODE_ID_LEN) == 0 &&
+            cfg->persistent_peers[i][NODE_ID_LEN] == '@')
+            continue;
+        err = p2p_switch_add_persistent(n->sw, cfg->persistent_peers[i]);
+        if (err == AG_ERR_EXISTS) /* listed twice */
+            continue;
+        if (err) {
+            char what[NODE_CONFIG_STR_MAX + 32];
+            snprintf(what, sizeof what, "[p2p] persistent_peer %s", cfg->persistent_peers[i]);
+            return with_prefix(err, what);
+        }
+    }
+    return AG_OK;
+}
+
+static void on_switch_closed(void *ctx)
+{
+    node_runtime *n = ctx;
+    n->sw_closed = true;
+}
+
+/* The switch closes first (every peer_removed runs while the reactors and
+ * the engine still exist), then the reactors go. */
+static void close_p2p(node_runtime *n)
+{
+    if (n->gossip)
+        p2p_gossip_attach(n->gossip, NULL);
+    if (n->sw) {
+        n->sw_closed = false;
+        p2p_switch_close(n->sw, on_switch_closed, n);
+        while (!n->sw_closed)
+            node_host_run_once(n->host);
+        n->sw = NULL;
+    }
+    p2p_pex_free(n->pex); /* saves the book */
+    n->pex = NULL;
+    p2p_addrbook_free(n->book);
+    n->book = NULL;
+    p2p_gossip_free(n->gossip);
+    n->gossip = NULL;
 }
 
 ag_err node_runtime_open(node_runtime **out, const node_home *home)
@@ -205,8 +304,8 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         (err = cons_state_store_open(&n->states, n->state_kv, true)) ||
         (err = with_file(cons_wal_open(&n->wal, h->wal_dir, NULL), h->wal_dir)) ||
         (err = cons_privval_load(&n->signer, h->privval_key_file, h->privval_state_file)) ||
-        (err = load_node_id(n)) || (err = node_app_open(&n->app, h)) ||
-        (err = node_host_new(&n->host, NULL, NULL)))
+        (err = load_node_key(n)) || (err = node_app_open(&n->app, h)) ||
+        (err = node_host_new(&n->host, NULL, NULL)) || (err = open_p2p(n)))
         goto fail;
 
     cons_engine_args args = {
@@ -218,8 +317,10 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         .consensus_conn = node_app_client(n->app, NODE_APP_CONSENSUS),
         .mempool_conn = node_app_client(n->app, NODE_APP_MEMPOOL),
         .env = ag_env_system(),
-        .io = {.ctx = n, .schedule_timer = schedule_timer, .committed = on_committed},
     };
+    cons_engine_io host_io = {
+        .ctx = n, .schedule_timer = schedule_timer, .committed = on_committed};
+    p2p_gossip_engine_io(n->gossip, &host_io, &args.io);
     engine_config(&h->cfg, &args.config);
     if (n->kill_point) {
         args.fault = kill_hook;
@@ -227,6 +328,7 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
     }
     if ((err = cons_engine_new(&n->engine, &args)) != AG_OK)
         goto fail;
+    p2p_gossip_attach(n->gossip, n->engine);
     *out = n;
     return AG_OK;
 fail:
@@ -248,8 +350,10 @@ ag_err node_runtime_start(node_runtime *n)
                 ", signer at %" PRId64 "/%d/%d",
                 n->node_id, n->genesis.chain_id, n->home.cfg.abci_app,
                 cons_block_store_height(n->blocks), pv->height, pv->round, pv->step);
-    ag_err err = cons_engine_start(n->engine);
+    ag_err err = start_p2p(n);
     if (err)
+        return err;
+    if ((err = cons_engine_start(n->engine)) != AG_OK)
         return err;
     ag_log_info(LOG, "consensus running at height %" PRId64, cons_engine_height(n->engine));
     return AG_OK;
@@ -271,6 +375,8 @@ void node_runtime_close(node_runtime *n)
 {
     if (!n)
         return;
+    if (n->host)
+        close_p2p(n);
     cons_engine_free(n->engine);
     node_host_free(n->host); /* closes the timers still pending */
     if (n->wal) {
@@ -286,5 +392,6 @@ void node_runtime_close(node_runtime *n)
     state_kv_close(n->block_kv);
     cons_privval_free(n->signer);
     genesis_doc_free(&n->genesis);
+    node_key_wipe(&n->key);
     free(n);
 }

@@ -2,19 +2,29 @@
  * runtime.h — a running node: everything `agorad start` opens, wired
  * together on the libuv host.
  *
- *   node_runtime_open   genesis, the node key (its ID is logged; used by
- *                       P2P later), the two RocksDB stores (data/blockstore.db,
- *                       data/state.db, synced writes), the WAL
- *                       (data/cs.wal), the signer, the ABCI application
- *                       (app.h), the event loop (host.h) and the consensus
- *                       engine with the host's timers; broadcast hooks are
- *                       no-ops until P2P
- *   node_runtime_start  the engine's startup (InitChain or handshake and
- *                       replay, WAL replay, resume)
+ *   node_runtime_open   genesis, the node key, the two RocksDB stores
+ *                       (data/blockstore.db, data/state.db, synced writes),
+ *                       the WAL (data/cs.wal), the signer, the ABCI
+ *                       application (app.h), the event loop (host.h), the
+ *                       P2P switch on that loop with the gossip reactors
+ *                       (p2p/gossip.h) and, if [p2p] pex, the address book
+ *                       (config/addrbook.json) and the PEX reactor; then the
+ *                       consensus engine, whose io is the reactors' (they
+ *                       gossip, then call the host's timers and commit log)
+ *   node_runtime_start  the switch (listen on [p2p] laddr, dial every
+ *                       persistent peer; our own ID and repeats are skipped),
+ *                       then the engine's startup (InitChain or handshake
+ *                       and replay, WAL replay, resume)
  *   node_runtime_run    the loop, until SIGINT/SIGTERM or an engine failure
- *   node_runtime_close  clean shutdown: engine freed (pending timers closed
- *                       with the loop), WAL synced and closed, stores
- *                       closed, the application closed, the key wiped
+ *   node_runtime_close  clean shutdown: the switch closed first (the loop
+ *                       runs until its handles are closed; every peer gets
+ *                       its "removed" line), PEX (saves the book) and the
+ *                       reactors freed, then the engine (pending timers
+ *                       closed with the loop), WAL synced and closed, stores
+ *                       closed, the application closed, the keys wiped
+ *
+ * The switch logs one line per peer (module "p2p"): "peer ID added
+ * (outbound|inbound, IP)" and "peer ID removed: reason".
  *
  * Test hook: AGORA_TEST_KILL_AT=<point>:<height> makes the process SIGKILL
  * itself at that cons_engine_point (consensus/engine.h) at or above that

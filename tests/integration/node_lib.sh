@@ -3,6 +3,14 @@
 
 node_pid=
 
+# node_p2p_any_port HOME: P2P on 127.0.0.1 with a port chosen by the system
+# (a single node has no peers; the default 26656 could be taken by another
+# test or node on this machine).
+node_p2p_any_port() {
+  sed -i 's|^laddr = tcp://0.0.0.0:26656$|laddr = tcp://127.0.0.1:0|' "$1/config/config.ini"
+  grep -q '^laddr = tcp://127.0.0.1:0$' "$1/config/config.ini" || { echo "p2p laddr edit failed"; return 1; }
+}
+
 # node_start HOME LOG: start agorad in the background, appending to LOG.
 node_start() {
   "$agorad" start --home "$1" >>"$2" 2>&1 &

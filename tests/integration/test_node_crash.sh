@@ -40,6 +40,7 @@ trap 'node_cleanup; { [[ -z "$watcher" ]] || kill "$watcher" 2>/dev/null || true
 home=$tmp/node log=$tmp/node.log hist=$tmp/history
 mkdir -p "$hist"
 "$agorad" init --home "$home" --fast --app "${AGORA_NODE_APP:-market}" --chain-id crash-test --moniker crash >/dev/null
+node_p2p_any_port "$home"
 state=$home/data/priv_validator_state.json
 
 # snap: copy the signer state into the history, named by the time taken

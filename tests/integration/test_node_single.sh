@@ -13,6 +13,7 @@ trap 'node_cleanup; rm -rf "$tmp"' EXIT
 home=$tmp/node log=$tmp/node.log
 
 "$agorad" init --home "$home" --fast --app kvstore --chain-id single-test --moniker single >/dev/null
+node_p2p_any_port "$home"
 node_start "$home" "$log"
 node_wait_height "$log" 5 60
 node_stop TERM
