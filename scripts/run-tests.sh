@@ -60,9 +60,20 @@ done
 
 # Integration tests: tests/integration/test_*.sh BUILD_DIR, each one test
 # (they start real processes, or run tools we did not write against ours).
+# Under ThreadSanitizer the ones that run agorad processes (test_node_*,
+# test_localnet*) are skipped: agorad is mostly RocksDB, whose threads and
+# compression libraries are not built with TSan, and TSan then reports races
+# between two RocksDB-internal stacks (seen in CI). The plain and ASan runs
+# execute them; our threaded code is covered by the unit tests under TSan.
+node_skip='^$'
+case "$build" in *thread*) node_skip='^test_(node_|localnet)' ;; esac
 for s in tests/integration/test_*.sh; do
   [[ -f "$s" ]] || continue
   name=$(basename "$s" .sh)
+  if [[ "$name" =~ $node_skip ]]; then
+    echo "$name: skipped under ThreadSanitizer (agorad runs uninstrumented RocksDB)"
+    skipped=$((skipped + 1)); continue
+  fi
   if out=$(bash "$s" "$build" 2>&1); then
     printf '%s\n' "$out" | tail -n 5; echo "$name: ok"; passed=$((passed + 1))
   else
