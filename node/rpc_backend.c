@@ -10,8 +10,8 @@
 #include "lib/log.h"
 #include "p2p/peer.h"
 
-#define LOG "rpc"
-#define RPC_VERSION "0.38.x-agora"
+#define LOG                 "rpc"
+#define RPC_VERSION         "0.38.x-agora"
 #define BROADCAST_QUEUE_MAX 10000 /* txs waiting for the loop */
 
 typedef struct pending_tx {
@@ -25,11 +25,11 @@ typedef struct pending_tx {
 struct node_rpc {
     node_rpc_args a;
     char node_id[NODE_ID_LEN + 1];
-    pthread_mutex_t mu; /* the node mutex */
+    pthread_mutex_t mu;  /* the node mutex */
     pthread_mutex_t qmu; /* the broadcast queue */
     pending_tx *head, *tail;
     size_t queued;
-    bool closed;        /* under qmu: no more broadcasts */
+    bool closed; /* under qmu: no more broadcasts */
     bool async_open;
     uv_async_t async;
 };
@@ -131,9 +131,9 @@ static void be_unlock(void *ctx)
 
 static void channels_hex(char *out, size_t cap, bool pex)
 {
-    static const uint8_t ch[] = {P2P_CH_BLOCKSYNC, P2P_CH_CONS_STATE, P2P_CH_CONS_DATA,
-                                 P2P_CH_CONS_VOTE, P2P_CH_CONS_VOTE_BITS, P2P_CH_MEMPOOL,
-                                 P2P_CH_EVIDENCE,  P2P_CH_PEX};
+    static const uint8_t ch[] = {
+        P2P_CH_BLOCKSYNC,      P2P_CH_CONS_STATE, P2P_CH_CONS_DATA, P2P_CH_CONS_VOTE,
+        P2P_CH_CONS_VOTE_BITS, P2P_CH_MEMPOOL,    P2P_CH_EVIDENCE,  P2P_CH_PEX};
     size_t n = sizeof ch - (pex ? 0 : 1), used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n && used + 3 <= cap; i++)

@@ -34,16 +34,16 @@
 typedef struct node_rpc node_rpc;
 
 typedef struct node_rpc_args {
-    const node_home *home;       /* borrowed until node_rpc_free */
-    const genesis_doc *genesis;  /* borrowed until node_rpc_free */
-    cons_engine *engine;         /* borrowed until node_rpc_free */
-    cons_block_store *blocks;    /* borrowed until node_rpc_free */
-    cons_state_store *states;    /* borrowed until node_rpc_free */
-    const cons_privval *signer;  /* borrowed until node_rpc_free */
-    abci_client *query_conn;     /* borrowed until node_rpc_free */
-    p2p_switch *sw;              /* borrowed until node_rpc_close */
-    struct uv_loop_s *loop;      /* the node's loop (the uv_async lives there) */
-    const char *node_id;         /* copied */
+    const node_home *home;      /* borrowed until node_rpc_free */
+    const genesis_doc *genesis; /* borrowed until node_rpc_free */
+    cons_engine *engine;        /* borrowed until node_rpc_free */
+    cons_block_store *blocks;   /* borrowed until node_rpc_free */
+    cons_state_store *states;   /* borrowed until node_rpc_free */
+    const cons_privval *signer; /* borrowed until node_rpc_free */
+    abci_client *query_conn;    /* borrowed until node_rpc_free */
+    p2p_switch *sw;             /* borrowed until node_rpc_close */
+    struct uv_loop_s *loop;     /* the node's loop (the uv_async lives there) */
+    const char *node_id;        /* copied */
 } node_rpc_args;
 
 /* The backend context and its loop handle (call on the loop thread, before

@@ -150,8 +150,8 @@ static void on_committed(void *ctx, const cons_engine_committed *c)
         ag_err err = rpc_server_publish_block(n->rpc, c->block, c->finalize);
         if (err != AG_OK && !n->rpc_publish_warned) {
             n->rpc_publish_warned = true;
-            ag_log_warn(LOG, "RPC: block %" PRId64 " not published (events, index): %s",
-                        c->height, ag_err_detail());
+            ag_log_warn(LOG, "RPC: block %" PRId64 " not published (events, index): %s", c->height,
+                        ag_err_detail());
         } else if (err == AG_OK) {
             n->rpc_publish_warned = false;
         }
