@@ -8,6 +8,7 @@
 
 #include "consensus/privval.h"
 #include "lib/log.h"
+#include "p2p/gossip.h"
 #include "p2p/peer.h"
 
 #define LOG                 "rpc"
@@ -184,8 +185,8 @@ static ag_err be_sync_info(void *ctx, rpc_sync_info *o)
             o->earliest_app_hash = m.header.app_hash;
         }
     }
+    o->catching_up = r->a.gossip && p2p_gossip_syncing(r->a.gossip); /* block sync */
     pthread_mutex_unlock(&r->mu);
-    o->catching_up = false; /* block sync status is not reported yet */
     return e;
 }
 
@@ -376,6 +377,7 @@ void node_rpc_close(node_rpc *r)
     if (cons_mempool_flush_app_conn(cons_engine_mempool(r->a.engine)) != AG_OK)
         ag_log_warn(LOG, "mempool connection flush at shutdown: %s", ag_err_detail());
     r->a.sw = NULL;
+    r->a.gossip = NULL;
     pthread_mutex_unlock(&r->mu);
     if (r->async_open) {
         uv_close((uv_handle_t *)&r->async, NULL);

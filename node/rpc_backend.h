@@ -28,6 +28,7 @@
 
 #include "consensus/engine.h"
 #include "node/home.h"
+#include "p2p/gossip.h"
 #include "p2p/switch.h"
 #include "rpc/backend.h"
 
@@ -42,6 +43,7 @@ typedef struct node_rpc_args {
     const cons_privval *signer; /* borrowed until node_rpc_free */
     abci_client *query_conn;    /* borrowed until node_rpc_free */
     p2p_switch *sw;             /* borrowed until node_rpc_close */
+    const p2p_gossip *gossip;   /* borrowed until node_rpc_close: catching_up */
     struct uv_loop_s *loop;     /* the node's loop (the uv_async lives there) */
     const char *node_id;        /* copied */
 } node_rpc_args;

@@ -323,6 +323,7 @@ static ag_err open_rpc(node_runtime *n)
         .signer = n->signer,
         .query_conn = node_app_client(n->app, NODE_APP_QUERY),
         .sw = n->sw,
+        .gossip = n->gossip,
         .loop = node_host_loop(n->host),
         .node_id = n->node_id,
     };
