@@ -1,6 +1,8 @@
 /* host.c — the libuv loop under `agorad start`. */
 #include "node/host.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ struct node_host {
     size_t n_timers;
     int signo;
     bool stopping;
+    pthread_mutex_t *lock; /* held while callbacks run; NULL: none */
 };
 
 static void unlink_timer(host_timer *t)
@@ -135,10 +138,31 @@ size_t node_host_pending_timers(const node_host *h)
     return h->n_timers;
 }
 
+void node_host_set_lock(node_host *h, pthread_mutex_t *mu)
+{
+    h->lock = mu;
+}
+
 void node_host_run(node_host *h)
 {
-    while (!h->stopping && uv_run(&h->loop, UV_RUN_ONCE) != 0)
-        ;
+    if (!h->lock) {
+        while (!h->stopping && uv_run(&h->loop, UV_RUN_ONCE) != 0)
+            ;
+        return;
+    }
+    /* Embedded-loop form: run ready callbacks without blocking (lock held),
+     * then wait on the loop's backend fd with the lock released. */
+    pthread_mutex_lock(h->lock);
+    while (!h->stopping && uv_run(&h->loop, UV_RUN_NOWAIT) != 0 && !h->stopping) {
+        int timeout = uv_backend_timeout(&h->loop);
+        struct pollfd pfd = {.fd = uv_backend_fd(&h->loop), .events = POLLIN};
+        pthread_mutex_unlock(h->lock);
+        int rc = poll(&pfd, 1, timeout);
+        pthread_mutex_lock(h->lock);
+        if (rc < 0 && errno != EINTR)
+            break;
+    }
+    pthread_mutex_unlock(h->lock);
 }
 
 void node_host_stop(node_host *h)

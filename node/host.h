@@ -12,6 +12,7 @@
 #ifndef AGORA_NODE_HOST_H
 #define AGORA_NODE_HOST_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +41,14 @@ ag_err node_host_timer(node_host *h, uint32_t ms, node_timer_cb cb, void *ctx, u
 /* Number of timers pending (tests, metrics). */
 size_t node_host_pending_timers(const node_host *h);
 
-/* Run the loop until node_host_stop or a signal. */
+/* A mutex the loop holds while it runs callbacks (released only while it
+ * waits for events), so another thread holding it knows the loop is not
+ * inside any callback (node/rpc_backend.h). NULL: none. Set before
+ * node_host_run; borrowed until node_host_free. */
+void node_host_set_lock(node_host *h, pthread_mutex_t *mu);
+
+/* Run the loop until node_host_stop or a signal (holding the lock, if set,
+ * except while waiting). */
 void node_host_run(node_host *h);
 
 /* Make node_host_run return after the current callback (loop thread). */

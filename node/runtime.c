@@ -14,11 +14,13 @@
 #include "node/app.h"
 #include "node/host.h"
 #include "node/node_key.h"
+#include "node/rpc_backend.h"
 #include "p2p/addrbook.h"
 #include "p2p/config.h"
 #include "p2p/gossip.h"
 #include "p2p/pex.h"
 #include "p2p/switch.h"
+#include "rpc/server.h"
 
 #define LOG "node"
 
@@ -46,6 +48,10 @@ struct node_runtime {
     char node_id[NODE_ID_LEN + 1]; /* the P2P identity */
     int kill_point;                /* AGORA_TEST_KILL_AT: 0 off */
     int64_t kill_height;
+    node_rpc *rpc_be;   /* [rpc] laddr set only: the RPC server's backend */
+    rpc_server *rpc;    /* started by node_runtime_start; NULL once freed */
+    state_kv *index_kv; /* the RPC's tx/block indexer: data/tx_index.db */
+    bool rpc_publish_warned;
 };
 
 /* ---- the crash-test hook ---- */
@@ -140,6 +146,16 @@ static void on_committed(void *ctx, const cons_engine_committed *c)
                 c->height, c->block->n_txs, app_hash, c->commit->round, ms);
     if (!n->idle_scheduled && node_host_timer(n->host, 0, on_idle, n, 0) == AG_OK)
         n->idle_scheduled = true;
+    if (n->rpc) {
+        ag_err err = rpc_server_publish_block(n->rpc, c->block, c->finalize);
+        if (err != AG_OK && !n->rpc_publish_warned) {
+            n->rpc_publish_warned = true;
+            ag_log_warn(LOG, "RPC: block %" PRId64 " not published (events, index): %s", c->height,
+                        ag_err_detail());
+        } else if (err == AG_OK) {
+            n->rpc_publish_warned = false;
+        }
+    }
 }
 
 /* ---- configuration ---- */
@@ -287,6 +303,60 @@ static void close_p2p(node_runtime *n)
     n->gossip = NULL;
 }
 
+/* ---- RPC ---- */
+
+/* The backend (its node mutex becomes the loop's lock) and the indexer's
+ * store; the server starts in node_runtime_start, after the engine. */
+static ag_err open_rpc(node_runtime *n)
+{
+    char path[NODE_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/tx_index.db", n->home.data_dir);
+    ag_err err = open_kv(&n->index_kv, path);
+    if (err)
+        return with_file(err, path);
+    node_rpc_args ra = {
+        .home = &n->home,
+        .genesis = &n->genesis,
+        .engine = n->engine,
+        .blocks = n->blocks,
+        .states = n->states,
+        .signer = n->signer,
+        .query_conn = node_app_client(n->app, NODE_APP_QUERY),
+        .sw = n->sw,
+        .gossip = n->gossip,
+        .loop = node_host_loop(n->host),
+        .node_id = n->node_id,
+    };
+    if ((err = node_rpc_new(&n->rpc_be, &ra)) != AG_OK)
+        return err;
+    node_host_set_lock(n->host, node_rpc_mutex(n->rpc_be));
+    return AG_OK;
+}
+
+static ag_err start_rpc(node_runtime *n)
+{
+    rpc_server_opts o;
+    rpc_server_opts_from_config(&o, &n->home.cfg);
+    o.index_kv = n->index_kv;
+    rpc_backend be = node_rpc_backend(n->rpc_be);
+    ag_err err = rpc_server_start(&n->rpc, &be, &o);
+    if (err)
+        return with_prefix(err, "[rpc] laddr");
+    ag_log_info(LOG, "RPC listening on %s (port %d)", n->home.cfg.rpc_laddr,
+                rpc_server_port(n->rpc));
+    return AG_OK;
+}
+
+/* First at shutdown: no broadcast waits any more, the server thread ends. */
+static void close_rpc(node_runtime *n)
+{
+    if (!n->rpc_be)
+        return;
+    node_rpc_close(n->rpc_be);
+    rpc_server_free(n->rpc);
+    n->rpc = NULL;
+}
+
 ag_err node_runtime_open(node_runtime **out, const node_home *home)
 {
     *out = NULL;
@@ -329,6 +399,8 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
     if ((err = cons_engine_new(&n->engine, &args)) != AG_OK)
         goto fail;
     p2p_gossip_attach(n->gossip, n->engine);
+    if (h->cfg.rpc_laddr[0] && (err = open_rpc(n)) != AG_OK)
+        goto fail;
     *out = n;
     return AG_OK;
 fail:
@@ -356,6 +428,8 @@ ag_err node_runtime_start(node_runtime *n)
     if ((err = cons_engine_start(n->engine)) != AG_OK)
         return err;
     ag_log_info(LOG, "consensus running at height %" PRId64, cons_engine_height(n->engine));
+    if (n->rpc_be && (err = start_rpc(n)) != AG_OK)
+        return err;
     return AG_OK;
 }
 
@@ -375,10 +449,13 @@ void node_runtime_close(node_runtime *n)
 {
     if (!n)
         return;
+    close_rpc(n);
     if (n->host)
         close_p2p(n);
     cons_engine_free(n->engine);
-    node_host_free(n->host); /* closes the timers still pending */
+    node_host_free(n->host); /* closes the timers still pending (and the RPC's async) */
+    node_rpc_free(n->rpc_be);
+    state_kv_close(n->index_kv);
     if (n->wal) {
         ag_err err = cons_wal_sync(n->wal);
         if (err)

@@ -5,7 +5,8 @@
 #   2. one validator (chosen by the seed) is killed with SIGKILL; the other
 #      three (3 x 10 of 40 power > 2/3) keep committing 5 more heights;
 #   3. it restarts, block sync starts (it is 5 or more heights behind) and it
-#      catches up to the height the others had when it came back;
+#      catches up to the height the others had when it came back; its RPC
+#      then reports catching_up false and serves a block it fetched;
 #   4. all stop with SIGTERM (exit status 0), and `agorad inspect blocks`
 #      shows the same block hash and app hash at every height on every node.
 # The seed (AGORA_TEST_SEED reproduces) picks the victim and the base port.
@@ -101,6 +102,23 @@ wait_height "$target" 20 $victim
 sed -n '/^--- restart after SIGKILL/,$p' "$tmp/net/node$victim/agorad.log" | grep -q 'block sync started' \
   || { echo "node$victim caught up without block sync"; dump; exit 1; }
 echo "node$victim caught up to $target (block sync)"
+
+# Its RPC ([rpc] laddr P+10i+1) serves the blocks it fetched by block sync,
+# and reports catching_up false once consensus took over.
+rpc="http://127.0.0.1:$((base + 10 * victim + 1))"
+ok=0
+for ((t = 0; t < 50; t++)); do
+  if curl -sf --max-time 2 "$rpc/status" 2>/dev/null | jq -e --argjson h "$target" \
+      '.result.sync_info.catching_up == false and (.result.sync_info.latest_block_height | tonumber) >= $h' >/dev/null; then
+    ok=1; break
+  fi
+  sleep 0.1
+done
+(( ok )) || { echo "node$victim: /status not caught up"; curl -s "$rpc/status"; dump; exit 1; }
+curl -sf --max-time 2 "$rpc/block_results?height=$((target - 1))" | jq -e --argjson h $((target - 1)) \
+  '.result.height == ($h | tostring)' >/dev/null \
+  || { echo "node$victim: no block_results at $((target - 1)) over RPC"; exit 1; }
+echo "node$victim's RPC: caught up, serves block $((target - 1))"
 
 for ((i = 0; i < n; i++)); do kill -TERM "${pids[$i]}"; done
 for ((i = 0; i < n; i++)); do

@@ -1,5 +1,8 @@
 /* node/: the libuv host, the option helpers, the home layout, app selection. */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,12 +554,82 @@ START_TEST(init_refuses_an_existing_home)
 }
 END_TEST
 
+/* ---- the host's lock (node/rpc_backend.h's node mutex) ---- */
+
+typedef struct locked {
+    node_host *host;
+    pthread_mutex_t mu;
+    atomic_int other_inside; /* the other thread holds mu */
+    atomic_int stop;
+    atomic_long other_turns; /* times the other thread got mu */
+    int fired;
+    int held_in_callback; /* callbacks that found mu held */
+    int overlapped;       /* callbacks that ran while the other thread held it */
+} locked;
+
+static void *other_thread(void *arg)
+{
+    locked *l = arg;
+    while (!atomic_load(&l->stop)) {
+        pthread_mutex_lock(&l->mu);
+        atomic_store(&l->other_inside, 1);
+        usleep(200);
+        atomic_store(&l->other_inside, 0);
+        pthread_mutex_unlock(&l->mu);
+        atomic_fetch_add(&l->other_turns, 1);
+        usleep(100);
+    }
+    return NULL;
+}
+
+static void on_locked_timer(void *ctx, uint64_t token)
+{
+    locked *l = ctx;
+    l->fired++;
+    if (pthread_mutex_trylock(&l->mu) == EBUSY)
+        l->held_in_callback++;
+    else
+        pthread_mutex_unlock(&l->mu);
+    if (atomic_load(&l->other_inside))
+        l->overlapped++;
+    if (token < 100)
+        ck_assert_int_eq(node_host_timer(l->host, 1, on_locked_timer, l, token + 1), AG_OK);
+    else
+        node_host_stop(l->host);
+}
+
+START_TEST(host_lock_is_held_by_callbacks_and_released_while_waiting)
+{
+    locked l = {0};
+    pthread_mutex_init(&l.mu, NULL);
+    ck_assert_int_eq(node_host_new(&l.host, NULL, NULL), AG_OK);
+    node_host_set_lock(l.host, &l.mu);
+    ck_assert_int_eq(node_host_timer(l.host, 1, on_locked_timer, &l, 1), AG_OK);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, other_thread, &l), 0);
+    node_host_run(l.host);
+    atomic_store(&l.stop, 1);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(l.fired, 100);
+    ck_assert_int_eq(l.held_in_callback, 100); /* every callback ran holding it */
+    ck_assert_int_eq(l.overlapped, 0);         /* never while the other thread had it */
+    /* The loop let go while waiting for its 1 ms timers (~100 ms in all). */
+    ck_assert_int_ge(atomic_load(&l.other_turns), 10);
+    /* Released when the loop returns. */
+    ck_assert_int_eq(pthread_mutex_trylock(&l.mu), 0);
+    pthread_mutex_unlock(&l.mu);
+    node_host_free(l.host);
+    pthread_mutex_destroy(&l.mu);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
     Suite *s = suite_create("node");
     TCase *tc = ag_test_tcase("host");
     tcase_add_test(tc, host_timers_fire_in_deadline_order);
     tcase_add_test(tc, host_timer_from_callback_and_free_with_pending);
+    tcase_add_test(tc, host_lock_is_held_by_callbacks_and_released_while_waiting);
     tcase_add_test(tc, host_stops_on_sigterm);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("cli");
