@@ -13,6 +13,8 @@ PACKAGES=(
   libssl-dev libjansson-dev libinih-dev libcurl4-openssl-dev libyaml-dev
   # tests: Check (unit tests), valgrind, clang + libFuzzer, clang-format
   check libsubunit-dev valgrind clang libclang-rt-14-dev clang-format
+  # integration tests: talking to a running node's RPC
+  curl jq
 )
 
 missing=()
