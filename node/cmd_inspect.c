@@ -219,7 +219,8 @@ static ag_err load_history(const char *dir, snapshot **out, size_t *n_out)
         free(snaps);
         return err;
     }
-    qsort(snaps, n, sizeof *snaps, cmp_names);
+    if (n > 1) /* snaps may be NULL when the history is empty */
+        qsort(snaps, n, sizeof *snaps, cmp_names);
     *out = snaps;
     *n_out = n;
     return AG_OK;
@@ -483,7 +484,8 @@ static void check_wal(const char *dir, const char *chain_id, const cons_privval 
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_strs);
+    if (n > 1) /* names may be NULL when the WAL directory is empty */
+        qsort(names, n, sizeof *names, cmp_strs);
     for (size_t i = 0; i < n; i++) {
         char path[NODE_PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -526,7 +528,8 @@ static void check_wal(const char *dir, const char *chain_id, const cons_privval 
     free(names);
     /* The same message may be logged twice (re-sent after a restart): equal
      * digests are fine; two digests at one height/round/type are not. */
-    qsort(w->msgs, w->n, sizeof *w->msgs, cmp_msgs);
+    if (w->n > 1) /* msgs is NULL when nothing of ours was logged yet (an early kill) */
+        qsort(w->msgs, w->n, sizeof *w->msgs, cmp_msgs);
     for (size_t i = 1; i < w->n; i++) {
         const signed_msg *a = &w->msgs[i - 1], *b = &w->msgs[i];
         if (a->height == b->height && a->round == b->round && a->type == b->type &&
