@@ -169,15 +169,34 @@ valgrind: all
 # ---- fuzzing (clang + libFuzzer) -------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-FUZZ_LIB_SRCS := $(LIB_SRCS) $(PROTO_C)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_FLAGS   := -fsanitize=fuzzer $(FUZZ_SAN)
+FUZZ_CFLAGS   = -std=c11 -I. -I$(GEN) -D_GNU_SOURCE -MMD -MP $(PKG_CFLAGS) \
+                -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+# The library is compiled once (instrumented for coverage, not linked with
+# libFuzzer's main) and every target links against it: compiling the whole
+# library per target made the CI's fuzz smoke take longer than its fuzzing.
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRCS)) \
+                 $(patsubst $(GEN)/%.c,$(FUZZ_BUILD)/obj/gen/%.o,$(PROTO_C))
+FUZZ_LIB     := $(FUZZ_BUILD)/libagora-fuzz.a
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/%,$(FUZZ_NAMES))
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | $(PROTO_H)
+$(FUZZ_BUILD)/obj/gen/%.o: $(GEN)/%.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -I. -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	clang $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 fuzz: fuzz-build
 	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
@@ -204,3 +223,4 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
