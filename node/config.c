@@ -179,6 +179,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return fail(p, section, name, "unknown key");
     uint8_t *field = (uint8_t *)p->cfg + k->offset;
     uint64_t u;
+    /* "key = ;x" reaches us as ";x", but written back as "key = ;x" the ';'
+     * follows a space and starts a comment: such a value cannot round-trip
+     * through the file, so it is refused rather than silently changed. */
+    if ((k->kind == K_STR || k->kind == K_LIST) && value[0] == ';')
+        return fail(p, section, name, "a value may not start with ';' (it begins a comment)");
     switch (k->kind) {
     case K_STR:
         if (strlen(value) >= k->size)

@@ -399,6 +399,7 @@ START_TEST(config_rejects)
         "[p2p]\npersistent_peer = 0123456789abcdef0123456789abcdef01234567@h:70000\n",
         "[rpc]\nladdr = 127.0.0.1:26657\n",
         "not a section line\n",
+        "[node]\nmoniker =;n\n", /* would be written back as a comment */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         node_config c, before;
