@@ -17,16 +17,10 @@ ag_err market_mod_create_bid(market_ctx *ctx, const market_msg *msg)
         return err;
     market_order o;
     market_offer f;
-    err = market_mod_order_get(ctx, m->order_id, &o);
-    if (err == AG_ERR_NOT_FOUND)
-        return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "order %llu does not exist",
-                               (unsigned long long)m->order_id);
+    err = market_ctx_fail_missing(ctx, market_mod_order_get(ctx, m->order_id, &o));
     if (err)
         return err;
-    err = market_mod_offer_get(ctx, m->offer_id, &f);
-    if (err == AG_ERR_NOT_FOUND)
-        err = market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "offer %llu does not exist",
-                              (unsigned long long)m->offer_id);
+    err = market_ctx_fail_missing(ctx, market_mod_offer_get(ctx, m->offer_id, &f));
     if (!err) {
         ag_err rule = market_bid_check(&o, &f, m, &p, ctx->height);
         if (rule == AG_ERR_PERMISSION)
@@ -140,10 +134,7 @@ ag_err market_mod_withdraw_bid(market_ctx *ctx, const market_msg *msg)
     if (err)
         return err;
     market_bid b;
-    err = market_mod_bid_get(ctx, m->id, &b);
-    if (err == AG_ERR_NOT_FOUND)
-        return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "bid %llu does not exist",
-                               (unsigned long long)m->id);
+    err = market_ctx_fail_missing(ctx, market_mod_bid_get(ctx, m->id, &b));
     if (err)
         return err;
     if (memcmp(b.provider.b, m->signer.b, sizeof b.provider.b) != 0)

@@ -15,6 +15,13 @@ ag_err market_ctx_fail(market_ctx *ctx, uint32_t code, const char *fmt, ...)
     return ag_err_set(AG_ERR_STATE, "%s", detail);
 }
 
+ag_err market_ctx_fail_missing(market_ctx *ctx, ag_err err)
+{
+    if (err != AG_ERR_NOT_FOUND)
+        return err;
+    return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "%s", ag_err_detail());
+}
+
 ag_err market_ctx_get(market_ctx *ctx, const uint8_t *key, size_t klen, ag_buf *val)
 {
     ag_err err = market_gas_charge(

@@ -127,10 +127,7 @@ ag_err market_mod_accept_bid(market_ctx *ctx, const market_msg *msg)
     if (err)
         return err;
     market_bid b;
-    err = market_mod_bid_get(ctx, m->id, &b);
-    if (err == AG_ERR_NOT_FOUND)
-        return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "bid %llu does not exist",
-                               (unsigned long long)m->id);
+    err = market_ctx_fail_missing(ctx, market_mod_bid_get(ctx, m->id, &b));
     if (err)
         return err;
     market_order o;
@@ -173,10 +170,7 @@ ag_err market_mod_accept_bid(market_ctx *ctx, const market_msg *msg)
 static ag_err lease_for(market_ctx *ctx, const crypto_address *signer, uint64_t id, int who,
                         market_lease *l, int *role)
 {
-    ag_err err = market_mod_lease_get(ctx, id, l);
-    if (err == AG_ERR_NOT_FOUND)
-        return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "lease %llu does not exist",
-                               (unsigned long long)id);
+    ag_err err = market_ctx_fail_missing(ctx, market_mod_lease_get(ctx, id, l));
     if (err)
         return err;
     *role = (who & 1) && same(&l->tenant, signer)     ? 1

@@ -107,6 +107,11 @@ typedef struct market_ctx {
 ag_err market_ctx_fail(market_ctx *ctx, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A record lookup's result as a handler sees it: AG_ERR_NOT_FOUND becomes a
+ * failed tx (MARKET_CODE_NOT_FOUND, the lookup's "<kind> <id> does not
+ * exist"); AG_OK and every other error pass through unchanged. */
+ag_err market_ctx_fail_missing(market_ctx *ctx, ag_err err);
+
 /* Gas-metered store access. get appends to val; AG_ERR_NOT_FOUND if absent. */
 ag_err market_ctx_get(market_ctx *ctx, const uint8_t *key, size_t klen, ag_buf *val);
 ag_err market_ctx_set(market_ctx *ctx, const uint8_t *key, size_t klen, const uint8_t *val,

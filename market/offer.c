@@ -60,10 +60,7 @@ ag_err market_mod_create_offer(market_ctx *ctx, const market_msg *msg)
 static ag_err own_active_offer(market_ctx *ctx, const crypto_address *signer, uint64_t id,
                                market_offer *o)
 {
-    ag_err err = market_mod_offer_get(ctx, id, o);
-    if (err == AG_ERR_NOT_FOUND)
-        return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "offer %llu does not exist",
-                               (unsigned long long)id);
+    ag_err err = market_ctx_fail_missing(ctx, market_mod_offer_get(ctx, id, o));
     if (err)
         return err;
     if (memcmp(o->provider.b, signer->b, sizeof signer->b) != 0)

@@ -112,10 +112,7 @@ ag_err market_mod_create_order(market_ctx *ctx, const market_msg *msg)
 /* The signer's order `id`, or a failed tx. The caller clears *o. */
 static ag_err own_order(market_ctx *ctx, const crypto_address *signer, uint64_t id, market_order *o)
 {
-    ag_err err = market_mod_order_get(ctx, id, o);
-    if (err == AG_ERR_NOT_FOUND)
-        return market_ctx_fail(ctx, MARKET_CODE_NOT_FOUND, "order %llu does not exist",
-                               (unsigned long long)id);
+    ag_err err = market_ctx_fail_missing(ctx, market_mod_order_get(ctx, id, o));
     if (err)
         return err;
     if (memcmp(o->tenant.b, signer->b, sizeof signer->b) != 0)
