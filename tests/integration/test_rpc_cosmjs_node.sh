@@ -3,7 +3,7 @@
 # `agorad start`: one kvstore validator from `agorad testnet --validators 1
 # --fast`; status, block, validators, abciInfo, broadcastTxSync, tx,
 # blockResults, txSearch, blockSearch, abciQuery and websocket
-# subscriptions (rpc_node_compat.js). Usage: test_rpc_cosmjs_node.sh BUILD_DIR
+# subscriptions (rpc_compat.js --node). Usage: test_rpc_cosmjs_node.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_rpc_cosmjs_node.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +31,7 @@ for ((t = 0; t < 300; t++)); do
   kill -0 $pid 2>/dev/null || { echo "agorad exited"; cat "$tmp/agorad.log"; exit 1; }
   sleep 0.1
 done
-if ! timeout 120 node "$here/rpc_node_compat.js" "$port" cosmjs-node; then
+if ! timeout 120 node "$here/rpc_compat.js" "$port" --node cosmjs-node; then
   tail -n 20 "$tmp/agorad.log"; exit 1
 fi
 kill -TERM $pid
