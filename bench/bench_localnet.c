@@ -386,8 +386,7 @@ static void tx_latency(const char *log, long from, int base, const int64_t *send
         if (recs[r].txs == 0)
             continue;
         char url[96];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d/block?height=%ld", base + 1,
-                 recs[r].height);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/block?height=%ld", base + 1, recs[r].height);
         membuf m = {0};
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
@@ -395,11 +394,11 @@ static void tx_latency(const char *log, long from, int base, const int64_t *send
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
         json_t *j = curl_easy_perform(c) == CURLE_OK && m.b ? json_loads(m.b, 0, NULL) : NULL;
         free(m.b);
-        json_t *txs = j ? json_object_get(
-                              json_object_get(
-                                  json_object_get(json_object_get(j, "result"), "block"), "data"),
-                              "txs")
-                        : NULL;
+        json_t *txs =
+            j ? json_object_get(
+                    json_object_get(json_object_get(json_object_get(j, "result"), "block"), "data"),
+                    "txs")
+              : NULL;
         size_t k;
         json_t *v;
         json_array_foreach(txs, k, v)
