@@ -527,7 +527,7 @@ int main(int argc, char **argv)
     printf("  4 validators, empty                    %7.1f blocks/s  interval p50 %4ld ms  p99 "
            "%4ld ms  (%zu blocks)\n",
            empty.blocks_per_s, empty.p50, empty.p99, empty.blocks);
-    printf("  4 validators, %5.0f tx/s offered        %7.1f blocks/s  interval p50 %4ld ms  p99 "
+    printf("  4 validators, %5.0f tx/s offered   %7.1f blocks/s  interval p50 %4ld ms  p99 "
            "%4ld ms  (%zu blocks)\n",
            lr.offered_per_s, loaded.blocks_per_s, loaded.p50, loaded.p99, loaded.blocks);
     printf("    txs: %ld sent (%ld rejected), %ld committed (%.1f tx/s); commit latency p50 %ld "

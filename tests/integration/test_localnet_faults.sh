@@ -104,12 +104,14 @@ kill -TERM "${pids[$second]}"
 rc=0; wait "${pids[$second]}" || rc=$?; pids[$second]=
 [[ $rc == 0 ]] || { echo "node$second exited with $rc after SIGTERM"; dump; exit 1; }
 live=(); for ((i = 0; i < n; i++)); do (( i != first && i != second )) && live+=($i); done
-# A height whose precommits were already out may still commit: let it settle.
-prev=-1; halted=
-for ((t = 0; t < 40; t++)); do
+# A height whose precommits were already out may still commit: let it settle
+# (1.5 s without a new height, for a loaded machine).
+prev=-1; halted=; same=0
+for ((t = 0; t < 60; t++)); do
   sleep 0.5
   h=$(max_height "${live[@]}")
-  if (( h == prev )); then halted=$h; break; fi
+  if (( h == prev )); then same=$((same + 1)); else same=0; fi
+  if (( same >= 3 )); then halted=$h; break; fi
   prev=$h
 done
 [[ -n "$halted" ]] || { echo "the two remaining validators kept committing"; dump; exit 1; }
