@@ -142,6 +142,9 @@ $(BUILD)/tools/rpc_fixture: $(BUILD)/obj/tests/harness/rpc_chain.o \
 $(BUILD)/bench/bench_rpc: $(BUILD)/obj/tests/harness/rpc_chain.o \
                           $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
 
+# The local network benchmark drives real agorad processes over their RPC.
+$(BUILD)/bench/bench_localnet: PKG_LIBS += $(shell pkg-config --libs libcurl 2>/dev/null)
+
 # The consensus simulation benchmark runs the cluster simulation of tests/sim/.
 $(BUILD)/bench/bench_cons_sim: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/sim/*.c))
 
@@ -201,7 +204,7 @@ $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
 fuzz: fuzz-build
 	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-bench: benches
+bench: benches programs
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 
 # The long runs: the store at 10M keys (needs ~40 GB of free disk and ~30 minutes).

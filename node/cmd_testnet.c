@@ -8,6 +8,12 @@
  * distinct loopback ports (node i: p2p base+10i, rpc +1, events pub +2 and
  * rep +3, metrics +4), every other node as a persistent peer, PEX off (the
  * peer list is complete) and allow_duplicate_ip on (all peers are 127.0.0.1).
+ *
+ * --full-nodes M adds DIR/node<N> .. DIR/node<N+M-1>: full nodes (they keep a
+ * validator key of their own, which is not in the genesis, so they never
+ * sign). A full node has every other node as a persistent peer; the
+ * validators' peer lists name only validators, so a full node started
+ * later dials in and is not dialled while it is down.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +44,7 @@ typedef struct tn_node {
     char val_addr[2 * CRYPTO_ADDRESS_LEN + 1];
     crypto_pubkey pub;
     int port; /* p2p */
+    bool validator;
 } tn_node;
 
 static int fail(const char *what)
@@ -144,10 +151,14 @@ static ag_err make_genesis(genesis_doc *doc, const tn_node *nodes, int n, const 
     return err;
 }
 
-static int build(tn_node *nodes, int n, const char *out_dir, const char *chain_id,
+/* n validators (nodes[0..n-1]) then m full nodes. */
+static int build(tn_node *nodes, int n, int m, const char *out_dir, const char *chain_id,
                  const char *app_state)
 {
-    for (int i = 0; i < n; i++)
+    int total = n + m;
+    for (int i = 0; i < total; i++)
+        nodes[i].validator = i < n;
+    for (int i = 0; i < total; i++)
         if (exists(nodes[i].home.dir)) {
             fprintf(stderr,
                     "agorad testnet: %s already exists: remove %s first to make a new "
@@ -155,7 +166,7 @@ static int build(tn_node *nodes, int n, const char *out_dir, const char *chain_i
                     nodes[i].home.dir, out_dir);
             return 1;
         }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < total; i++)
         if (make_keys(&nodes[i]) != AG_OK)
             return fail(nodes[i].home.dir);
     genesis_doc doc;
@@ -163,7 +174,7 @@ static int build(tn_node *nodes, int n, const char *out_dir, const char *chain_i
         genesis_doc_free(&doc);
         return fail("genesis");
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < total; i++) {
         ag_err err = genesis_doc_save(&doc, nodes[i].home.genesis_file);
         if (err) {
             genesis_doc_free(&doc);
@@ -171,28 +182,30 @@ static int build(tn_node *nodes, int n, const char *out_dir, const char *chain_i
         }
     }
     genesis_doc_free(&doc);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < total; i++) {
         node_config *c = &nodes[i].home.cfg;
-        for (int j = 0; j < n; j++) {
-            if (j == i)
+        for (int j = 0; j < total; j++) {
+            if (j == i || (nodes[i].validator && !nodes[j].validator))
                 continue;
             snprintf(c->persistent_peers[c->n_persistent_peers++], NODE_CONFIG_STR_MAX,
                      "%s@127.0.0.1:%d", nodes[j].id, nodes[j].port);
         }
-        if (c->p2p_max_outbound < (uint32_t)n)
-            c->p2p_max_outbound = (uint32_t)n;
-        if (c->p2p_max_inbound < (uint32_t)n)
-            c->p2p_max_inbound = (uint32_t)n;
+        if (c->p2p_max_outbound < (uint32_t)total)
+            c->p2p_max_outbound = (uint32_t)total;
+        if (c->p2p_max_inbound < (uint32_t)total)
+            c->p2p_max_inbound = (uint32_t)total;
         if (node_config_validate(c) != AG_OK || write_config(&nodes[i].home) != AG_OK)
             return fail(nodes[i].home.config_file);
     }
 
-    printf("testnet of %d validators in %s (chain %s, %s)\n", n, out_dir, chain_id,
-           nodes[0].home.cfg.abci_app);
+    printf("testnet of %d validators", n);
+    if (m > 0)
+        printf(" and %d full node%s", m, m == 1 ? "" : "s");
+    printf(" in %s (chain %s, %s)\n", out_dir, chain_id, nodes[0].home.cfg.abci_app);
     printf("%-7s %-40s %-16s %-16s %s\n", "node", "node id", "p2p", "rpc", "validator address");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < total; i++)
         printf("node%-3d %-40s 127.0.0.1:%-6d 127.0.0.1:%-6d %s\n", i, nodes[i].id, nodes[i].port,
-               nodes[i].port + 1, nodes[i].val_addr);
+               nodes[i].port + 1, nodes[i].validator ? nodes[i].val_addr : "(full node)");
     printf("start each node with: agorad start --home %s/nodeI (or scripts/localnet.sh start %s)\n",
            out_dir, out_dir);
     return 0;
@@ -201,7 +214,7 @@ static int build(tn_node *nodes, int n, const char *out_dir, const char *chain_i
 int node_cmd_testnet(int argc, char **argv)
 {
     const char *n_s = NULL, *out_dir = NULL, *chain_id = DEFAULT_CHAIN_ID, *app = NULL;
-    const char *base_s = NULL;
+    const char *base_s = NULL, *full_s = NULL;
     bool fast = false;
     for (int i = 0; i < argc; i++) {
         int r;
@@ -217,7 +230,8 @@ int node_cmd_testnet(int argc, char **argv)
             (r = node_cli_value("testnet", argc, argv, &i, "--output", &out_dir)) ||
             (r = node_cli_value("testnet", argc, argv, &i, "--chain-id", &chain_id)) ||
             (r = node_cli_value("testnet", argc, argv, &i, "--app", &app)) ||
-            (r = node_cli_value("testnet", argc, argv, &i, "--base-port", &base_s))) {
+            (r = node_cli_value("testnet", argc, argv, &i, "--base-port", &base_s)) ||
+            (r = node_cli_value("testnet", argc, argv, &i, "--full-nodes", &full_s))) {
             if (r < 0)
                 return 2;
             continue;
@@ -234,13 +248,20 @@ int node_cmd_testnet(int argc, char **argv)
         fprintf(stderr, "agorad testnet: --validators must be 1..%d\n", TESTNET_MAX);
         return 2;
     }
+    int64_t m = 0;
+    if (full_s &&
+        (node_cli_parse_i64(full_s, 0, "--full-nodes", &m) != AG_OK || n + m > TESTNET_MAX)) {
+        fprintf(stderr, "agorad testnet: --validators plus --full-nodes must be at most %d\n",
+                TESTNET_MAX);
+        return 2;
+    }
     if (base_s && node_cli_parse_i64(base_s, 1024, "--base-port", &base) != AG_OK) {
         fprintf(stderr, "agorad testnet: --base-port must be 1024..65535\n");
         return 2;
     }
-    if (base + TESTNET_PORT_STRIDE * (n - 1) + 4 > 65535) {
+    if (base + TESTNET_PORT_STRIDE * (n + m - 1) + 4 > 65535) {
         fprintf(stderr, "agorad testnet: ports from %" PRId64 " for %" PRId64 " nodes pass 65535\n",
-                base, n);
+                base, n + m);
         return 2;
     }
     size_t id_len = strlen(chain_id);
@@ -257,13 +278,13 @@ int node_cmd_testnet(int argc, char **argv)
         fprintf(stderr, "agorad testnet: --app '%s': kvstore or market\n", app);
         return 2;
     }
-    tn_node *nodes = calloc((size_t)n, sizeof *nodes);
+    tn_node *nodes = calloc((size_t)(n + m), sizeof *nodes);
     if (!nodes) {
         fprintf(stderr, "agorad testnet: out of memory\n");
         return 1;
     }
     int rc = 0;
-    for (int i = 0; i < (int)n && rc == 0; i++)
+    for (int i = 0; i < (int)(n + m) && rc == 0; i++)
         if (node_config_for(&nodes[i], i, out_dir, kind == NODE_APP_MARKET ? "market" : "kvstore",
                             fast, (int)base) != AG_OK)
             rc = fail("home directory");
@@ -271,7 +292,7 @@ int node_cmd_testnet(int argc, char **argv)
     if (rc == 0 && node_app_genesis_state(kind, &app_state) != AG_OK)
         rc = fail("application");
     if (rc == 0)
-        rc = build(nodes, (int)n, out_dir, chain_id, app_state);
+        rc = build(nodes, (int)n, (int)m, out_dir, chain_id, app_state);
     free(app_state);
     free(nodes);
     return rc;

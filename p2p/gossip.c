@@ -211,6 +211,15 @@ static void cp_mark_vote(gsp_cons_peer *ps, int64_t h, int32_t r, int32_t type, 
         b->bits[idx / 8] |= (uint8_t)(1u << (idx % 8));
 }
 
+static void cp_unmark_vote(gsp_cons_peer *ps, int64_t h, int32_t r, int32_t type, int32_t idx)
+{
+    if (!ps->known || h != ps->h || idx < 0 || idx >= CONS_VALIDATORS_MAX)
+        return;
+    gsp_vbits *b = cp_vbits(ps, r, type, false);
+    if (b)
+        b->bits[idx / 8] &= (uint8_t) ~(1u << (idx % 8));
+}
+
 static void cp_mark_proposal(gsp_cons_peer *ps, int64_t h, int32_t r, uint32_t total)
 {
     if (ps->prop_h == h && ps->prop_r == r)
@@ -416,6 +425,76 @@ static void send_has_vote(p2p_gossip *g, p2p_peer *from, const cons_vote *vt)
     ag_buf_free(&b);
 }
 
+/* Bits of the validators whose vote (first, conflicting or wanted) in vs is
+ * for id; returns how many. bits holds P2P_CONS_VOTE_BITS_BYTES. */
+static size_t votes_for(const cons_vote_set *vs, const cons_block_id *id, uint8_t *bits)
+{
+    size_t n = 0;
+    memset(bits, 0, P2P_CONS_VOTE_BITS_BYTES);
+    for (size_t i = 0; i < vs->vals->n && i < CONS_VALIDATORS_MAX; i++) {
+        const cons_vote *vv[2 + CONS_VOTE_SET_WANTED_MAX];
+        size_t k = cons_vote_set_votes_of(vs, i, vv);
+        for (size_t j = 0; j < k; j++)
+            if (cons_block_id_equal(&vv[j]->block_id, id)) {
+                bits[i / 8] |= (uint8_t)(1u << (i % 8));
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
+/* VoteSetMaj23 from a peer: answer with the votes we hold for its block id
+ * (VoteSetBits), so it can send the ones we lack. Only for our height: the
+ * vote sets of other heights are gone. */
+static void answer_maj23(p2p_gossip *g, p2p_peer *p, const p2p_cons_msg *m)
+{
+    if (m->height != cons_engine_height(g->e))
+        return;
+    const cons_vote_set *vs =
+        cons_core_votes(cons_engine_core(g->e), m->round, (cons_msg_type)m->type);
+    if (!vs || !vs->vals)
+        return;
+    uint8_t *bits = malloc(P2P_CONS_VOTE_BITS_BYTES);
+    if (!bits)
+        return;
+    votes_for(vs, &m->block_id, bits);
+    ag_buf b;
+    ag_buf_init(&b, 0);
+    if (p2p_cons_encode_vote_set_bits(&b, m->height, m->round, m->type, &m->block_id, bits,
+                                      (uint32_t)vs->vals->n) == AG_OK &&
+        p2p_gsp_send(p, P2P_CH_CONS_VOTE_BITS, b.data, b.len) == AG_OK)
+        g->st.vote_bits_sent++;
+    ag_buf_free(&b);
+    free(bits);
+}
+
+/* VoteSetBits from a peer (its answer to our VoteSetMaj23): it has exactly
+ * the votes for that block id its bits show. A vote we hold for the id and
+ * believed it had, but that its bits lack (dropped on the way, or sent
+ * while it was elsewhere), is marked missing so the next tick sends it. */
+static void apply_vote_bits(p2p_gossip *g, gsp_cons_peer *ps, const p2p_cons_msg *m)
+{
+    if (m->height != cons_engine_height(g->e) || !ps->known || ps->h != m->height)
+        return;
+    const cons_vote_set *vs =
+        cons_core_votes(cons_engine_core(g->e), m->round, (cons_msg_type)m->type);
+    if (!vs || !vs->vals || m->n_bits != vs->vals->n)
+        return; /* another validator set: nothing to learn */
+    uint8_t *ours = malloc(P2P_CONS_VOTE_BITS_BYTES);
+    if (!ours)
+        return;
+    votes_for(vs, &m->block_id, ours);
+    for (uint32_t i = 0; i < m->n_bits; i++) {
+        bool theirs = m->vote_bits[i / 8] >> (i % 8) & 1;
+        if (theirs)
+            cp_mark_vote(ps, m->height, m->round, m->type, (int32_t)i);
+        else if (ours[i / 8] >> (i % 8) & 1)
+            cp_unmark_vote(ps, m->height, m->round, m->type, (int32_t)i);
+    }
+    free(ours);
+}
+
 static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *msg, size_t len)
 {
     p2p_gossip *g = ctx;
@@ -429,9 +508,12 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
                        "undecodable consensus message");
         return AG_OK;
     }
-    bool on_state = m.kind == P2P_CONS_NEW_ROUND_STEP || m.kind == P2P_CONS_HAS_VOTE;
+    bool on_state = m.kind == P2P_CONS_NEW_ROUND_STEP || m.kind == P2P_CONS_HAS_VOTE ||
+                    m.kind == P2P_CONS_VOTE_SET_MAJ23;
     bool on_vote = m.kind == P2P_CONS_VOTE;
-    if ((ch == P2P_CH_CONS_STATE) != on_state || (ch == P2P_CH_CONS_VOTE) != on_vote || !ps) {
+    bool on_bits = m.kind == P2P_CONS_VOTE_SET_BITS;
+    if ((ch == P2P_CH_CONS_STATE) != on_state || (ch == P2P_CH_CONS_VOTE) != on_vote ||
+        (ch == P2P_CH_CONS_VOTE_BITS) != on_bits || !ps) {
         g->st.cons_bad++;
         if (ps)
             p2p_peer_report_bad(p, P2P_BAD_INVALID_MSG, "consensus message on the wrong channel");
@@ -452,6 +534,15 @@ static ag_err cons_receive(void *ctx, p2p_peer *p, uint8_t ch, const uint8_t *ms
         break;
     case P2P_CONS_HAS_VOTE:
         cp_mark_vote(ps, m.height, m.round, m.type, m.index);
+        break;
+    case P2P_CONS_VOTE_SET_MAJ23:
+        if (e)
+            answer_maj23(g, p, &m);
+        break;
+    case P2P_CONS_VOTE_SET_BITS:
+        g->st.vote_bits_recv++;
+        if (e)
+            apply_vote_bits(g, ps, &m);
         break;
     case P2P_CONS_PROPOSAL:
         what = "proposal";
@@ -610,17 +701,51 @@ static void gossip_peer(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps, uint64_t 
     ag_buf_free(&b);
 }
 
+/* Tell a peer at our height of every +2/3 majority we have in its round and
+ * ours (prevotes and precommits, nil included): it answers with the votes it
+ * holds for that block id, and we send the ones it lacks. */
+static void query_maj23(p2p_gossip *g, p2p_peer *p, gsp_cons_peer *ps)
+{
+    if (!ps->known || ps->h != cons_engine_height(g->e))
+        return;
+    const cons_core *core = cons_engine_core(g->e);
+    int32_t rounds[2] = {ps->r, cons_engine_round(g->e)};
+    static const int32_t types[2] = {CONS_MSG_PREVOTE, CONS_MSG_PRECOMMIT};
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && rounds[1] == rounds[0])
+            break;
+        for (int t = 0; t < 2; t++) {
+            const cons_vote_set *vs = cons_core_votes(core, rounds[k], (cons_msg_type)types[t]);
+            cons_block_id id;
+            if (!vs || !cons_vote_set_two_thirds_majority(vs, &id))
+                continue;
+            ag_buf b;
+            ag_buf_init(&b, 0);
+            if (p2p_cons_encode_vote_set_maj23(&b, ps->h, rounds[k], types[t], &id) == AG_OK &&
+                p2p_gsp_send(p, P2P_CH_CONS_STATE, b.data, b.len) == AG_OK)
+                g->st.maj23_sent++;
+            ag_buf_free(&b);
+        }
+    }
+}
+
 static void cons_tick(void *ctx, uint64_t now)
 {
     p2p_gossip *g = ctx;
     if (!p2p_gsp_ready(g))
         return;
+    bool maj23 = now >= g->maj23_at;
+    if (maj23)
+        g->maj23_at = now + g->o.maj23_interval_ms;
     p2p_peer **v;
     size_t n = all_peers(g, &v);
     for (size_t i = 0; i < n; i++) {
         gsp_cons_peer *ps = cpeer(g, v[i]);
-        if (ps)
-            gossip_peer(g, v[i], ps, now);
+        if (!ps)
+            continue;
+        if (maj23)
+            query_maj23(g, v[i], ps);
+        gossip_peer(g, v[i], ps, now);
     }
     free(v);
 }
@@ -632,6 +757,7 @@ void p2p_gossip_opts_default(p2p_gossip_opts *o)
     *o = (p2p_gossip_opts){
         .cons_msgs_per_tick = 32,
         .catchup_resend_ms = 1000,
+        .maj23_interval_ms = 2000,
         .txs_per_tick = 500,
         .txs_recv_per_s = 5000,
         .tx_seen_max = 16384,
@@ -658,6 +784,8 @@ ag_err p2p_gossip_new(p2p_gossip **out, p2p_switch *sw, const p2p_gossip_opts *o
     p2p_gossip_opts_default(&d);
     if (!g->o.cons_msgs_per_tick)
         g->o.cons_msgs_per_tick = d.cons_msgs_per_tick;
+    if (!g->o.maj23_interval_ms)
+        g->o.maj23_interval_ms = d.maj23_interval_ms;
     if (!g->o.txs_per_tick)
         g->o.txs_per_tick = d.txs_per_tick;
     if (!g->o.txs_recv_per_s)
@@ -676,11 +804,12 @@ ag_err p2p_gossip_new(p2p_gossip **out, p2p_switch *sw, const p2p_gossip_opts *o
         {P2P_CH_CONS_STATE, 6, 512, P2P_CONS_STATE_MSG_MAX},
         {P2P_CH_CONS_DATA, 10, 256, P2P_CONS_DATA_MSG_MAX},
         {P2P_CH_CONS_VOTE, 7, 1024, P2P_CONS_VOTE_MSG_MAX},
+        {P2P_CH_CONS_VOTE_BITS, 1, 16, P2P_CONS_VOTE_BITS_MSG_MAX},
     };
     p2p_reactor r = {
         .name = "consensus",
         .channels = chans,
-        .n_channels = 3,
+        .n_channels = 4,
         .ctx = g,
         .peer_added = cons_added,
         .peer_removed = cons_removed,

@@ -26,6 +26,7 @@
 #include "consensus/commit.h"
 #include "consensus/engine.h"
 #include "consensus/evidence.h"
+#include "consensus/limits.h"
 #include "consensus/part_set.h"
 #include "consensus/proposal.h"
 #include "consensus/vote.h"
@@ -34,14 +35,17 @@
 #include "p2p/switch.h"
 
 /* ---- limits of what is accepted from peers ---- */
-#define P2P_CONS_STATE_MSG_MAX 256u                          /* NewRoundStep, HasVote */
-#define P2P_CONS_VOTE_MSG_MAX  (CONS_VOTE_ENCODED_MAX + 16u) /* one vote */
-#define P2P_CONS_DATA_MSG_MAX  ((size_t)16 << 20)            /* part, proposal, catch-up */
-#define P2P_SYNC_MSG_MAX       ((size_t)16 << 20)            /* block + commit */
-#define P2P_TXS_MSG_MAX        ((size_t)4 << 20)             /* one Txs message */
-#define P2P_TXS_PER_MSG_MAX    1000u                         /* txs in one message */
-#define P2P_EVIDENCE_MSG_MAX   ((size_t)1 << 20)             /* one EvidenceList */
-#define P2P_EVIDENCE_PER_MSG   16u                           /* evidence in one list */
+#define P2P_CONS_STATE_MSG_MAX 256u /* NewRoundStep, HasVote, VoteSetMaj23 */
+/* VoteSetBits: a bit array of up to CONS_VALIDATORS_MAX bits, fixed fields */
+#define P2P_CONS_VOTE_BITS_MSG_MAX (((size_t)CONS_VALIDATORS_MAX + 63) / 64 * 10 + 256)
+#define P2P_CONS_VOTE_BITS_BYTES   (((size_t)CONS_VALIDATORS_MAX + 7) / 8)
+#define P2P_CONS_VOTE_MSG_MAX      (CONS_VOTE_ENCODED_MAX + 16u) /* one vote */
+#define P2P_CONS_DATA_MSG_MAX      ((size_t)16 << 20)            /* part, proposal, catch-up */
+#define P2P_SYNC_MSG_MAX           ((size_t)16 << 20)            /* block + commit */
+#define P2P_TXS_MSG_MAX            ((size_t)4 << 20)             /* one Txs message */
+#define P2P_TXS_PER_MSG_MAX        1000u                         /* txs in one message */
+#define P2P_EVIDENCE_MSG_MAX       ((size_t)1 << 20)             /* one EvidenceList */
+#define P2P_EVIDENCE_PER_MSG       16u                           /* evidence in one list */
 
 /* ---- message codecs (the reactors' wire; proto/agora/p2p/gossip.proto) ---- */
 
@@ -51,6 +55,8 @@ typedef enum p2p_cons_kind {
     P2P_CONS_BLOCK_PART = 5,
     P2P_CONS_VOTE = 6,
     P2P_CONS_HAS_VOTE = 7,
+    P2P_CONS_VOTE_SET_MAJ23 = 8,
+    P2P_CONS_VOTE_SET_BITS = 9,
     P2P_CONS_CATCHUP = 20,
 } p2p_cons_kind;
 
@@ -58,11 +64,14 @@ typedef enum p2p_cons_kind {
  * vote, block and commit: p2p_cons_msg_clear. */
 typedef struct p2p_cons_msg {
     p2p_cons_kind kind;
-    int64_t height; /* NewRoundStep, BlockPart, HasVote */
+    int64_t height; /* NewRoundStep, BlockPart, HasVote, VoteSetMaj23/Bits */
     int32_t round;
-    uint32_t step; /* NewRoundStep: cons_step */
-    int32_t type;  /* HasVote: CONS_MSG_PREVOTE / CONS_MSG_PRECOMMIT */
-    int32_t index; /* HasVote: validator index */
+    uint32_t step;          /* NewRoundStep: cons_step */
+    int32_t type;           /* HasVote, VoteSetMaj23/Bits: CONS_MSG_PREVOTE / CONS_MSG_PRECOMMIT */
+    int32_t index;          /* HasVote: validator index */
+    cons_block_id block_id; /* VoteSetMaj23/Bits (zero: nil) */
+    uint32_t n_bits;        /* VoteSetBits: bits of vote_bits (<= CONS_VALIDATORS_MAX) */
+    uint8_t *vote_bits;     /* VoteSetBits: bit i = byte i / 8, bit i % 8 (owned) */
     cons_proposal proposal;
     cons_part part;
     cons_vote vote;
@@ -73,7 +82,10 @@ typedef struct p2p_cons_msg {
 void p2p_cons_msg_clear(p2p_cons_msg *m);
 /* Decode with bounds: AG_ERR_TOO_LARGE over P2P_CONS_DATA_MSG_MAX, AG_ERR_DECODE
  * for a malformed message, an unknown kind, a negative height/round or index, a
- * step out of range, or an embedded message that does not decode (the
+ * step out of range, a vote type that is not a vote, a block id with a hash of
+ * neither 0 nor 32 bytes or too many parts, a bit array of more than
+ * CONS_VALIDATORS_MAX bits or whose words do not match its length, or an
+ * embedded message that does not decode (the
  * consensus codecs' errors are reported as AG_ERR_DECODE). *out is cleared on
  * error. */
 ag_err p2p_cons_msg_decode(p2p_cons_msg *out, const uint8_t *in, size_t len);
@@ -85,6 +97,12 @@ ag_err p2p_cons_encode_vote(ag_buf *out, const cons_vote *v);
 ag_err p2p_cons_encode_has_vote(ag_buf *out, int64_t h, int32_t r, int32_t type, int32_t index);
 ag_err p2p_cons_encode_catchup(ag_buf *out, const uint8_t *block, size_t len,
                                const cons_commit *commit);
+ag_err p2p_cons_encode_vote_set_maj23(ag_buf *out, int64_t h, int32_t r, int32_t type,
+                                      const cons_block_id *id);
+/* bits: n_bits bits (bit i = bits[i / 8] >> (i % 8) & 1); AG_ERR_TOO_LARGE
+ * past CONS_VALIDATORS_MAX. */
+ag_err p2p_cons_encode_vote_set_bits(ag_buf *out, int64_t h, int32_t r, int32_t type,
+                                     const cons_block_id *id, const uint8_t *bits, uint32_t n_bits);
 
 typedef enum p2p_sync_kind {
     P2P_SYNC_BLOCK_REQUEST = 1,
@@ -137,6 +155,7 @@ typedef struct p2p_gossip_opts {
     /* consensus */
     uint32_t cons_msgs_per_tick; /* messages sent to one peer per tick (default 32) */
     uint64_t catchup_resend_ms;  /* resend a catch-up commit to a peer still behind (1000) */
+    uint64_t maj23_interval_ms;  /* VoteSetMaj23 to peers at our height (default 2000) */
     /* mempool */
     uint32_t txs_per_tick;   /* txs sent to one peer per tick (default 500) */
     uint32_t txs_recv_per_s; /* txs accepted from one peer per second; more is spam (5000) */
@@ -155,6 +174,7 @@ void p2p_gossip_opts_default(p2p_gossip_opts *o);
 typedef struct p2p_gossip_stats {
     uint64_t proposals_sent, parts_sent, votes_sent, has_votes_sent, round_steps_sent;
     uint64_t catchups_sent, catchups_applied;
+    uint64_t maj23_sent, vote_bits_sent, vote_bits_recv;
     uint64_t cons_recv, cons_bad; /* consensus messages received / reported */
     uint64_t txs_sent, txs_recv, txs_admitted;
     uint64_t evidence_sent, evidence_recv, evidence_added;

@@ -83,6 +83,7 @@ struct p2p_gossip {
     int32_t r;
     cons_step s;
     bool announced;
+    uint64_t maj23_at; /* next VoteSetMaj23 round */
     /* mempool and evidence */
     uint64_t ev_at;
     /* block sync */

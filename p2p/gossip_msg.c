@@ -16,6 +16,7 @@
 
 void p2p_cons_msg_clear(p2p_cons_msg *m)
 {
+    free(m->vote_bits);
     cons_part_clear(&m->part);
     cons_vote_clear(&m->vote);
     ag_buf_free(&m->block);
@@ -26,6 +27,61 @@ void p2p_cons_msg_clear(p2p_cons_msg *m)
 static ag_err bad(const char *what)
 {
     return ag_err_set(AG_ERR_DECODE, "gossip: %s", what);
+}
+
+static ag_err hash_to(cons_hash *h, const ProtobufCBinaryData *pb)
+{
+    if (pb->len != 0 && pb->len != CONS_HASH_LEN)
+        return bad("block id hash of neither 0 nor 32 bytes");
+    h->len = (uint8_t)pb->len;
+    if (pb->len)
+        memcpy(h->b, pb->data, pb->len);
+    return AG_OK;
+}
+
+/* An absent BlockID is the zero (nil) id, as in Go. */
+static ag_err block_id_to(cons_block_id *id, const Agora__P2p__BlockID *pb)
+{
+    memset(id, 0, sizeof *id);
+    if (!pb)
+        return AG_OK;
+    ag_err err = hash_to(&id->hash, &pb->hash);
+    if (err == AG_OK && pb->part_set_header) {
+        id->parts.total = pb->part_set_header->total;
+        err = hash_to(&id->parts.hash, &pb->part_set_header->hash);
+    }
+    if (err == AG_OK && cons_block_id_validate(id) != AG_OK)
+        err = bad("block id out of range");
+    return err;
+}
+
+/* The vote type, height and round shared by VoteSetMaj23 and VoteSetBits. */
+static ag_err vote_set_head(p2p_cons_msg *out, int64_t h, int32_t r, int32_t type)
+{
+    if (h < 0 || r < 0 || (type != CONS_MSG_PREVOTE && type != CONS_MSG_PRECOMMIT))
+        return bad("VoteSetMaj23/VoteSetBits out of range");
+    out->height = h;
+    out->round = r;
+    out->type = type;
+    return AG_OK;
+}
+
+static ag_err bits_to(p2p_cons_msg *out, const Agora__P2p__BitArray *pb)
+{
+    int64_t n = pb ? pb->bits : 0;
+    if (n < 0 || n > CONS_VALIDATORS_MAX)
+        return bad("VoteSetBits: bit array length out of range");
+    size_t words = ((size_t)n + 63) / 64;
+    if ((pb ? pb->n_elems : 0) != words)
+        return bad("VoteSetBits: bit array words do not match its length");
+    out->n_bits = (uint32_t)n;
+    out->vote_bits = calloc(P2P_CONS_VOTE_BITS_BYTES, 1);
+    if (!out->vote_bits)
+        return ag_err_set(AG_ERR_NOMEM, "gossip: vote bits");
+    for (uint32_t i = 0; i < out->n_bits; i++)
+        if (pb->elems[i / 64] >> (i % 64) & 1)
+            out->vote_bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    return AG_OK;
 }
 
 static ag_err cons_unpacked(p2p_cons_msg *out, const Agora__P2p__ConsensusMessage *m)
@@ -76,6 +132,20 @@ static ag_err cons_unpacked(p2p_cons_msg *out, const Agora__P2p__ConsensusMessag
         out->type = h->type;
         out->index = h->index;
         return AG_OK;
+    }
+    case AGORA__P2P__CONSENSUS_MESSAGE__SUM_VOTE_SET_MAJ23: {
+        const Agora__P2p__VoteSetMaj23 *v = m->vote_set_maj23;
+        out->kind = P2P_CONS_VOTE_SET_MAJ23;
+        ag_err err = vote_set_head(out, v->height, v->round, v->type);
+        return err ? err : block_id_to(&out->block_id, v->block_id);
+    }
+    case AGORA__P2P__CONSENSUS_MESSAGE__SUM_VOTE_SET_BITS: {
+        const Agora__P2p__VoteSetBits *v = m->vote_set_bits;
+        out->kind = P2P_CONS_VOTE_SET_BITS;
+        ag_err err = vote_set_head(out, v->height, v->round, v->type);
+        if (err == AG_OK)
+            err = block_id_to(&out->block_id, v->block_id);
+        return err ? err : bits_to(out, v->votes);
     }
     case AGORA__P2P__CONSENSUS_MESSAGE__SUM_CATCHUP: {
         const Agora__P2p__CatchupCommit *c = m->catchup;
@@ -428,5 +498,67 @@ ag_err p2p_evidence_encode(ag_buf *out, const cons_evidence *ev, size_t n)
     }
     for (size_t i = 0; i < k; i++)
         ag_buf_free(&enc[i]);
+    return err;
+}
+
+/* pb and psh borrow from id. */
+static void block_id_from(Agora__P2p__BlockID *pb, Agora__P2p__PartSetHeader *psh,
+                          const cons_block_id *id)
+{
+    agora__p2p__block_id__init(pb);
+    agora__p2p__part_set_header__init(psh);
+    pb->hash = BIN(id->hash.b, id->hash.len);
+    psh->total = id->parts.total;
+    psh->hash = BIN(id->parts.hash.b, id->parts.hash.len);
+    pb->part_set_header = psh;
+}
+
+ag_err p2p_cons_encode_vote_set_maj23(ag_buf *out, int64_t h, int32_t r, int32_t type,
+                                      const cons_block_id *id)
+{
+    Agora__P2p__ConsensusMessage m = AGORA__P2P__CONSENSUS_MESSAGE__INIT;
+    Agora__P2p__VoteSetMaj23 x = AGORA__P2P__VOTE_SET_MAJ23__INIT;
+    Agora__P2p__BlockID bid;
+    Agora__P2p__PartSetHeader psh;
+    block_id_from(&bid, &psh, id);
+    x.height = h;
+    x.round = r;
+    x.type = type;
+    x.block_id = &bid;
+    m.sum_case = AGORA__P2P__CONSENSUS_MESSAGE__SUM_VOTE_SET_MAJ23;
+    m.vote_set_maj23 = &x;
+    return ag_pb_append(out, &m.base);
+}
+
+ag_err p2p_cons_encode_vote_set_bits(ag_buf *out, int64_t h, int32_t r, int32_t type,
+                                     const cons_block_id *id, const uint8_t *bits, uint32_t n_bits)
+{
+    if (n_bits > CONS_VALIDATORS_MAX)
+        return ag_err_set(AG_ERR_TOO_LARGE, "gossip: %u vote bits", n_bits);
+    size_t words = ((size_t)n_bits + 63) / 64;
+    uint64_t *elems = calloc(words ? words : 1, sizeof *elems);
+    if (!elems)
+        return ag_err_set(AG_ERR_NOMEM, "gossip: vote bits");
+    for (uint32_t i = 0; i < n_bits; i++)
+        if (bits[i / 8] >> (i % 8) & 1)
+            elems[i / 64] |= (uint64_t)1 << (i % 64);
+    Agora__P2p__ConsensusMessage m = AGORA__P2P__CONSENSUS_MESSAGE__INIT;
+    Agora__P2p__VoteSetBits x = AGORA__P2P__VOTE_SET_BITS__INIT;
+    Agora__P2p__BitArray ba = AGORA__P2P__BIT_ARRAY__INIT;
+    Agora__P2p__BlockID bid;
+    Agora__P2p__PartSetHeader psh;
+    block_id_from(&bid, &psh, id);
+    ba.bits = n_bits;
+    ba.n_elems = words;
+    ba.elems = elems;
+    x.height = h;
+    x.round = r;
+    x.type = type;
+    x.block_id = &bid;
+    x.votes = &ba;
+    m.sum_case = AGORA__P2P__CONSENSUS_MESSAGE__SUM_VOTE_SET_BITS;
+    m.vote_set_bits = &x;
+    ag_err err = ag_pb_append(out, &m.base);
+    free(elems);
     return err;
 }

@@ -17,6 +17,8 @@
 typedef struct pex_peer {
     uint64_t last_request_recv;
     bool has_requested; /* last_request_recv is meaningful */
+    uint64_t last_request_sent;
+    bool has_asked; /* last_request_sent is meaningful */
     bool awaiting_addrs;
     uint64_t disconnect_at; /* seed mode: 0 = never */
 } pex_peer;
@@ -129,9 +131,22 @@ static void send_request(p2p_pex *px, p2p_peer *peer)
     ag_buf b;
     ag_buf_init(&b, 64);
     if (p2p_pex_encode_request(&b) == AG_OK &&
-        p2p_peer_send(peer, P2P_CH_PEX, b.data, b.len) == AG_OK && pp)
+        p2p_peer_send(peer, P2P_CH_PEX, b.data, b.len) == AG_OK && pp) {
         pp->awaiting_addrs = true;
+        pp->has_asked = true;
+        pp->last_request_sent = now_ms(px);
+    }
     ag_buf_free(&b);
+}
+
+/* Whether asking this peer now stays within the rate its side enforces
+ * (assumed to be ours, min_request_interval_ms): the request sent on
+ * connect counts, so the first periodic pass right after it asks nobody
+ * twice. */
+static bool may_ask(const p2p_pex *px, const pex_peer *pp, uint64_t now)
+{
+    return pp && !pp->awaiting_addrs &&
+           (!pp->has_asked || now - pp->last_request_sent >= px->o.min_request_interval_ms);
 }
 
 /* The address a peer announced, with its remote IP if it announced an
@@ -273,13 +288,19 @@ static void ensure_peers(p2p_pex *px)
         ag_env_random(p2p_switch_env(px->sw), &r, sizeof r);
         p2p_switch_dial(px->sw, &px->seeds[r % px->n_seeds]);
     }
+    if (n_peers > 64)
+        n_peers = 64;
     if (n_peers && p2p_addrbook_size(px->book) < px->o.book_small) {
-        uint64_t r = 0;
+        /* a random peer among those we may ask now */
+        uint64_t r = 0, now = now_ms(px);
         ag_env_random(p2p_switch_env(px->sw), &r, sizeof r);
-        p2p_peer *p = peers[r % (n_peers < 64 ? n_peers : 64)];
-        pex_peer *pp = p2p_peer_get_data(p, px->slot);
-        if (pp && !pp->awaiting_addrs)
-            send_request(px, p);
+        for (size_t k = 0; k < n_peers; k++) {
+            p2p_peer *p = peers[(r + k) % n_peers];
+            if (may_ask(px, p2p_peer_get_data(p, px->slot), now)) {
+                send_request(px, p);
+                break;
+            }
+        }
     }
 }
 

@@ -8,12 +8,15 @@
  *   - on a new outbound peer: mark it good and ask it for addresses;
  *   - on a new inbound peer: remember the listen address it announced;
  *   - a request arriving sooner than min_request_interval_ms after the
- *     previous one from the same peer is reported (P2P_BAD_SPAM); PexAddrs
+ *     previous one from the same peer is reported (P2P_BAD_SPAM; the first
+ *     request of a connection is always answered); PexAddrs
  *     nobody asked for, or with too many or malformed entries, is reported
  *     (P2P_BAD_INVALID_MSG);
  *   - every ensure_interval_ms: while below the switch's outbound limit,
  *     dial random book entries not connected yet; if none are left, dial a
- *     seed and ask it; re-ask a connected peer when the book is small;
+ *     seed and ask it; re-ask a connected peer when the book is small,
+ *     never one asked less than min_request_interval_ms ago (the request
+ *     on connect counts: the first pass runs at the first tick);
  *   - seed mode: answer requests, then hang up after seed_disconnect_ms.
  *
  * The book is saved every save_interval_ms and when the reactor is freed.

@@ -8,7 +8,9 @@
 #   stop    SIGTERM every node and wait for it to exit
 # Environment: AGORAD (the binary; default build/default/bin/agorad),
 #   LOCALNET_APP (market|kvstore, default market), LOCALNET_BASE_PORT (26656),
-#   LOCALNET_CHAIN_ID (agora-localnet), LOCALNET_FAST (1: fast timeouts, the default).
+#   LOCALNET_CHAIN_ID (agora-localnet), LOCALNET_FAST (1: fast timeouts, the default),
+#   LOCALNET_FULL_NODES (0: full nodes DIR/nodeN.. made with the network and started
+#   with it; start one later by hand with `agorad start --home DIR/nodeI`).
 set -euo pipefail
 cmd=${1:-}
 dir=${2:-localnet}
@@ -39,7 +41,8 @@ start)
   if [[ ! -d "$dir/node0" ]]; then
     fast=(); [[ "${LOCALNET_FAST:-1}" == 1 ]] && fast=(--fast)
     "$agorad" testnet --validators "$n" --output "$dir" --app "${LOCALNET_APP:-market}" \
-      --base-port "${LOCALNET_BASE_PORT:-26656}" --chain-id "${LOCALNET_CHAIN_ID:-agora-localnet}" "${fast[@]}"
+      --base-port "${LOCALNET_BASE_PORT:-26656}" --chain-id "${LOCALNET_CHAIN_ID:-agora-localnet}" \
+      --full-nodes "${LOCALNET_FULL_NODES:-0}" "${fast[@]}"
   fi
   for d in $(nodes); do
     if alive "$d"; then echo "$d: already running (pid $(cat "$d/agorad.pid"))"; continue; fi

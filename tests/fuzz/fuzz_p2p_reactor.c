@@ -45,6 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case P2P_CONS_VOTE:
             err = p2p_cons_encode_vote(&b, &m.vote);
             break;
+        case P2P_CONS_VOTE_SET_MAJ23:
+            err = p2p_cons_encode_vote_set_maj23(&b, m.height, m.round, m.type, &m.block_id);
+            break;
+        case P2P_CONS_VOTE_SET_BITS:
+            FUZZ_ASSERT(m.n_bits <= CONS_VALIDATORS_MAX && m.vote_bits);
+            err = p2p_cons_encode_vote_set_bits(&b, m.height, m.round, m.type, &m.block_id,
+                                                m.vote_bits, m.n_bits);
+            break;
         case P2P_CONS_CATCHUP:
             FUZZ_ASSERT(m.block.len > 0);
             err = p2p_cons_encode_catchup(&b, m.block.data, m.block.len, &m.commit);
@@ -53,6 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(err == AG_OK);
         FUZZ_ASSERT(p2p_cons_msg_decode(&back, b.data, b.len) == AG_OK);
         FUZZ_ASSERT(back.kind == m.kind && back.height == m.height && back.round == m.round);
+        if (m.kind == P2P_CONS_VOTE_SET_MAJ23 || m.kind == P2P_CONS_VOTE_SET_BITS)
+            FUZZ_ASSERT(back.type == m.type && cons_block_id_equal(&back.block_id, &m.block_id));
+        if (m.kind == P2P_CONS_VOTE_SET_BITS)
+            FUZZ_ASSERT(back.n_bits == m.n_bits &&
+                        memcmp(back.vote_bits, m.vote_bits, P2P_CONS_VOTE_BITS_BYTES) == 0);
         p2p_cons_msg_clear(&back);
         ag_buf_free(&b);
         p2p_cons_msg_clear(&m);

@@ -113,6 +113,59 @@ START_TEST(testnet_homes_form_one_network)
 }
 END_TEST
 
+/* --full-nodes: homes with the same genesis whose keys are not in it; a full
+ * node dials every other node, the validators dial only validators. */
+START_TEST(testnet_full_nodes_are_not_validators)
+{
+    char dir[64], out[128];
+    ag_test_mkdtemp(dir, "node_testnet_full");
+    snprintf(out, sizeof out, "%s/net", dir);
+    const char *args[] = {"--validators", "2",       "--full-nodes", "2",     "--output", out,
+                          "--app",        "kvstore", "--base-port",  "46000", NULL};
+    ck_assert_int_eq(run(args), 0);
+    enum { V = 2, ALL = 4 };
+    node_home h[ALL];
+    node_key keys[ALL];
+    for (int i = 0; i < ALL; i++) {
+        char home[160];
+        snprintf(home, sizeof home, "%s/node%d", out, i);
+        ck_assert_msg(node_home_load(&h[i], home) == AG_OK, "%s", ag_err_detail());
+        ck_assert_int_eq(node_key_load(&keys[i], h[i].node_key_file), AG_OK);
+    }
+    char *genesis0 = slurp(h[0].genesis_file);
+    genesis_doc doc;
+    ck_assert_int_eq(genesis_doc_load(&doc, h[0].genesis_file), AG_OK);
+    ck_assert_uint_eq(doc.n_validators, V);
+    for (int i = 0; i < ALL; i++) {
+        char *g = slurp(h[i].genesis_file);
+        ck_assert_str_eq(g, genesis0);
+        free(g);
+        cons_privval *pv;
+        ck_assert_int_eq(cons_privval_load(&pv, h[i].privval_key_file, h[i].privval_state_file),
+                         AG_OK);
+        bool in_set = false;
+        for (size_t v = 0; v < doc.n_validators; v++)
+            in_set |= crypto_address_equal(&doc.validators[v].address, cons_privval_address(pv));
+        cons_privval_free(pv);
+        ck_assert_int_eq(in_set, i < V);
+        const node_config *c = &h[i].cfg;
+        ck_assert_uint_eq(c->n_persistent_peers, i < V ? V - 1 : ALL - 1);
+        for (size_t k = 0; k < c->n_persistent_peers; k++) {
+            bool names_full = false;
+            for (int j = V; j < ALL; j++)
+                names_full |= strncmp(c->persistent_peers[k], keys[j].id, NODE_ID_LEN) == 0;
+            ck_assert(!(i < V && names_full));
+            ck_assert(strncmp(c->persistent_peers[k], keys[i].id, NODE_ID_LEN) != 0);
+        }
+    }
+    genesis_doc_free(&doc);
+    free(genesis0);
+    for (int i = 0; i < ALL; i++)
+        node_key_wipe(&keys[i]);
+    ag_test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(testnet_usage_errors)
 {
     char dir[64], out[128];
@@ -127,7 +180,12 @@ START_TEST(testnet_usage_errors)
     const char *app[] = {"--validators", "2", "--output", out, "--app", "x", NULL};
     const char *chain[] = {"--validators", "2", "--output", out, "--chain-id", "", NULL};
     const char *bogus[] = {"--validators", "2", "--output", out, "--bogus", NULL};
-    const char *const *bad[] = {no_n, no_out, zero, many, ports, low, app, chain, bogus};
+    const char *full_many[] = {"--validators", "60", "--full-nodes", "5", "--output", out, NULL};
+    const char *full_neg[] = {"--validators", "2", "--full-nodes", "-1", "--output", out, NULL};
+    const char *full_ports[] = {
+        "--validators", "2", "--full-nodes", "2", "--output", out, "--base-port", "65510", NULL};
+    const char *const *bad[] = {no_n, no_out, zero,  many,      ports,    low,
+                                app,  chain,  bogus, full_many, full_neg, full_ports};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(run(bad[i]), 2);
         ck_assert_int_ne(access(out, F_OK), 0); /* nothing written */
@@ -141,6 +199,7 @@ static Suite *testnet_suite(void)
     Suite *s = suite_create("node_testnet");
     TCase *tc = ag_test_tcase("testnet");
     tcase_add_test(tc, testnet_homes_form_one_network);
+    tcase_add_test(tc, testnet_full_nodes_are_not_validators);
     tcase_add_test(tc, testnet_usage_errors);
     suite_add_tcase(s, tc);
     return s;

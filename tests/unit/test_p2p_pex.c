@@ -269,6 +269,40 @@ START_TEST(pex_spam_reported)
 }
 END_TEST
 
+/* A new outbound peer is asked for addresses once on connect; the reactor's
+ * first periodic pass (which runs at the first tick) must not ask the same
+ * peer again before min_request_interval_ms, or the peer rightly counts it
+ * as spam. Default options, as a node runs them. */
+START_TEST(pex_new_peer_not_flagged)
+{
+    uv_loop_t loop;
+    ag_env_sim env;
+    rig_init(&loop, &env);
+    p2p_switch_opts o;
+    rig_default_opts(&o);
+    tnode a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    p2p_pex_opts po;
+    p2p_pex_opts_default(&po);
+    a.pex_opts = &po;
+    b.pex_opts = &po;
+    tnode_up(&a, &loop, &env.env, &o, false);
+    tnode_up(&b, &loop, &env.env, &o, false);
+    tnode_dial(&a, &b);
+    run_for(&loop, 2000);
+    p2p_peer *pa = p2p_switch_find_peer(b.sw, a.key.id);
+    ck_assert_ptr_nonnull(pa);
+    ck_assert_uint_eq(p2p_peer_score(pa), 0);
+    /* b learnt a's address from the connection; a asked b (b's book is
+     * empty but for a, which b skips, so a learns nothing new). */
+    ck_assert_ptr_nonnull(p2p_addrbook_get(b.book, a.key.id));
+    tnode_close(&a, &loop);
+    tnode_close(&b, &loop);
+    rig_finish(&loop);
+}
+END_TEST
+
 START_TEST(pex_unsolicited_addrs_reported)
 {
     uv_loop_t loop;
@@ -323,6 +357,7 @@ static Suite *p2p_pex_suite(void)
     tcase_add_test(tc, pex_codec);
     tcase_add_test(tc, pex_discovers_through_seed);
     tcase_add_test(tc, pex_spam_reported);
+    tcase_add_test(tc, pex_new_peer_not_flagged);
     tcase_add_test(tc, pex_unsolicited_addrs_reported);
     suite_add_tcase(s, tc);
     return s;

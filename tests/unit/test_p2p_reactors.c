@@ -57,6 +57,68 @@ START_TEST(codec_roundtrip)
     /* a vote message whose vote does not decode */
     static const uint8_t badvote[] = {0x32, 0x03, 0x0a, 0x01, 0xff};
     ck_assert_int_eq(p2p_cons_msg_decode(&m, badvote, sizeof badvote), AG_ERR_DECODE);
+    /* VoteSetMaj23 / VoteSetBits */
+    cons_block_id id;
+    memset(&id, 0, sizeof id);
+    uint8_t h32[32];
+    for (int i = 0; i < 32; i++)
+        h32[i] = (uint8_t)(i * 7 + 1);
+    cons_hash_set(&id.hash, h32);
+    cons_hash_set(&id.parts.hash, h32);
+    id.parts.total = 3;
+    ag_buf_reset(&b);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_maj23(&b, 11, 2, CONS_MSG_PREVOTE, &id), AG_OK);
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, b.data, b.len), AG_OK);
+    ck_assert_int_eq(m.kind, P2P_CONS_VOTE_SET_MAJ23);
+    ck_assert_int_eq(m.height, 11);
+    ck_assert_int_eq(m.round, 2);
+    ck_assert_int_eq(m.type, CONS_MSG_PREVOTE);
+    ck_assert(cons_block_id_equal(&m.block_id, &id));
+    p2p_cons_msg_clear(&m);
+    uint8_t bits[P2P_CONS_VOTE_BITS_BYTES] = {0};
+    bits[0] = 0x05;  /* validators 0 and 2 */
+    bits[16] = 0x80; /* validator 135: a third 64-bit word */
+    ag_buf_reset(&b);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_bits(&b, 11, 2, CONS_MSG_PRECOMMIT, &id, bits, 150),
+                     AG_OK);
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, b.data, b.len), AG_OK);
+    ck_assert_int_eq(m.kind, P2P_CONS_VOTE_SET_BITS);
+    ck_assert_int_eq(m.type, CONS_MSG_PRECOMMIT);
+    ck_assert_uint_eq(m.n_bits, 150);
+    ck_assert_mem_eq(m.vote_bits, bits, sizeof bits);
+    p2p_cons_msg_clear(&m);
+    /* nil block id and an empty bit array */
+    cons_block_id nil;
+    memset(&nil, 0, sizeof nil);
+    ag_buf_reset(&b);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_bits(&b, 1, 0, CONS_MSG_PREVOTE, &nil, bits, 0),
+                     AG_OK);
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, b.data, b.len), AG_OK);
+    ck_assert(cons_block_id_is_zero(&m.block_id));
+    ck_assert_uint_eq(m.n_bits, 0);
+    p2p_cons_msg_clear(&m);
+    /* refused: not a vote type, too many bits */
+    ag_buf_reset(&b);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_maj23(&b, 11, 2, CONS_MSG_PROPOSAL, &id), AG_OK);
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, b.data, b.len), AG_ERR_DECODE);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_bits(&b, 1, 0, CONS_MSG_PREVOTE, &id, bits,
+                                                   CONS_VALIDATORS_MAX + 1),
+                     AG_ERR_TOO_LARGE);
+    /* hand-made: VoteSetBits{height 1, type 1, votes{bits 65, elems [1]}} (one
+     * word for 65 bits), and a block id hash of 5 bytes in VoteSetMaj23 */
+    static const uint8_t short_words[] = {0x4a, 0x0b, 0x08, 0x01, 0x18, 0x01, 0x2a,
+                                          0x05, 0x08, 0x41, 0x12, 0x01, 0x01};
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, short_words, sizeof short_words), AG_ERR_DECODE);
+    /* the same with 64 bits: one word is right */
+    static const uint8_t one_word[] = {0x4a, 0x0b, 0x08, 0x01, 0x18, 0x01, 0x2a,
+                                       0x05, 0x08, 0x40, 0x12, 0x01, 0x01};
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, one_word, sizeof one_word), AG_OK);
+    ck_assert_uint_eq(m.n_bits, 64);
+    ck_assert_uint_eq(m.vote_bits[0], 1);
+    p2p_cons_msg_clear(&m);
+    static const uint8_t bad_hash[] = {0x42, 0x0d, 0x08, 0x01, 0x18, 0x01, 0x22, 0x07,
+                                       0x0a, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05};
+    ck_assert_int_eq(p2p_cons_msg_decode(&m, bad_hash, sizeof bad_hash), AG_ERR_DECODE);
     /* block sync */
     p2p_sync_msg s;
     ag_buf_reset(&b);
@@ -268,6 +330,7 @@ static void gossip_opts(p2p_gossip_opts *go)
     p2p_gossip_opts_default(go);
     go->status_interval_ms = 200;
     go->catchup_resend_ms = 300;
+    go->maj23_interval_ms = 100; /* several VoteSetMaj23 rounds per test */
     go->sync_timeout_ms = 2000;
 }
 
@@ -536,6 +599,18 @@ START_TEST(cluster_gossip_and_sync)
                 p2p_gossip_get_stats(C.n[4].g)->blocks_synced, height_of(4), uv_now(&C.loop) - t0);
     const p2p_gossip_stats *s4 = p2p_gossip_get_stats(C.n[4].g);
     ck_assert_uint_ge(s4->blocks_synced, 5);
+    /* VoteSetMaj23 queries went out (every 2 s to peers at our height) and
+     * were answered with VoteSetBits */
+    uint64_t maj23 = 0, bits_sent = 0, bits_recv = 0;
+    for (int i = 0; i < GN; i++) {
+        const p2p_gossip_stats *st = p2p_gossip_get_stats(C.n[i].g);
+        maj23 += st->maj23_sent;
+        bits_sent += st->vote_bits_sent;
+        bits_recv += st->vote_bits_recv;
+    }
+    ck_assert_uint_ge(maj23, 1);
+    ck_assert_uint_ge(bits_sent, 1);
+    ck_assert_uint_ge(bits_recv, 1);
     ck_assert(run_until(&C.loop, not_syncing, C.n[4].g, 5000));
     cluster_free();
 }
@@ -710,6 +785,102 @@ START_TEST(cluster_bad_peer_banned)
 }
 END_TEST
 
+typedef struct count_want {
+    const tnode *t;
+    uint8_t ch;
+    uint64_t n;
+} count_want;
+
+static bool got_count(void *ctx)
+{
+    const count_want *w = ctx;
+    return w->t->rx.msgs[w->ch] >= w->n;
+}
+
+/* VoteSetBits tells node 0 which votes a peer really has, and VoteSetMaj23
+ * is answered with node 0's bits. Two of four validators run, so height 1
+ * stalls in its first round with both their prevotes and nothing moves. A
+ * test peer announces that height and round, gets the prevotes once, then
+ * answers "I have none for this block id": node 0 sends them again. */
+START_TEST(cluster_vote_set_bits)
+{
+    cluster_init(4);
+    node_up(0);
+    node_up(1);
+    run_for(&C.loop, 100);
+    tnode t = {0};
+    t.extra_channel = P2P_CH_CONS_VOTE_BITS;
+    p2p_switch_opts so;
+    switch_opts(&so);
+    tnode_up(&t, &C.loop, ag_env_system(), &so, false);
+    char addr[P2P_ADDR_MAX + 1];
+    snprintf(addr, sizeof addr, "%s@%s", C.n[0].key.id, p2p_switch_listen_addr(C.n[0].sw));
+    p2p_netaddr na;
+    ck_assert_int_eq(p2p_netaddr_parse(&na, addr, true), AG_OK);
+    ck_assert_int_eq(p2p_switch_dial(t.sw, &na), AG_OK);
+    ck_assert(run_until(&C.loop, connected_to0, &t, 5000));
+    /* wait until node 0 holds both prevotes of the stalled round */
+    const cons_vote_set *vs = NULL;
+    int64_t h = 0;
+    int32_t r = 0;
+    size_t held = 0, first = 0;
+    for (int k = 0; k < 100; k++) {
+        run_for(&C.loop, 50);
+        h = cons_engine_height(C.n[0].eng);
+        r = cons_engine_round(C.n[0].eng);
+        vs = cons_core_votes(cons_engine_core(C.n[0].eng), r, CONS_MSG_PREVOTE);
+        held = 0;
+        for (size_t i = 0; vs && i < 4; i++)
+            if (cons_vote_set_has(vs, i) && held++ == 0)
+                first = i;
+        if (held == 2)
+            break;
+        vs = NULL;
+    }
+    ck_assert_msg(vs, "node 0 never held both prevotes (height %" PRId64 " round %d: %zu)", h,
+                  (int)r, held);
+    ck_assert_int_eq(h, 1);
+    /* validator indexes follow addresses, not node numbers */
+    cons_block_id id = cons_vote_set_get(vs, first)->block_id;
+    size_t for_id = 0;
+    for (size_t i = 0; i < 4; i++)
+        for_id += cons_vote_set_has(vs, i) &&
+                  cons_block_id_equal(&cons_vote_set_get(vs, i)->block_id, &id);
+    p2p_peer *p = p2p_switch_find_peer(t.sw, C.n[0].key.id);
+    ck_assert_ptr_nonnull(p);
+    ag_buf b;
+    ag_buf_init(&b, 0);
+    ck_assert_int_eq(p2p_cons_encode_round_step(&b, h, r, CONS_STEP_PREVOTE), AG_OK);
+    ck_assert_int_eq(p2p_peer_send(p, P2P_CH_CONS_STATE, b.data, b.len), AG_OK);
+    count_want w = {&t, P2P_CH_CONS_VOTE, 2};
+    ck_assert_msg(run_until(&C.loop, got_count, &w, 5000), "prevotes not gossiped");
+    run_for(&C.loop, 500);
+    uint64_t c1 = t.rx.msgs[P2P_CH_CONS_VOTE];
+    run_for(&C.loop, 500);
+    ck_assert_uint_eq(t.rx.msgs[P2P_CH_CONS_VOTE], c1); /* sent once: we "have" them */
+    uint8_t none[P2P_CONS_VOTE_BITS_BYTES] = {0};
+    ag_buf_reset(&b);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_bits(&b, h, r, CONS_MSG_PREVOTE, &id, none, 4),
+                     AG_OK);
+    ck_assert_int_eq(p2p_peer_send(p, P2P_CH_CONS_VOTE_BITS, b.data, b.len), AG_OK);
+    w.n = c1 + for_id;
+    ck_assert_msg(run_until(&C.loop, got_count, &w, 5000),
+                  "votes not sent again after VoteSetBits");
+    /* VoteSetMaj23 is answered with VoteSetBits */
+    ag_buf_reset(&b);
+    ck_assert_int_eq(p2p_cons_encode_vote_set_maj23(&b, h, r, CONS_MSG_PREVOTE, &id), AG_OK);
+    ck_assert_int_eq(p2p_peer_send(p, P2P_CH_CONS_STATE, b.data, b.len), AG_OK);
+    count_want wb = {&t, P2P_CH_CONS_VOTE_BITS, 1};
+    ck_assert_msg(run_until(&C.loop, got_count, &wb, 5000), "no VoteSetBits answer");
+    ck_assert_uint_ge(p2p_gossip_get_stats(C.n[0].g)->vote_bits_recv, 1);
+    ck_assert_uint_ge(p2p_gossip_get_stats(C.n[0].g)->vote_bits_sent, 1);
+    ck_assert(!p2p_switch_is_banned(C.n[0].sw, t.key.id));
+    ag_buf_free(&b);
+    tnode_close(&t, &C.loop);
+    cluster_free();
+}
+END_TEST
+
 /* A block sync peer that claims a far height and answers with blocks that do
  * not decode is reported and banned; the validators keep committing. */
 START_TEST(cluster_bad_block_peer_banned)
@@ -790,6 +961,7 @@ static Suite *p2p_reactors_suite(void)
     tcase_add_test(tc, cluster_bad_peer_banned);
     tcase_add_test(tc, cluster_evidence_gossip);
     tcase_add_test(tc, cluster_bad_block_peer_banned);
+    tcase_add_test(tc, cluster_vote_set_bits);
     suite_add_tcase(s, tc);
     return s;
 }
