@@ -109,6 +109,25 @@ static bool unb64(uint8_t *out, size_t want, json_t *j)
     return s && ag_base64_decode(out, want, &got, s, strlen(s)) == AG_OK && got == want;
 }
 
+/* mkdir -p with mode 0700 for every directory it creates. */
+static ag_err make_dirs(const char *dir)
+{
+    char path[CLI_PATH_MAX];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return ag_err_set(AG_ERR_TOO_LARGE, "keyring path too long");
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return ag_err_from_errno(errno, path);
+        *p = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return ag_err_from_errno(errno, path);
+    return AG_OK;
+}
+
 ag_err cli_keyring_save(const char *dir, cli_keyring_backend backend, const char *name,
                         const crypto_privkey *key, const char *passphrase, const char *path,
                         cli_key_info *info)
@@ -134,8 +153,8 @@ ag_err cli_keyring_save(const char *dir, cli_keyring_backend backend, const char
         return ag_err_set(AG_ERR_EXISTS, "the keyring already holds %s as \"%s\"", ki.address,
                           other.name);
     ag_err_clear();
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return ag_err_from_errno(errno, dir);
+    if ((err = make_dirs(dir)))
+        return err;
 
     json_t *o = json_object();
     json_object_set_new(o, "version", json_integer(1));

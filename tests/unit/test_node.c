@@ -197,7 +197,7 @@ START_TEST(app_kinds_and_kvstore_clients)
     ck_assert_int_eq(k, NODE_APP_SOCKET);
     ck_assert_int_eq(node_app_kind_parse("builtin:", &k), AG_ERR_INVALID_ARG);
     char *state;
-    ck_assert_int_eq(node_app_genesis_state(NODE_APP_KVSTORE, &state), AG_OK);
+    ck_assert_int_eq(node_app_genesis_state(NODE_APP_KVSTORE, NULL, 0, &state), AG_OK);
     ck_assert_str_eq(state, "{}");
     free(state);
 
