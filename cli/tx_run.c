@@ -91,6 +91,9 @@ static int refused(const char *stage, uint64_t code, const char *log)
     fprintf(stderr, "Error: %s: code %llu: %s\n", stage, (unsigned long long)code,
             log ? log : "");
     const char *hint = advice(code);
+    /* Code 5 also covers deposits below a minimum: advise only for funds. */
+    if (code == MARKET_CODE_INSUFFICIENT_FUNDS && (!log || !strstr(log, "insufficient")))
+        hint = NULL;
     if (hint)
         fprintf(stderr, "Hint: %s\n", hint);
     return 1;
