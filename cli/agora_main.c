@@ -51,7 +51,7 @@ void cli_usage(FILE *out)
 int main(int argc, char **argv)
 {
     cli_args a;
-    if (cli_args_parse(&a, argc - 1, argv + 1))
+    if (cli_args_parse(&a, argc - 1, (const char *const *)(argv + 1)))
         return cli_usage_error("%s", ag_err_detail());
     if (a.n_pos == 0 || !strcmp(a.pos[0], "help") || cli_args_has(&a, "help")) {
         cli_usage(a.n_pos == 0 && !cli_args_has(&a, "help") ? stderr : stdout);

@@ -18,7 +18,7 @@ static bool is_switch(const char *name, size_t len)
     return false;
 }
 
-ag_err cli_args_parse(cli_args *a, int argc, char **argv)
+ag_err cli_args_parse(cli_args *a, int argc, const char *const *argv)
 {
     memset(a, 0, sizeof *a);
     for (int i = 0; i < argc; i++) {

@@ -30,7 +30,7 @@ typedef struct cli_args {
 
 /* Split argv; AG_ERR_INVALID_ARG (message in the detail) for a missing
  * value or too many words. */
-ag_err cli_args_parse(cli_args *a, int argc, char **argv);
+ag_err cli_args_parse(cli_args *a, int argc, const char *const *argv);
 /* The value of --name (the last one given), or NULL. Marks it used. */
 const char *cli_args_get(cli_args *a, const char *name);
 bool cli_args_has(cli_args *a, const char *name);
