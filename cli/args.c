@@ -7,8 +7,8 @@
 #include <string.h>
 
 /* Options that never take a value. */
-static const char *const switches[] = {"yes",    "dry-run",    "prove", "address", "pubkey",
-                                       "help",   "auto-award", "force", "recover", NULL};
+static const char *const switches[] = {"yes",  "dry-run",    "prove", "address", "pubkey",
+                                       "help", "auto-award", "force", "recover", NULL};
 
 static bool is_switch(const char *name, size_t len)
 {

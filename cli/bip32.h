@@ -19,9 +19,9 @@
 #include "crypto/keys.h"
 #include "lib/err.h"
 
-#define CLI_HD_PATH_COSMOS   "m/44'/118'/0'/0/0"
-#define CLI_BIP32_HARDENED   0x80000000u
-#define CLI_BIP32_MAX_DEPTH  16
+#define CLI_HD_PATH_COSMOS  "m/44'/118'/0'/0/0"
+#define CLI_BIP32_HARDENED  0x80000000u
+#define CLI_BIP32_MAX_DEPTH 16
 
 typedef struct cli_bip32_key {
     uint8_t key[CRYPTO_PRIVKEY_LEN]; /* private key, a valid scalar */

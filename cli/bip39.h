@@ -21,11 +21,11 @@
 #include <stdint.h>
 #include "lib/err.h"
 
-#define CLI_BIP39_WORDS        2048
-#define CLI_BIP39_SEED_LEN     64
-#define CLI_BIP39_ENTROPY_MAX  32
+#define CLI_BIP39_WORDS       2048
+#define CLI_BIP39_SEED_LEN    64
+#define CLI_BIP39_ENTROPY_MAX 32
 /* 24 words of at most 8 letters, 23 spaces and a NUL fit in 216 bytes. */
-#define CLI_BIP39_MNEMONIC_MAX 256
+#define CLI_BIP39_MNEMONIC_MAX   256
 #define CLI_BIP39_PASSPHRASE_MAX 256
 
 /* Word i (0..2047) of the English list; NULL past the end. */

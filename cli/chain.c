@@ -17,7 +17,8 @@ ag_err cli_chain_id(const char *node, char *out, size_t cap)
     ag_err err = cli_rpc_call(node, "status", NULL, &st);
     if (err)
         return err;
-    const char *id = json_string_value(json_object_get(json_object_get(st, "node_info"), "network"));
+    const char *id =
+        json_string_value(json_object_get(json_object_get(st, "node_info"), "network"));
     if (!id || !*id || strlen(id) >= cap || strlen(id) > MARKET_CHAIN_ID_MAX)
         err = ag_err_set(AG_ERR_DECODE, "status: no usable node_info.network (pass --chain-id)");
     else
@@ -29,7 +30,8 @@ ag_err cli_chain_id(const char *node, char *out, size_t cap)
 ag_err cli_account_get(const char *node, const char *address, int64_t height, cli_account *out)
 {
     memset(out, 0, sizeof *out);
-    Cosmos__Auth__V1beta1__QueryAccountRequest q = COSMOS__AUTH__V1BETA1__QUERY_ACCOUNT_REQUEST__INIT;
+    Cosmos__Auth__V1beta1__QueryAccountRequest q =
+        COSMOS__AUTH__V1BETA1__QUERY_ACCOUNT_REQUEST__INIT;
     q.address = (ProtobufCBinaryData){strlen(address), (uint8_t *)(uintptr_t)address};
     ag_buf req, val;
     ag_buf_init(&req, 1024);
@@ -60,7 +62,7 @@ ag_err cli_account_get(const char *node, const char *address, int64_t height, cl
     Cosmos__Auth__V1beta1__BaseAccount *acc =
         err ? NULL
             : cosmos__auth__v1beta1__base_account__unpack(NULL, r->account->value.len,
-                                                           r->account->value.data);
+                                                          r->account->value.data);
     if (!err && !acc)
         err = ag_err_set(AG_ERR_DECODE, "account query: malformed BaseAccount");
     if (!err) {
@@ -93,8 +95,8 @@ ag_err cli_tx_wait(const char *node, const char *hash_hex, uint64_t timeout_ms, 
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         json_t *r;
-        ag_err err = cli_rpc_call(node, "tx", json_pack("{s:s, s:b}", "hash", hash_hex, "prove", 0),
-                                  &r);
+        ag_err err =
+            cli_rpc_call(node, "tx", json_pack("{s:s, s:b}", "hash", hash_hex, "prove", 0), &r);
         if (!err) {
             *result = r;
             return AG_OK;

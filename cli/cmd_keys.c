@@ -15,8 +15,8 @@ static json_t *info_json(const cli_key_info *k)
 {
     char pk[64];
     ag_base64_encode(pk, k->pubkey.b, sizeof k->pubkey.b);
-    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", k->name, "address", k->address,
-                     "pubkey", pk, "path", k->path, "encrypted", k->encrypted);
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", k->name, "address", k->address, "pubkey",
+                     pk, "path", k->path, "encrypted", k->encrypted);
 }
 
 static void print_info(const cli_ctx *ctx, const cli_key_info *k, const char *mnemonic)
@@ -30,8 +30,8 @@ static void print_info(const cli_ctx *ctx, const cli_key_info *k, const char *mn
     }
     char pk[64];
     ag_base64_encode(pk, k->pubkey.b, sizeof k->pubkey.b);
-    printf("name: %s\naddress: %s\npubkey: %s\npath: %s\nencrypted: %s\n", k->name, k->address,
-           pk, k->path[0] ? k->path : "(raw key)", k->encrypted ? "yes" : "no (test keyring)");
+    printf("name: %s\naddress: %s\npubkey: %s\npath: %s\nencrypted: %s\n", k->name, k->address, pk,
+           k->path[0] ? k->path : "(raw key)", k->encrypted ? "yes" : "no (test keyring)");
     if (mnemonic)
         printf("\n**Write this mnemonic down and keep it safe: it is the only way to recover "
                "the key.**\n\n%s\n",
@@ -78,8 +78,8 @@ static int keys_add(cli_ctx *ctx, cli_args *a, const char *name, bool import)
         return cli_usage_error("%s", ag_err_detail());
     cli_key_info existing;
     if (cli_keyring_info(ctx->keyring, name, &existing) == AG_OK)
-        return cli_fail(ag_err_set(AG_ERR_EXISTS, "a key named \"%s\" exists (%s)", name,
-                                   existing.address));
+        return cli_fail(
+            ag_err_set(AG_ERR_EXISTS, "a key named \"%s\" exists (%s)", name, existing.address));
     char mnemonic[CLI_BIP39_MNEMONIC_MAX], typed[1024];
     if (import) {
         if (isatty(STDIN_FILENO))
@@ -156,8 +156,9 @@ static int keys_delete(cli_ctx *ctx, cli_args *a, const char *name)
         if (!isatty(STDIN_FILENO))
             return cli_usage_error("deleting \"%s\" needs --yes when stdin is not a terminal",
                                    name);
-        fprintf(stderr, "Delete key \"%s\" (%s)? It cannot be undone without its mnemonic. "
-                        "[y/N] ",
+        fprintf(stderr,
+                "Delete key \"%s\" (%s)? It cannot be undone without its mnemonic. "
+                "[y/N] ",
                 name, k.address);
         char answer[8] = "";
         if (!fgets(answer, sizeof answer, stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {

@@ -117,8 +117,8 @@ static int q_account(cli_ctx *ctx, cli_args *a, bool prove)
             acc.exists = true;
             acc.account_number = market_get_u64(v.data);
             acc.sequence = market_get_u64(v.data + 8);
-            acc.has_pubkey = v.data[16] == 1 &&
-                             crypto_pubkey_parse(&acc.pubkey, v.data + 17, 33) == AG_OK;
+            acc.has_pubkey =
+                v.data[16] == 1 && crypto_pubkey_parse(&acc.pubkey, v.data + 17, 33) == AG_OK;
         }
         ag_buf_free(&v);
     } else {
@@ -129,9 +129,8 @@ static int q_account(cli_ctx *ctx, cli_args *a, bool prove)
     if (!acc.exists) {
         if (prove)
             print_proven(ctx, &p);
-        return cli_fail(ag_err_set(AG_ERR_NOT_FOUND,
-                                   "account %s does not exist (it has never received tokens)",
-                                   bech));
+        return cli_fail(ag_err_set(
+            AG_ERR_NOT_FOUND, "account %s does not exist (it has never received tokens)", bech));
     }
     char num[24], seq[24], pk[64] = "";
     snprintf(num, sizeof num, "%" PRIu64, acc.account_number);
@@ -178,8 +177,8 @@ static int q_balance(cli_ctx *ctx, cli_args *a, bool prove)
                 amt = amt << 8 | v.data[i];
             char s[MARKET_AMOUNT_STR_MAX];
             market_amount_format(s, amt);
-            output(ctx, json_pack("{s:s, s:{s:s, s:s}}", "address", bech, "balance", "denom",
-                                  denom, "amount", s));
+            output(ctx, json_pack("{s:s, s:{s:s, s:s}}", "address", bech, "balance", "denom", denom,
+                                  "amount", s));
             print_proven(ctx, &p);
         }
         ag_buf_free(&v);
@@ -228,8 +227,8 @@ static const market_query_kind kinds[] = {
      &agora__market__v1__query_lease_response__descriptor, CLI_RECORD_LEASE},
 };
 
-static ag_err addr_filter(const cli_ctx *ctx, cli_args *a, const char *name, char *bech,
-                          size_t cap, ProtobufCBinaryData *out)
+static ag_err addr_filter(const cli_ctx *ctx, cli_args *a, const char *name, char *bech, size_t cap,
+                          ProtobufCBinaryData *out)
 {
     const char *v = cli_args_get(a, name);
     if (!v)
@@ -319,7 +318,7 @@ static int q_market(cli_ctx *ctx, cli_args *a, const market_query_kind *k, bool 
         const ProtobufCMessage *req = k->kind == CLI_RECORD_OFFER   ? &qo.base
                                       : k->kind == CLI_RECORD_ORDER ? &qr.base
                                       : k->kind == CLI_RECORD_BID   ? &qb.base
-                                                                      : &ql.base;
+                                                                    : &ql.base;
         err = query_pb(ctx, k->list_path, req, k->list_resp, h, &j);
     }
     if (err)

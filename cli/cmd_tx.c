@@ -44,8 +44,9 @@ static ag_err parse_size(cli_args *a, const char *name, uint64_t *out)
     else if (*end)
         end = NULL;
     if (!end || end == v || *v < '0' || *v > '9' || (shift && n > (UINT64_MAX >> shift)))
-        return ag_err_set(AG_ERR_INVALID_ARG, "--%s: \"%s\" (bytes, or a number with Ki, Mi, "
-                                              "Gi or Ti)",
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "--%s: \"%s\" (bytes, or a number with Ki, Mi, "
+                          "Gi or Ti)",
                           name, v);
     *out = (uint64_t)n << shift;
     return AG_OK;
@@ -61,9 +62,9 @@ static ag_err parse_attrs(cli_args *a, const char *name, market_attributes *out)
         size_t len = comma ? (size_t)(comma - v) : strlen(v);
         const char *eq = memchr(v, '=', len);
         if (out->n == MARKET_MAX_ATTRIBUTES || !eq || eq == v ||
-            (size_t)(eq - v) > MARKET_ATTR_KEY_MAX || len - (size_t)(eq - v) - 1 > MARKET_ATTR_VALUE_MAX)
-            return ag_err_set(AG_ERR_INVALID_ARG, "--%s: expected key=value[,key=value...]",
-                              name);
+            (size_t)(eq - v) > MARKET_ATTR_KEY_MAX ||
+            len - (size_t)(eq - v) - 1 > MARKET_ATTR_VALUE_MAX)
+            return ag_err_set(AG_ERR_INVALID_ARG, "--%s: expected key=value[,key=value...]", name);
         market_attribute *at = &out->a[out->n++];
         memcpy(at->key, v, (size_t)(eq - v));
         memcpy(at->value, eq + 1, len - (size_t)(eq - v) - 1);
@@ -251,8 +252,9 @@ int cli_cmd_tx(cli_ctx *ctx, cli_args *a)
         ref_type = &market_msg_deactivate_offer_type;
         any.type_url = MARKET_MSG_DEACTIVATE_OFFER_URL;
     } else if (market && !strcmp(obj, "order") && !strcmp(verb, "create")) {
-        if ((rc = need(a, 5, "market order create FROM --image I --cpu M --memory B "
-                             "--max-price C --deposit C")))
+        if ((rc = need(a, 5,
+                       "market order create FROM --image I --cpu M --memory B "
+                       "--max-price C --deposit C")))
             goto out;
         market_msg_create_order m;
         memset(&m, 0, sizeof m);

@@ -62,8 +62,7 @@ int cli_usage_error(const char *fmt, ...)
     return 2;
 }
 
-ag_err cli_unlock_key(const cli_ctx *ctx, const char *who, crypto_privkey *key,
-                      cli_key_info *info)
+ag_err cli_unlock_key(const cli_ctx *ctx, const char *who, crypto_privkey *key, cli_key_info *info)
 {
     ag_err err = cli_keyring_find(ctx->keyring, who, info);
     if (err)

@@ -17,14 +17,14 @@
 #include "lib/env.h"
 #include "lib/wipe.h"
 
-#define KDF_N        32768u
-#define KDF_R        8u
-#define KDF_P        1u
-#define KDF_MAXMEM   (64u << 20) /* 128 * N * r = 32 MiB, plus OpenSSL's overhead */
-#define SALT_LEN     16
-#define NONCE_LEN    12
-#define TAG_LEN      16
-#define ENC_SCHEME   "scrypt-chacha20poly1305"
+#define KDF_N      32768u
+#define KDF_R      8u
+#define KDF_P      1u
+#define KDF_MAXMEM (64u << 20) /* 128 * N * r = 32 MiB, plus OpenSSL's overhead */
+#define SALT_LEN   16
+#define NONCE_LEN  12
+#define TAG_LEN    16
+#define ENC_SCHEME "scrypt-chacha20poly1305"
 
 ag_err cli_keyring_check_name(const char *name)
 {
@@ -75,8 +75,8 @@ static ag_err aead(bool enc, uint8_t *out, const uint8_t *in, size_t len, const 
     ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, NONCE_LEN, NULL) == 1;
     ok = ok && EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc) == 1;
     if (ok && !enc)
-        ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, (void *)(uintptr_t)(in + len)) ==
-             1;
+        ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TAG_LEN,
+                                 (void *)(uintptr_t)(in + len)) == 1;
     ok = ok && EVP_CipherUpdate(c, NULL, &ol, (const uint8_t *)aad, (int)strlen(aad)) == 1;
     ok = ok && EVP_CipherUpdate(c, out, &ol, in, (int)len) == 1;
     ag_err err = AG_OK;
@@ -310,17 +310,17 @@ ag_err cli_keyring_load(const char *dir, cli_keyring_backend backend, const char
         json_int_t p = json_integer_value(json_object_get(kdf, "p"));
         uint8_t salt[SALT_LEN], nonce[NONCE_LEN], ct[CRYPTO_PRIVKEY_LEN + TAG_LEN], k[32];
         if (strcmp(enc, ENC_SCHEME) != 0)
-            err = ag_err_set(AG_ERR_UNSUPPORTED, "key \"%s\": unknown encryption \"%s\"", name,
-                             enc);
+            err =
+                ag_err_set(AG_ERR_UNSUPPORTED, "key \"%s\": unknown encryption \"%s\"", name, enc);
         /* Bound the work a planted file can ask of scrypt: at most our own cost. */
-        else if (n < 2 || n > (json_int_t)KDF_N || (n & (n - 1)) || r < 1 || r > (json_int_t)KDF_R ||
-                 p < 1 || p > 4)
+        else if (n < 2 || n > (json_int_t)KDF_N || (n & (n - 1)) || r < 1 ||
+                 r > (json_int_t)KDF_R || p < 1 || p > 4)
             err = ag_err_set(AG_ERR_CORRUPT, "key \"%s\": scrypt parameters out of range", name);
         else if (!unb64(salt, sizeof salt, json_object_get(kdf, "salt")) ||
                  !unb64(nonce, sizeof nonce, json_object_get(o, "nonce")) ||
                  !unb64(ct, sizeof ct, json_object_get(o, "ciphertext")))
-            err = ag_err_set(AG_ERR_CORRUPT, "key \"%s\": malformed salt, nonce or ciphertext",
-                             name);
+            err =
+                ag_err_set(AG_ERR_CORRUPT, "key \"%s\": malformed salt, nonce or ciphertext", name);
         else if (!passphrase)
             err = ag_err_set(AG_ERR_INVALID_ARG, "key \"%s\" needs its passphrase", name);
         if (!err)
@@ -334,11 +334,11 @@ ag_err cli_keyring_load(const char *dir, cli_keyring_backend backend, const char
         ag_wipe((char *)(uintptr_t)json_string_value(priv), json_string_length(priv));
     json_decref(o);
     crypto_pubkey pub;
-    if (!err && (crypto_privkey_from_bytes(key, raw, sizeof raw) ||
-                 crypto_pubkey_from_privkey(&pub, key) ||
-                 memcmp(pub.b, info.pubkey.b, sizeof pub.b) != 0))
-        err = ag_err_set(AG_ERR_CORRUPT, "key \"%s\": the private key is not the stored public key's",
-                         name);
+    if (!err &&
+        (crypto_privkey_from_bytes(key, raw, sizeof raw) || crypto_pubkey_from_privkey(&pub, key) ||
+         memcmp(pub.b, info.pubkey.b, sizeof pub.b) != 0))
+        err = ag_err_set(AG_ERR_CORRUPT,
+                         "key \"%s\": the private key is not the stored public key's", name);
     ag_wipe(raw, sizeof raw);
     if (err)
         crypto_privkey_wipe(key);

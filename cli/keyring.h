@@ -33,9 +33,9 @@
 #include "crypto/keys.h"
 #include "lib/err.h"
 
-#define CLI_KEY_NAME_MAX 64
+#define CLI_KEY_NAME_MAX     64
 #define CLI_KEYRING_FILE_MAX 4096
-#define CLI_PATH_MAX 1024
+#define CLI_PATH_MAX         1024
 
 typedef enum cli_keyring_backend {
     CLI_KEYRING_FILE, /* encrypted with a passphrase */

@@ -144,7 +144,8 @@ void cli_print_text(FILE *out, const json_t *j, int indent)
     if (json_is_object(j)) {
         json_object_foreach((json_t *)(uintptr_t)j, k, v)
         {
-            if ((json_is_object(v) && json_object_size(v)) || (json_is_array(v) && json_array_size(v))) {
+            if ((json_is_object(v) && json_object_size(v)) ||
+                (json_is_array(v) && json_array_size(v))) {
                 fprintf(out, "%*s%s:\n", indent, "", k);
                 cli_print_text(out, v, indent + 2);
             } else {

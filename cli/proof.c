@@ -10,7 +10,7 @@
 #include "lib/hex.h"
 #include "state/ics23.h"
 
-#define PROOF_MAX     ((size_t)64 << 10)
+#define PROOF_MAX      ((size_t)64 << 10)
 #define HEADER_WAIT_MS 10000
 
 /* The app hash in the header at height h, waiting for the block to exist. */
@@ -26,18 +26,17 @@ static ag_err header_app_hash(const char *node, int64_t h, crypto_hash *out, cha
                 json_string_value(json_object_get(json_object_get(r, "header"), "app_hash"));
             err = ah && strlen(ah) == 64 && ag_hex_decode_exact(out->b, 32, ah) == AG_OK
                       ? AG_OK
-                      : ag_err_set(AG_ERR_DECODE, "header %lld: no 32-byte app_hash",
-                                   (long long)h);
+                      : ag_err_set(AG_ERR_DECODE, "header %lld: no 32-byte app_hash", (long long)h);
             if (!err)
                 snprintf(hex, 65, "%s", ah);
             json_decref(r);
             return err;
         }
         if (err != AG_ERR_STATE || waited >= HEADER_WAIT_MS)
-            return err == AG_ERR_STATE ? ag_err_set(AG_ERR_TIMEOUT,
-                                                    "header %lld did not appear within %d ms",
-                                                    (long long)h, HEADER_WAIT_MS)
-                                       : err;
+            return err == AG_ERR_STATE
+                       ? ag_err_set(AG_ERR_TIMEOUT, "header %lld did not appear within %d ms",
+                                    (long long)h, HEADER_WAIT_MS)
+                       : err;
         nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
     }
 }
@@ -47,8 +46,8 @@ ag_err cli_prove_key(const char *node, const uint8_t *key, size_t klen, int64_t 
 {
     memset(out, 0, sizeof *out);
     json_t *resp;
-    ag_err err = cli_rpc_abci_query(node, "/store/main/key", (ag_slice){key, klen}, height, true,
-                                    &resp);
+    ag_err err =
+        cli_rpc_abci_query(node, "/store/main/key", (ag_slice){key, klen}, height, true, &resp);
     if (err)
         return err;
     uint64_t code = 0, h = 0;

@@ -21,9 +21,9 @@
 #include "lib/err.h"
 
 typedef struct cli_proven {
-    bool exists;                  /* membership (value set) or non-membership */
-    int64_t height;               /* the state's height */
-    char app_hash[65];            /* upper-case hex of header height+1's app hash */
+    bool exists;       /* membership (value set) or non-membership */
+    int64_t height;    /* the state's height */
+    char app_hash[65]; /* upper-case hex of header height+1's app hash */
 } cli_proven;
 
 /* Read key[0..klen) at height (0: latest), verified; the value goes to value. */

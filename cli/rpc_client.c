@@ -54,8 +54,10 @@ ag_err cli_rpc_call(const char *node, const char *method, json_t *params, json_t
         err = ag_err_set(AG_ERR_TIMEOUT, "rpc: %s did not answer %s within %lds", node, method,
                          RPC_TIMEOUT_S);
     else if (rc != CURLE_OK)
-        err = ag_err_set(AG_ERR_CONN_REFUSED, "cannot reach the node at %s (%s): is it running? "
-                         "(--node URL)", node, curl_easy_strerror(rc));
+        err = ag_err_set(AG_ERR_CONN_REFUSED,
+                         "cannot reach the node at %s (%s): is it running? "
+                         "(--node URL)",
+                         node, curl_easy_strerror(rc));
     curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
     free(body);
@@ -64,8 +66,8 @@ ag_err cli_rpc_call(const char *node, const char *method, json_t *params, json_t
         json_error_t jerr;
         root = json_loadb((const char *)resp.data, resp.len, 0, &jerr);
         if (!json_is_object(root))
-            err = ag_err_set(AG_ERR_DECODE, "rpc: %s: the answer to %s is not JSON-RPC (%s)",
-                             node, method, jerr.text);
+            err = ag_err_set(AG_ERR_DECODE, "rpc: %s: the answer to %s is not JSON-RPC (%s)", node,
+                             method, jerr.text);
     }
     ag_buf_free(&resp);
     if (!err) {
@@ -96,8 +98,8 @@ ag_err cli_rpc_abci_query(const char *node, const char *path, ag_slice data, int
     ag_hex_encode(hex, data.ptr, data.len, false);
     char h[24];
     snprintf(h, sizeof h, "%lld", (long long)height);
-    json_t *params = json_pack("{s:s, s:s, s:s, s:b}", "path", path, "data", hex, "height", h,
-                               "prove", prove);
+    json_t *params =
+        json_pack("{s:s, s:s, s:s, s:b}", "path", path, "data", hex, "height", h, "prove", prove);
     free(hex);
     json_t *res;
     ag_err err = cli_rpc_call(node, "abci_query", params, &res);

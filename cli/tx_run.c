@@ -30,8 +30,9 @@ ag_err cli_parse_coin(market_coin *out, const char *s, const char *what)
     const char *denom = s + digits;
     if (digits == 0 || market_amount_parse(&out->amount, s, digits) ||
         market_denom_validate(denom, strlen(denom)) || out->amount == 0)
-        return ag_err_set(AG_ERR_INVALID_ARG, "%s: \"%s\" is not a positive amount and denom "
-                                              "such as 1000uagora",
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "%s: \"%s\" is not a positive amount and denom "
+                          "such as 1000uagora",
                           what, s);
     snprintf(out->denom, sizeof out->denom, "%s", denom);
     return AG_OK;
@@ -88,8 +89,7 @@ static const char *advice(uint64_t code)
 
 static int refused(const char *stage, uint64_t code, const char *log)
 {
-    fprintf(stderr, "Error: %s: code %llu: %s\n", stage, (unsigned long long)code,
-            log ? log : "");
+    fprintf(stderr, "Error: %s: code %llu: %s\n", stage, (unsigned long long)code, log ? log : "");
     const char *hint = advice(code);
     /* Code 5 also covers deposits below a minimum: advise only for funds. */
     if (code == MARKET_CODE_INSUFFICIENT_FUNDS && (!log || !strstr(log, "insufficient")))
@@ -136,8 +136,8 @@ static ag_err simulate(const char *node, const ag_buf *tx, uint64_t *gas_used, u
     json_t *resp = NULL;
     ag_err err = ag_pb_append(&req, &q.base);
     if (!err)
-        err = cli_rpc_abci_query(node, "/cosmos.tx.v1beta1.Service/Simulate", ag_buf_slice(&req),
-                                 0, false, &resp);
+        err = cli_rpc_abci_query(node, "/cosmos.tx.v1beta1.Service/Simulate", ag_buf_slice(&req), 0,
+                                 false, &resp);
     if (!err)
         err = cli_json_u64(json_object_get(resp, "code"), code);
     if (!err && *code) {
@@ -273,8 +273,8 @@ int cli_tx_run(cli_ctx *ctx, cli_args *a, const char *from, const market_any *ms
             crypto_privkey_wipe(&key);
             ag_buf_free(&tx);
             if (ctx->json)
-                cli_print_json(json_pack("{s:I, s:I}", "gas_used", (json_int_t)used,
-                                         "gas_wanted", (json_int_t)p.fee.gas_limit));
+                cli_print_json(json_pack("{s:I, s:I}", "gas_used", (json_int_t)used, "gas_wanted",
+                                         (json_int_t)p.fee.gas_limit));
             else
                 printf("simulation: ok, gas used %llu (suggested --gas %llu)\n",
                        (unsigned long long)used, (unsigned long long)(used * 13 / 10 + 1));

@@ -70,8 +70,7 @@ static ag_err genesis_balance(const char *entry, json_t **out)
     return *out ? AG_OK : ag_err_set(AG_ERR_NOMEM, "app_state");
 }
 
-ag_err node_app_genesis_state(node_app_kind kind, const char *const *accounts, size_t n,
-                              char **out)
+ag_err node_app_genesis_state(node_app_kind kind, const char *const *accounts, size_t n, char **out)
 {
     *out = NULL;
     if (n && kind != NODE_APP_MARKET)
@@ -87,8 +86,8 @@ ag_err node_app_genesis_state(node_app_kind kind, const char *const *accounts, s
             break;
         const char *addr = json_string_value(json_object_get(b, "address"));
         for (size_t j = 0; j < json_array_size(balances) && !err; j++)
-            if (!strcmp(addr, json_string_value(json_object_get(json_array_get(balances, j),
-                                                                "address"))))
+            if (!strcmp(addr,
+                        json_string_value(json_object_get(json_array_get(balances, j), "address"))))
                 err = ag_err_set(AG_ERR_INVALID_ARG, "--account %s given twice", addr);
         json_array_append_new(balances, b);
     }

@@ -132,8 +132,9 @@ START_TEST(test_backend_list_and_names)
     /* an unencrypted key does not open through the file backend */
     ck_assert_int_eq(cli_keyring_load(dir, CLI_KEYRING_FILE, "amy", "x", &back),
                      AG_ERR_UNSUPPORTED);
-    const char *bad[] = {"", ".hidden", "a/b", "a b", "../x",
-                         "0123456789012345678901234567890123456789012345678901234567890123456789"};
+    const char *bad[] = {
+        "",    ".hidden", "a/b",
+        "a b", "../x",    "0123456789012345678901234567890123456789012345678901234567890123456789"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(cli_keyring_check_name(bad[i]) == AG_ERR_INVALID_ARG, "accepted \"%s\"",
                       bad[i]);
@@ -143,7 +144,8 @@ END_TEST
 
 START_TEST(args_parse)
 {
-    const char *argv[] = {"tx", "bank", "send", "--home=/h", "a", "--yes", "--gas", "100", "b", "--", "-x"};
+    const char *argv[] = {"tx",    "bank", "send", "--home=/h", "a", "--yes",
+                          "--gas", "100",  "b",    "--",        "-x"};
     cli_args a;
     ck_assert_int_eq(cli_args_parse(&a, 11, argv), AG_OK);
     ck_assert_int_eq(a.n_pos, 7);
