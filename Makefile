@@ -22,7 +22,7 @@ BUILD     := build/$(if $(SANITIZER),$(subst $(comma),-,$(SANITIZER)),default)
 GEN       := build/gen
 
 # Every dependency comes from a Debian package (scripts/deps.sh installs them).
-PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv inih libcurl
+PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv inih libcurl yaml-0.1
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lrocksdb -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)

@@ -24,6 +24,7 @@ void cli_usage(FILE *out)
           "  agora tx market offer update FROM OFFER_ID (same flags)\n"
           "  agora tx market offer deactivate FROM OFFER_ID\n"
           "  agora tx market order create FROM --image IMAGE --cpu M --memory B --max-price C\n"
+          "           (or --workload FILE.yaml: services, placement, pricing; see cli/README.md)\n"
           "           --deposit C [--storage B] [--replicas N] [--auction-blocks N]\n"
           "           [--auto-award] [--service NAME] [--port P]\n"
           "  agora tx market order deposit FROM ORDER_ID AMOUNT\n"

@@ -6,6 +6,7 @@
 
 #include "agora/market/v1/types.pb-c.h"
 #include "cli/tx_run.h"
+#include "cli/workload.h"
 #include "lib/pb.h"
 #include "market/msg.h"
 #include "state/msg.h"
@@ -260,17 +261,46 @@ int cli_cmd_tx(cli_ctx *ctx, cli_args *a)
         memset(&m, 0, sizeof m);
         m.tenant = signer;
         m.auto_award = cli_args_has(a, "auto-award");
-        err = order_workload(a, &m, &canon);
-        if (!err)
+        const char *file = cli_args_get(a, "workload");
+        cli_workload w;
+        memset(&w, 0, sizeof w);
+        if (file) {
+            /* The file describes the services; flags may still set the pricing. */
+            static const char *const per_service[] = {"image",  "cpu",      "memory", "storage",
+                                                      "gpu",    "replicas", "port",   "service",
+                                                      "expose", NULL};
+            for (size_t i = 0; per_service[i] && !err; i++)
+                if (cli_args_has(a, per_service[i]))
+                    err = ag_err_set(AG_ERR_INVALID_ARG,
+                                     "--%s and --workload: the file describes the services",
+                                     per_service[i]);
+            if (!err)
+                err = cli_workload_load(&w, file);
+            if (!err) {
+                m.workload = w.canon.data;
+                m.workload_len = w.canon.len;
+                m.summary = w.summary;
+                m.placement = w.placement;
+                m.max_price = w.max_price;
+                m.deposit = w.deposit;
+                m.auction_blocks = w.has_auction_blocks ? w.auction_blocks : 10;
+                m.auto_award = m.auto_award || w.auto_award;
+            }
+        } else {
+            err = order_workload(a, &m, &canon);
+        }
+        if (!err && (!file || cli_args_has(a, "placement")))
             err = parse_attrs(a, "placement", &m.placement);
-        if (!err)
+        if (!err && (!w.has_max_price || cli_args_has(a, "max-price")))
             err = coin_opt(a, "max-price", &m.max_price);
-        if (!err)
+        if (!err && (!w.has_deposit || cli_args_has(a, "deposit")))
             err = coin_opt(a, "deposit", &m.deposit);
-        if (!err)
-            err = cli_args_u64(a, "auction-blocks", 10, &m.auction_blocks);
+        if (!err && (!w.has_auction_blocks || cli_args_has(a, "auction-blocks")))
+            err = cli_args_u64(a, "auction-blocks", m.auction_blocks ? m.auction_blocks : 10,
+                               &m.auction_blocks);
         if (!err)
             err = market_msg_create_order_encode(&val, &m);
+        cli_workload_free(&w);
         any.type_url = MARKET_MSG_CREATE_ORDER_URL;
     } else if (market && !strcmp(obj, "order") && !strcmp(verb, "deposit")) {
         dep_type = &market_msg_deposit_order_type;

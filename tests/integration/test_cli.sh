@@ -9,6 +9,7 @@
 #      simulates; a stale --sequence and an overdraft are refused with advice;
 #   4. a market deal through the CLI: offer, order, bid, lease (accept),
 #      withdraw, close; queries show the closed lease and the provider paid;
+#      an order from a YAML workload file (two services) and a bad file refused;
 #   5. `--prove` verifies a balance, an account and the lease record against
 #      the app hash of the next header, and the absence of a missing offer.
 # The seed (AGORA_TEST_SEED reproduces) picks the base port.
@@ -103,7 +104,31 @@ jq -e '.lease.state == "LEASE_STATE_CLOSED" and .lease.close_note == "walkthroug
 tagora query orders --tenant tenant --output json | jq -e --arg o "$order" '[.orders[] | select(.id == $o)] | length == 1' >/dev/null || fail "orders by tenant"
 tagora query bids --order "$order" --output json | jq -e '.bids[0].state == "BID_STATE_WON"' >/dev/null || fail "bid won"
 tagora query offers | grep -q "host_uri: https://provider.example" || fail "offers text output"
-echo "market: ok (offer $offer, order $order, bid $bid, lease $lease)"
+cat > "$tmp/workload.yaml" <<'YAML'
+services:
+  web:
+    image: nginx:1.25
+    env: {LOG_LEVEL: info}
+    replicas: 2
+    ports:
+      - {port: 80, protocol: tcp, expose: load-balancer}
+    resources: {cpu: 500m, memory: 512Mi, storage: 1Gi}
+  db:
+    image: postgres:16
+    env: [POSTGRES_PASSWORD=secret]
+    ports: [{port: 5432}]
+    resources: {cpu: "0.25", memory: 1Gi}
+placement: {region: eu}
+pricing: {max_price: 100uagora, deposit: 5000000uagora, auction_blocks: 300}
+YAML
+tagora tx market order create tenant --workload "$tmp/workload.yaml" --yes --output json > "$tmp/order2.json" || fail "YAML order"
+[[ $(ev order_created services "$tmp/order2.json") == 2 && $(ev order_created cpu_millis "$tmp/order2.json") == 1250 &&
+   $(ev order_created endpoints "$tmp/order2.json") == 2 && $(ev order_created placement "$tmp/order2.json") == region=eu ]] \
+  || fail "YAML order summary: $(jq -c '.tx_result.events[] | select(.type == "order_created")' "$tmp/order2.json")"
+printf 'services:\n  web:\n    image: x\n    resources: {cpu: 1, memory: 1Gi, disk: 3}\n' > "$tmp/bad.yaml"
+out=$(tagora tx market order create tenant --workload "$tmp/bad.yaml" --max-price 1uagora --deposit 5000000uagora 2>&1) && fail "bad YAML accepted"
+grep -q "line 4: resources.disk: unknown key" <<<"$out" || fail "bad YAML: $out"
+echo "market: ok (offer $offer, order $order, bid $bid, lease $lease, YAML order $(ev order_created order_id "$tmp/order2.json"))"
 
 # ---- 5. proofs (spare paid a 5000uagora fee for its refused overdraft)
 tagora query balance spare --prove > "$tmp/p1" || fail "balance proof: $(cat "$tmp/p1")"
