@@ -125,8 +125,14 @@ json_t *cli_pb_to_json(const ProtobufCMessage *msg)
             json_object_set_new(o, f->name, a);
             continue;
         }
-        if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
-            f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_STRING &&
+        /* A oneof member is only meaningful when the case says it is set
+         * (the members share memory). */
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->label == PROTOBUF_C_LABEL_OPTIONAL &&
+            f->quantifier_offset && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+            f->type != PROTOBUF_C_TYPE_STRING &&
             !*(const protobuf_c_boolean *)(base + f->quantifier_offset))
             continue;
         if (f->type == PROTOBUF_C_TYPE_MESSAGE && !*(const ProtobufCMessage *const *)p)

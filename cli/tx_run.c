@@ -38,8 +38,7 @@ ag_err cli_parse_coin(market_coin *out, const char *s, const char *what)
     return AG_OK;
 }
 
-/* fee = ceil(gas x price), price a decimal such as 0.025 with its denom. */
-static ag_err fee_from_price(market_coin *out, const char *price, uint64_t gas)
+ag_err cli_fee_from_price(market_coin *out, const char *price, uint64_t gas)
 {
     memset(out, 0, sizeof *out);
     size_t ip = strspn(price, "0123456789");
@@ -256,8 +255,8 @@ int cli_tx_run(cli_ctx *ctx, cli_args *a, const char *from, const market_any *ms
         /* Simulate with a generous limit and the fee the flags ask for. */
         p.fee.gas_limit = gas_auto ? SIMULATE_GAS_LIMIT : gas;
         err = fees ? cli_parse_coin(&p.fee.amount[0], fees, "--fees")
-                   : fee_from_price(&p.fee.amount[0], prices ? prices : DEFAULT_GAS_PRICE,
-                                    p.fee.gas_limit);
+                   : cli_fee_from_price(&p.fee.amount[0], prices ? prices : DEFAULT_GAS_PRICE,
+                                        p.fee.gas_limit);
         uint64_t used = 0, code = 0;
         char log[512] = "";
         if (!err)
@@ -285,7 +284,7 @@ int cli_tx_run(cli_ctx *ctx, cli_args *a, const char *from, const market_any *ms
     p.fee.gas_limit = gas;
     if (!err)
         err = fees ? cli_parse_coin(&p.fee.amount[0], fees, "--fees")
-                   : fee_from_price(&p.fee.amount[0], prices ? prices : DEFAULT_GAS_PRICE, gas);
+                   : cli_fee_from_price(&p.fee.amount[0], prices ? prices : DEFAULT_GAS_PRICE, gas);
     if (!err && p.fee.amount[0].amount == 0)
         p.fee.n_amount = 0;
     if (!err && !yes && isatty(STDIN_FILENO) && !confirm(info.name, chain_id, &p.fee)) {

@@ -22,6 +22,10 @@
 /* Sign msg as the key `from` and see it through (options above). */
 int cli_tx_run(cli_ctx *ctx, cli_args *a, const char *from, const market_any *msg);
 
+/* fee = ceil(gas x price) for a price such as "0.025uagora" (at most 18
+ * digits before and after the point). AG_ERR_INVALID_ARG otherwise. */
+ag_err cli_fee_from_price(market_coin *out, const char *price, uint64_t gas);
+
 /* Parse "123uagora" into a positive coin. AG_ERR_INVALID_ARG naming what. */
 ag_err cli_parse_coin(market_coin *out, const char *s, const char *what);
 

@@ -74,7 +74,8 @@ static yaml_node_t *get(ctx *c, const yaml_node_t *map, const char *key)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         const char *k = scalar(node(c, p->key));
         if (k && !strcmp(k, key))
             return node(c, p->value);
@@ -122,8 +123,14 @@ static ag_err size_of(const yaml_node_t *n, const char *what, uint64_t *out)
         const char *suffix;
         uint64_t mult;
     } units[] = {{"", 1},
-                 {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}, {"Ti", 1ull << 40},
-                 {"k", 1000ull}, {"M", 1000000ull}, {"G", 1000000000ull}, {"T", 1000000000000ull}};
+                 {"Ki", 1ull << 10},
+                 {"Mi", 1ull << 20},
+                 {"Gi", 1ull << 30},
+                 {"Ti", 1ull << 40},
+                 {"k", 1000ull},
+                 {"M", 1000000ull},
+                 {"G", 1000000000ull},
+                 {"T", 1000000000000ull}};
     const char *s = scalar(n);
     size_t ip = s ? strspn(s, "0123456789") : 0;
     if (!ip || ip > 15)
@@ -248,8 +255,9 @@ static ag_err ports_of(ctx *c, const yaml_node_t *n, svc_parts *sp)
         if (!expose || !strcmp(expose, "cluster-ip")) {
             pt->expose = AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_CLUSTER_IP;
         } else if (!strcmp(expose, "node-port") || !strcmp(expose, "load-balancer")) {
-            pt->expose = expose[0] == 'n' ? AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_NODE_PORT
-                                          : AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_LOAD_BALANCER;
+            pt->expose = expose[0] == 'n'
+                             ? AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_NODE_PORT
+                             : AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_LOAD_BALANCER;
             sp->res.endpoints++; /* one endpoint each */
         } else {
             return bad(p, "expose", "cluster-ip, node-port or load-balancer");
@@ -261,8 +269,8 @@ static ag_err ports_of(ctx *c, const yaml_node_t *n, svc_parts *sp)
 
 static ag_err service_of(ctx *c, const char *name, const yaml_node_t *n, svc_parts *sp)
 {
-    static const char *const keys[] = {"image", "command", "args",      "env",
-                                       "replicas", "ports", "resources", NULL};
+    static const char *const keys[] = {"image",    "command", "args",      "env",
+                                       "replicas", "ports",   "resources", NULL};
     static const char *const rkeys[] = {"cpu", "memory", "storage", "gpu", "gpu_attributes", NULL};
     char what[96];
     snprintf(what, sizeof what, "services.%.60s", name);
@@ -304,8 +312,8 @@ static ag_err service_of(ctx *c, const char *name, const yaml_node_t *n, svc_par
     if ((v = get(c, res, "gpu")) && (err = u64_of(v, "gpu", MARKET_MAX_GPUS, &sp->res.gpus)))
         return err;
     sp->res.gpu_attributes = sp->gattr;
-    if ((err = attrs_of(c, get(c, res, "gpu_attributes"), "gpu_attributes", sp->gattr_v,
-                        sp->gattr, &sp->res.n_gpu_attributes)))
+    if ((err = attrs_of(c, get(c, res, "gpu_attributes"), "gpu_attributes", sp->gattr_v, sp->gattr,
+                        &sp->res.n_gpu_attributes)))
         return err;
     sp->svc.resources = &sp->res;
     return AG_OK;

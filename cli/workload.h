@@ -10,13 +10,10 @@
  *       env: {LOG_LEVEL: info}                  # or a list of NAME=value
  *       replicas: 2                             # default 1
  *       ports:
- *         - {port: 80, protocol: tcp, expose: load-balancer}  # tcp|udp; cluster-ip|node-port|load-balancer
- *       resources:                              # per replica
- *         cpu: 500m                             # millicores "500m", or cores "2" / "0.5"
- *         memory: 512Mi                         # bytes; Ki Mi Gi Ti (binary), k M G T (decimal)
- *         storage: 1Gi
- *         gpu: 1
- *         gpu_attributes: {vendor: nvidia}
+ *         - {port: 80, protocol: tcp, expose: load-balancer}  # tcp|udp;
+ * cluster-ip|node-port|load-balancer resources:                              # per replica cpu:
+ * 500m                             # millicores "500m", or cores "2" / "0.5" memory: 512Mi # bytes;
+ * Ki Mi Gi Ti (binary), k M G T (decimal) storage: 1Gi gpu: 1 gpu_attributes: {vendor: nvidia}
  *   placement: {region: eu}                     # optional
  *   pricing:                                    # optional; command-line flags win
  *     max_price: 100uagora
