@@ -31,12 +31,17 @@ START_TEST(fees_from_gas_prices)
     ck_assert_int_eq(cli_fee_from_price(&c, "0uagora", 7), AG_OK);
     ck_assert_str_eq(amount_str(c.amount), "0");
     /* the largest price and gas stay exact in 128 bits */
-    ck_assert_int_eq(cli_fee_from_price(&c, "999999999999999999.999999999999999999uagora",
-                                        (uint64_t)INT64_MAX),
-                     AG_OK);
+    ck_assert_int_eq(
+        cli_fee_from_price(&c, "999999999999999999.999999999999999999uagora", (uint64_t)INT64_MAX),
+        AG_OK);
     ck_assert_str_eq(amount_str(c.amount), "9223372036854775806999999999999999991");
-    const char *bad[] = {"uagora", "0.025", "1.uagora x", "0.0000000000000000001uagora",
-                         "1000000000000000000uagora", "-1uagora", "1 uagora"};
+    const char *bad[] = {"uagora",
+                         "0.025",
+                         "1.uagora x",
+                         "0.0000000000000000001uagora",
+                         "1000000000000000000uagora",
+                         "-1uagora",
+                         "1 uagora"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(cli_fee_from_price(&c, bad[i], 1) == AG_ERR_INVALID_ARG, "accepted %s",
                       bad[i]);
