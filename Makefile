@@ -22,7 +22,7 @@ BUILD     := build/$(if $(SANITIZER),$(subst $(comma),-,$(SANITIZER)),default)
 GEN       := build/gen
 
 # Every dependency comes from a Debian package (scripts/deps.sh installs them).
-PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv inih
+PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv inih libcurl yaml-0.1
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lrocksdb -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -47,13 +47,16 @@ endif
 # ---- sources -------------------------------------------------------------
 # Library code: every .c in the module folders goes into libagora.a, except
 # <dir>/<program>_main.c files, each of which becomes build/<x>/bin/<program>.
-LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc node
+LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc node cli
 MAIN_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_main.c))
 LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 PROGRAMS  := $(patsubst %_main.c,$(BUILD)/bin/%,$(notdir $(MAIN_SRCS)))
 PROTOS    := $(shell find proto -name '*.proto' | sort)
 PROTO_C   := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PROTO_H   := $(PROTO_C:.c=.h)
+# Generated headers other than protobuf-c's: the BIP-39 wordlist as C strings.
+BIP39_INC := $(GEN)/cli/bip39_english.inc
+GEN_HDRS  := $(PROTO_H) $(BIP39_INC)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
              $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(PROTO_C))
 LIBAGORA  := $(BUILD)/libagora.a
@@ -94,12 +97,20 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 	@mkdir -p $(GEN)
 	protoc-c --proto_path=proto --c_out=$(GEN) $<
 
+# The official English list (bitcoin/bips bip-0039/english.txt): refuse any
+# other content, then turn each word into a C string literal.
+BIP39_SHA256 := 2f5eed53a4727b4bf8880d8f3f199efc90e58503646d9ff8eff3a2ed3b24dbda
+$(BIP39_INC): cli/bip39_english.txt
+	@mkdir -p $(dir $@)
+	echo "$(BIP39_SHA256)  $<" | sha256sum --check --quiet
+	sed 's/.*/"&",/' $< > $@.tmp && mv $@.tmp $@
+
 # Generated headers must exist before anything that may include them compiles.
-$(BUILD)/obj/%.o: %.c | $(PROTO_H)
+$(BUILD)/obj/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/obj/gen/%.o: $(GEN)/%.c | $(PROTO_H)
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(GEN_CFLAGS) -c $< -o $@
 
@@ -186,11 +197,11 @@ FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/%,$(FUZZ_NAMES))
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/obj/gen/%.o: $(GEN)/%.c | $(PROTO_H)
+$(FUZZ_BUILD)/obj/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_BUILD)/obj/%.o: %.c | $(PROTO_H)
+$(FUZZ_BUILD)/obj/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 

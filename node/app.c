@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "abci/kvstore.h"
+#include "crypto/address.h"
 #include "market/app.h"
 
 struct node_app {
@@ -38,14 +41,66 @@ ag_err node_app_kind_parse(const char *spec, node_app_kind *out)
     return AG_OK;
 }
 
-ag_err node_app_genesis_state(node_app_kind kind, char **out)
+/* "agora1...=AMOUNT[denom]" into a bank.balances entry. */
+static ag_err genesis_balance(const char *entry, json_t **out)
 {
-    /* The hook for a market genesis with accounts and balances: today every
-     * app starts from an empty app_state (market: default params, no
-     * accounts; market/README.md "Genesis"). */
-    (void)kind;
-    *out = strdup("{}");
+    *out = NULL;
+    const char *eq = strchr(entry, '=');
+    char addr[CRYPTO_ADDRESS_STR_MAX];
+    crypto_address a;
+    if (!eq || (size_t)(eq - entry) >= sizeof addr)
+        return ag_err_set(AG_ERR_INVALID_ARG, "--account \"%.80s\": expected ADDRESS=AMOUNT",
+                          entry);
+    memcpy(addr, entry, (size_t)(eq - entry));
+    addr[eq - entry] = '\0';
+    if (crypto_address_from_bech32(&a, AGORA_BECH32_PREFIX, addr) != AG_OK)
+        return ag_err_set(AG_ERR_INVALID_ARG, "--account \"%.80s\": %s", entry, ag_err_detail());
+    const char *amount = eq + 1;
+    size_t digits = strspn(amount, "0123456789");
+    const char *denom = amount[digits] ? amount + digits : "uagora";
+    market_u128 v;
+    if (digits == 0 || market_amount_parse(&v, amount, digits) != AG_OK || v == 0 ||
+        market_denom_validate(denom, strlen(denom)) != AG_OK)
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "--account \"%.80s\": AMOUNT must be a positive integer of uagora "
+                          "or an amount with its denom (5000uagora)",
+                          entry);
+    *out = json_pack("{s:s, s:[{s:s, s:s%}]}", "address", addr, "coins", "denom", denom, "amount",
+                     amount, digits);
     return *out ? AG_OK : ag_err_set(AG_ERR_NOMEM, "app_state");
+}
+
+ag_err node_app_genesis_state(node_app_kind kind, const char *const *accounts, size_t n, char **out)
+{
+    *out = NULL;
+    if (n && kind != NODE_APP_MARKET)
+        return ag_err_set(AG_ERR_INVALID_ARG, "--account needs the market app (--app market)");
+    if (n > NODE_GENESIS_ACCOUNTS_MAX)
+        return ag_err_set(AG_ERR_INVALID_ARG, "more than %d --account flags",
+                          NODE_GENESIS_ACCOUNTS_MAX);
+    json_t *state = json_object(), *balances = json_array();
+    ag_err err = state && balances ? AG_OK : ag_err_set(AG_ERR_NOMEM, "app_state");
+    for (size_t i = 0; i < n && !err; i++) {
+        json_t *b;
+        if ((err = genesis_balance(accounts[i], &b)) != AG_OK)
+            break;
+        const char *addr = json_string_value(json_object_get(b, "address"));
+        for (size_t j = 0; j < json_array_size(balances) && !err; j++)
+            if (!strcmp(addr,
+                        json_string_value(json_object_get(json_array_get(balances, j), "address"))))
+                err = ag_err_set(AG_ERR_INVALID_ARG, "--account %s given twice", addr);
+        json_array_append_new(balances, b);
+    }
+    if (!err && n)
+        json_object_set_new(state, "bank", json_pack("{s:O}", "balances", balances));
+    json_decref(balances);
+    if (!err) {
+        *out = json_dumps(state, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!*out)
+            err = ag_err_set(AG_ERR_NOMEM, "app_state");
+    }
+    json_decref(state);
+    return err;
 }
 
 static ag_err open_local(node_app *a, const abci_app *app)

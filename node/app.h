@@ -42,10 +42,21 @@ bool node_app_market_built(void);
 /* Classify an [abci] app value. AG_ERR_INVALID_ARG for anything else. */
 ag_err node_app_kind_parse(const char *spec, node_app_kind *out);
 
-/* The app_state `agorad init` writes into genesis.json for a builtin app
- * (caller frees with free()): "{}" for the kvstore; the market's initial
- * state for the market ("{}" today: default params, no accounts). */
-ag_err node_app_genesis_state(node_app_kind kind, char **out);
+/* Most --account flags `agorad init` and `agorad testnet` take. */
+#define NODE_GENESIS_ACCOUNTS_MAX 256
+
+/*
+ * The app_state `agorad init` and `agorad testnet` write into genesis.json
+ * for a builtin app (caller frees with free()): "{}" for the kvstore; for
+ * the market, default params and a bank balance for each of accounts[0..n),
+ * strings "agora1...=AMOUNT" where AMOUNT is a positive integer of uagora or
+ * an amount with its denom ("5000uagora"). The market creates the accounts
+ * of those balances at InitChain. AG_ERR_INVALID_ARG (the detail names the
+ * entry): a malformed entry, a repeated address, more than
+ * NODE_GENESIS_ACCOUNTS_MAX, or accounts for the kvstore.
+ */
+ag_err node_app_genesis_state(node_app_kind kind, const char *const *accounts, size_t n,
+                              char **out);
 
 typedef struct node_app node_app;
 

@@ -95,6 +95,8 @@ static int fail(const char *what)
 int node_cmd_init(int argc, char **argv)
 {
     const char *home_dir = NULL, *chain_id = DEFAULT_CHAIN_ID, *moniker = NULL, *app = NULL;
+    const char *accounts[NODE_GENESIS_ACCOUNTS_MAX];
+    size_t n_accounts = 0;
     bool fast = false, force = false;
     for (int i = 0; i < argc; i++) {
         int r;
@@ -108,6 +110,18 @@ int node_cmd_init(int argc, char **argv)
         }
         if (node_cli_flag(argv[i], "--force")) {
             force = true;
+            continue;
+        }
+        const char *acct = NULL;
+        if ((r = node_cli_value("init", argc, argv, &i, "--account", &acct))) {
+            if (r < 0)
+                return 2;
+            if (n_accounts == NODE_GENESIS_ACCOUNTS_MAX) {
+                fprintf(stderr, "agorad init: more than %d --account flags\n",
+                        NODE_GENESIS_ACCOUNTS_MAX);
+                return 2;
+            }
+            accounts[n_accounts++] = acct;
             continue;
         }
         if ((r = node_cli_value("init", argc, argv, &i, "--home", &home_dir)) ||
@@ -173,7 +187,7 @@ int node_cmd_init(int argc, char **argv)
         return fail("home directory");
     /* Everything that can fail without touching the disk comes first. */
     char *app_state;
-    if (node_app_genesis_state(kind, &app_state) != AG_OK)
+    if (node_app_genesis_state(kind, accounts, n_accounts, &app_state) != AG_OK)
         return fail("application");
     int rc = init_home(&h, chain_id, force, app_state);
     free(app_state);

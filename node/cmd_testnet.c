@@ -215,6 +215,8 @@ int node_cmd_testnet(int argc, char **argv)
 {
     const char *n_s = NULL, *out_dir = NULL, *chain_id = DEFAULT_CHAIN_ID, *app = NULL;
     const char *base_s = NULL, *full_s = NULL;
+    const char *accounts[NODE_GENESIS_ACCOUNTS_MAX];
+    size_t n_accounts = 0;
     bool fast = false;
     for (int i = 0; i < argc; i++) {
         int r;
@@ -224,6 +226,18 @@ int node_cmd_testnet(int argc, char **argv)
         }
         if (node_cli_flag(argv[i], "--fast")) {
             fast = true;
+            continue;
+        }
+        const char *acct = NULL;
+        if ((r = node_cli_value("testnet", argc, argv, &i, "--account", &acct))) {
+            if (r < 0)
+                return 2;
+            if (n_accounts == NODE_GENESIS_ACCOUNTS_MAX) {
+                fprintf(stderr, "agorad testnet: more than %d --account flags\n",
+                        NODE_GENESIS_ACCOUNTS_MAX);
+                return 2;
+            }
+            accounts[n_accounts++] = acct;
             continue;
         }
         if ((r = node_cli_value("testnet", argc, argv, &i, "--validators", &n_s)) ||
@@ -289,7 +303,7 @@ int node_cmd_testnet(int argc, char **argv)
                             fast, (int)base) != AG_OK)
             rc = fail("home directory");
     char *app_state = NULL;
-    if (rc == 0 && node_app_genesis_state(kind, &app_state) != AG_OK)
+    if (rc == 0 && node_app_genesis_state(kind, accounts, n_accounts, &app_state) != AG_OK)
         rc = fail("application");
     if (rc == 0)
         rc = build(nodes, (int)n, (int)m, out_dir, chain_id, app_state);

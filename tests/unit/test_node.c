@@ -197,9 +197,33 @@ START_TEST(app_kinds_and_kvstore_clients)
     ck_assert_int_eq(k, NODE_APP_SOCKET);
     ck_assert_int_eq(node_app_kind_parse("builtin:", &k), AG_ERR_INVALID_ARG);
     char *state;
-    ck_assert_int_eq(node_app_genesis_state(NODE_APP_KVSTORE, &state), AG_OK);
+    ck_assert_int_eq(node_app_genesis_state(NODE_APP_KVSTORE, NULL, 0, &state), AG_OK);
     ck_assert_str_eq(state, "{}");
     free(state);
+    /* --account: bank balances in the market's genesis, refused for the kvstore */
+    const char *accs[] = {"agora19rl4cm2hmr8afy4kldpxz3fka4jguq0aemhkp7=1000",
+                          "agora1snp4qv7vv2x9cky8mu3mzkmwdxmcz40rphuwfc=25uatom"};
+    ck_assert_int_eq(node_app_genesis_state(NODE_APP_MARKET, accs, 2, &state), AG_OK);
+    ck_assert_str_eq(state, "{\"bank\":{\"balances\":[{\"address\":"
+                            "\"agora19rl4cm2hmr8afy4kldpxz3fka4jguq0aemhkp7\",\"coins\":[{"
+                            "\"denom\":\"uagora\",\"amount\":\"1000\"}]},{\"address\":"
+                            "\"agora1snp4qv7vv2x9cky8mu3mzkmwdxmcz40rphuwfc\",\"coins\":[{"
+                            "\"denom\":\"uatom\",\"amount\":\"25\"}]}]}}");
+    free(state);
+    ck_assert_int_eq(node_app_genesis_state(NODE_APP_KVSTORE, accs, 1, &state), AG_ERR_INVALID_ARG);
+    const char *bad[][2] = {{accs[0], accs[0]},
+                            {"agora19rl4cm2hmr8afy4kldpxz3fka4jguq0aemhkp7=0", NULL},
+                            {"agora19rl4cm2hmr8afy4kldpxz3fka4jguq0aemhkp7", NULL},
+                            {"cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4=5", NULL},
+                            {"agora19rl4cm2hmr8afy4kldpxz3fka4jguq0aemhkp7=-5", NULL},
+                            {"agora19rl4cm2hmr8afy4kldpxz3fka4jguq0aemhkp7=5u", NULL}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        state = NULL;
+        ck_assert_msg(node_app_genesis_state(NODE_APP_MARKET, bad[i], bad[i][1] ? 2 : 1, &state) ==
+                          AG_ERR_INVALID_ARG,
+                      "accepted %s", bad[i][0]);
+        ck_assert_ptr_null(state);
+    }
 
     node_home h;
     memset(&h, 0, sizeof h);
