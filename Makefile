@@ -163,9 +163,10 @@ $(BUILD)/bench/bench_cons_sim: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/
 deps:
 	@bash scripts/deps.sh
 
+# make run VALIDATORS=1: a single validator (default 4).
 run: deps
 	@$(MAKE) --no-print-directory all
-	@bash scripts/run.sh
+	@AGORA_RUN_VALIDATORS=$(or $(VALIDATORS),$(AGORA_RUN_VALIDATORS),4) bash scripts/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory test-run
