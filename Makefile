@@ -22,7 +22,7 @@ BUILD     := build/$(if $(SANITIZER),$(subst $(comma),-,$(SANITIZER)),default)
 GEN       := build/gen
 
 # Every dependency comes from a Debian package (scripts/deps.sh installs them).
-PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv inih
+PKGS      := libsecp256k1 libcrypto libprotobuf-c jansson libuv inih libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lrocksdb -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -47,7 +47,7 @@ endif
 # ---- sources -------------------------------------------------------------
 # Library code: every .c in the module folders goes into libagora.a, except
 # <dir>/<program>_main.c files, each of which becomes build/<x>/bin/<program>.
-LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc node
+LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc node light
 MAIN_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_main.c))
 LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 PROGRAMS  := $(patsubst %_main.c,$(BUILD)/bin/%,$(notdir $(MAIN_SRCS)))
