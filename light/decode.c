@@ -2,6 +2,7 @@
 #include "light/decode.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,20 @@
 #include "lib/hex.h"
 #include "lib/rfc3339.h"
 #include "light/limits.h"
+
+/* Prefix the current detail with the field or message that contained it
+ * (the detail is copied first: ag_err_set formats into the same buffer). */
+static ag_err wrapf(ag_err e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static ag_err wrapf(ag_err e, const char *fmt, ...)
+{
+    char inner[AG_ERR_DETAIL_MAX], prefix[128];
+    snprintf(inner, sizeof inner, "%s", ag_err_detail());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    return ag_err_set(e, "%s: %s", prefix, inner);
+}
 
 ag_err light_json_parse(const char *text, size_t len, json_t **out)
 {
@@ -225,7 +240,7 @@ static ag_err get_block_id(const json_t *obj, const char *key, cons_block_id *id
     if (!e)
         e = get_hash(parts, "hash", &id->parts.hash);
     if (e)
-        return ag_err_set(e, "%s.%s", key, ag_err_detail());
+        return wrapf(e, "%s", key);
     id->parts.total = (uint32_t)total;
     return AG_OK;
 }
@@ -279,7 +294,7 @@ ag_err light_decode_header(const json_t *obj, cons_header *h)
         e = get_address(obj, "proposer_address", &h->proposer_address);
     if (e) {
         memset(h, 0, sizeof *h);
-        return ag_err_set(e, "header: %s", ag_err_detail());
+        return wrapf(e, "header");
     }
     return AG_OK;
 }
@@ -343,12 +358,12 @@ ag_err light_decode_commit(const json_t *obj, cons_commit *c)
     for (size_t i = 0; !e && i < c->n_sigs; i++) {
         e = decode_sig(json_array_get(sigs, i), &c->sigs[i]);
         if (e)
-            e = ag_err_set(e, "signatures[%zu]: %s", i, ag_err_detail());
+            e = wrapf(e, "signatures[%zu]", i);
     }
     if (e) {
         cons_commit_clear(c);
         memset(c, 0, sizeof *c);
-        return ag_err_set(e, "commit: %s", ag_err_detail());
+        return wrapf(e, "commit");
     }
     return AG_OK;
 }
@@ -416,7 +431,7 @@ ag_err light_decode_validators_page(const json_t *result, int64_t *height, size_
     if (!e && !json_is_array(arr))
         e = ag_err_set(AG_ERR_DECODE, "validators: not an array");
     if (e)
-        return ag_err_set(e, "validators: %s", ag_err_detail());
+        return wrapf(e, "validators");
     if (tot <= 0 || tot > CONS_VALIDATORS_MAX)
         return ag_err_set(AG_ERR_TOO_LARGE, "validators: total %" PRId64, tot);
     if (*total != 0 && (size_t)tot != *total)
@@ -435,7 +450,7 @@ ag_err light_decode_validators_page(const json_t *result, int64_t *height, size_
     for (size_t i = 0; i < (size_t)count; i++) {
         e = light_decode_validator(json_array_get(arr, i), &grown[*n]);
         if (e)
-            return ag_err_set(e, "validators[%zu]: %s", *n, ag_err_detail());
+            return wrapf(e, "validators[%zu]", *n);
         (*n)++;
     }
     return AG_OK;
@@ -481,7 +496,7 @@ ag_err light_decode_status(const json_t *result, light_status *out)
         out->catching_up = json_is_true(catching);
     if (e) {
         memset(out, 0, sizeof *out);
-        return ag_err_set(e, "status: %s", ag_err_detail());
+        return wrapf(e, "status");
     }
     return AG_OK;
 }
@@ -546,7 +561,7 @@ ag_err light_decode_abci_query(const json_t *result, light_query_resp *out)
     }
     if (e) {
         light_query_resp_free(out);
-        return ag_err_set(e, "abci_query: %s", ag_err_detail());
+        return wrapf(e, "abci_query");
     }
     return AG_OK;
 }

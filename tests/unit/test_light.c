@@ -1,0 +1,351 @@
+/* The light client library: JSON decoding and verification on chains
+ * generated in process (tests/harness/light_chain.h), with every lie a full
+ * node could tell. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "light/decode.h"
+#include "light/verify.h"
+#include "rpc/encode.h"
+#include "tests/harness/ag_test.h"
+#include "tests/harness/light_chain.h"
+
+#define SEC 1000000000LL
+#define CHAIN "light-test"
+
+static lchain *chain(size_t n, int64_t change_every, bool hide, int64_t height)
+{
+    lchain_opts o = {.chain_id = CHAIN,
+                     .n_vals = n,
+                     .change_every = change_every,
+                     .shift = change_every ? n / 2 + 1 : 0,
+                     .start_s = 1700000000,
+                     .block_ms = 1000,
+                     .seed = ag_test_seed(),
+                     .hide_changes = hide,
+                     .height = height};
+    lchain *c = NULL;
+    ck_assert_int_eq(lchain_new(&c, &o), AG_OK);
+    return c;
+}
+
+static light_verify_opts opts(void)
+{
+    return (light_verify_opts){.chain_id = CHAIN,
+                               .trusting_period_ns = 14 * 24 * 3600 * SEC,
+                               .max_clock_drift_ns = 10 * SEC,
+                               .trust_level = LIGHT_TRUST_LEVEL_DEFAULT};
+}
+
+/* "now": a minute after height h */
+static cons_timestamp after(int64_t h)
+{
+    return (cons_timestamp){1700000000 + h + 60, 0};
+}
+
+/* ---- decoding ---- */
+
+static json_t *commit_json(const light_block *b)
+{
+    json_t *sh = json_pack("{s:o, s:o}", "header", rpc_json_header(&b->header), "commit",
+                           rpc_json_commit(&b->commit));
+    return json_pack("{s:o, s:b}", "signed_header", sh, "canonical", 1);
+}
+
+START_TEST(decode_roundtrip)
+{
+    lchain *c = chain(4, 0, false, 10);
+    light_block b = {0};
+    ck_assert_int_eq(lchain_block(c, 7, &b), AG_OK);
+    json_t *j = commit_json(&b);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    json_t *parsed = NULL;
+    ck_assert_int_eq(light_json_parse(text, strlen(text), &parsed), AG_OK);
+    free(text);
+    cons_header h;
+    cons_commit cm = {0};
+    ck_assert_int_eq(light_decode_signed_header(parsed, &h, &cm), AG_OK);
+    ck_assert(memcmp(&h, &b.header, sizeof h) == 0);
+    ck_assert_uint_eq(cm.n_sigs, b.commit.n_sigs);
+    ck_assert(memcmp(cm.sigs, b.commit.sigs, cm.n_sigs * sizeof *cm.sigs) == 0);
+    cons_commit_clear(&cm);
+    /* a lying field is refused with its name */
+    json_t *hdr = json_object_get(json_object_get(parsed, "signed_header"), "header");
+    json_object_set_new(hdr, "validators_hash", json_string("ABCD"));
+    ck_assert_int_eq(light_decode_signed_header(parsed, &h, &cm), AG_ERR_LENGTH);
+    ck_assert(strstr(ag_err_detail(), "validators_hash") != NULL);
+    json_decref(parsed);
+
+    /* validators in two pages */
+    json_t *p1 = json_array(), *p2 = json_array();
+    for (size_t i = 0; i < b.vals.n; i++)
+        json_array_append_new(i < 3 ? p1 : p2, rpc_json_validator(&b.vals.vals[i]));
+    json_t *r1 = json_pack("{s:s, s:o, s:s, s:s}", "block_height", "7", "validators", p1, "count",
+                           "3", "total", "4");
+    json_t *r2 = json_pack("{s:s, s:o, s:s, s:s}", "block_height", "7", "validators", p2, "count",
+                           "1", "total", "4");
+    cons_validator *vals = NULL;
+    size_t n = 0, total = 0;
+    int64_t height = 0;
+    ck_assert_int_eq(light_decode_validators_page(r1, &height, &total, &vals, &n), AG_OK);
+    ck_assert_int_eq(light_decode_validators_page(r2, &height, &total, &vals, &n), AG_OK);
+    ck_assert_uint_eq(n, 4);
+    cons_valset vs;
+    ck_assert_int_eq(light_valset_from_list(&vs, vals, n), AG_OK);
+    crypto_hash h1, h2;
+    ck_assert_int_eq(cons_valset_hash(&h1, &vs), AG_OK);
+    ck_assert_int_eq(cons_valset_hash(&h2, &b.vals), AG_OK);
+    ck_assert(memcmp(h1.b, h2.b, 32) == 0);
+    cons_valset_free(&vs);
+    /* out of order: refused */
+    cons_validator t = vals[0];
+    vals[0] = vals[3];
+    vals[3] = t;
+    ck_assert_int_eq(light_valset_from_list(&vs, vals, n), AG_ERR_DECODE);
+    /* a third page beyond the total */
+    ck_assert_int_eq(light_decode_validators_page(r2, &height, &total, &vals, &n), AG_ERR_DECODE);
+    free(vals);
+    json_decref(r1);
+    json_decref(r2);
+    light_block_free(&b);
+    lchain_free(c);
+}
+END_TEST
+
+START_TEST(decode_hostile)
+{
+    const char *bad[] = {
+        "{\"signed_header\":{}}",
+        "{\"signed_header\":{\"header\":[],\"commit\":{}}}",
+        "[1,2,3]",
+        "{\"response\":{\"code\":0,\"height\":\"-1\"}}",
+        "not json",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *j = NULL;
+        cons_header h;
+        cons_commit cm = {0};
+        light_query_resp q;
+        if (light_json_parse(bad[i], strlen(bad[i]), &j) != AG_OK)
+            continue;
+        ck_assert_int_ne(light_decode_signed_header(j, &h, &cm), AG_OK);
+        ck_assert_int_ne(light_decode_abci_query(j, &q), AG_OK);
+        json_decref(j);
+    }
+    /* a JSON-RPC error becomes an error with the node's message */
+    json_t *j = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", -32603, "message", "Internal",
+                          "data", "height 99 must be less than or equal to 5");
+    json_t *r;
+    ck_assert_int_eq(light_json_result(j, &r), AG_ERR_NOT_FOUND);
+    ck_assert(strstr(ag_err_detail(), "height 99") != NULL);
+    json_decref(j);
+}
+END_TEST
+
+/* ---- verification ---- */
+
+static void verify_sequential(size_t n)
+{
+    lchain *c = chain(n, 5, false, 30);
+    light_verify_opts o = opts();
+    light_block prev = {0}, cur = {0};
+    light_fail why;
+    ck_assert_int_eq(lchain_block(c, 1, &prev), AG_OK);
+    ck_assert_int_eq(light_verify_block_basic(CHAIN, &prev, &why), AG_OK);
+    for (int64_t h = 2; h <= 30; h++) {
+        ck_assert_int_eq(lchain_block(c, h, &cur), AG_OK);
+        ag_err e = light_verify_adjacent(&o, &prev, &cur, after(h), &why);
+        ck_assert_msg(e == AG_OK, "height %" PRId64 ": %s", h, ag_err_detail());
+        light_block_move(&prev, &cur);
+    }
+    light_block_free(&prev);
+    lchain_free(c);
+}
+
+START_TEST(sequential_4)
+{
+    verify_sequential(4);
+}
+END_TEST
+
+START_TEST(sequential_100)
+{
+    verify_sequential(100);
+}
+END_TEST
+
+static void verify_skipping(size_t n, int64_t change_every, int64_t tip)
+{
+    lchain *c = chain(n, change_every, false, tip);
+    light_provider p = lchain_provider(c);
+    light_verify_opts o = opts();
+    light_block trusted = {0}, target = {0};
+    light_fail why;
+    size_t steps = 0;
+    ck_assert_int_eq(lchain_block(c, 1, &trusted), AG_OK);
+    ck_assert_int_eq(lchain_block(c, tip, &target), AG_OK);
+    /* all at once fails for lack of trust when the sets changed entirely */
+    if (change_every) {
+        ck_assert_int_eq(light_verify_non_adjacent(&o, &trusted, &target, after(tip), &why),
+                         AG_ERR_VERIFY);
+        ck_assert_int_eq(why, LIGHT_FAIL_NOT_ENOUGH_TRUST);
+    }
+    ag_err e = light_verify_skipping(&o, &trusted, &target, &p, after(tip), NULL, NULL, &steps,
+                                     &why);
+    ck_assert_msg(e == AG_OK, "%s", ag_err_detail());
+    ck_assert_int_eq(why, LIGHT_OK);
+    ck_assert_uint_gt(steps, change_every ? 1 : 0);
+    ck_assert_uint_lt(steps, (size_t)tip);
+    light_block_free(&trusted);
+    light_block_free(&target);
+    lchain_free(c);
+}
+
+START_TEST(skipping_4)
+{
+    verify_skipping(4, 0, 1000);
+    verify_skipping(4, 50, 1000);
+}
+END_TEST
+
+START_TEST(skipping_100)
+{
+    verify_skipping(100, 0, 5000);
+    verify_skipping(100, 200, 3000);
+}
+END_TEST
+
+/* Every lie, each caught with its own reason. */
+START_TEST(lies)
+{
+    lchain *c = chain(4, 0, false, 100);
+    light_verify_opts o = opts();
+    light_block t = {0}, b = {0};
+    light_fail why;
+    ck_assert_int_eq(lchain_block(c, 10, &t), AG_OK);
+
+#define EXPECT(call, reason)                                                                       \
+    do {                                                                                           \
+        ck_assert_int_eq((call), AG_ERR_VERIFY);                                                   \
+        ck_assert_msg(why == (reason), "got '%s', want '%s' (%s)", light_fail_name(why),           \
+                      light_fail_name(reason), ag_err_detail());                                   \
+    } while (0)
+
+    /* forged signature (adjacent and non-adjacent) */
+    ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
+    b.commit.sigs[0].signature.b[5] ^= 1;
+    EXPECT(light_verify_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_SIGNATURE);
+    ck_assert_int_eq(lchain_block(c, 50, &b), AG_OK);
+    b.commit.sigs[0].signature.b[40] ^= 1;
+    EXPECT(light_verify_non_adjacent(&o, &t, &b, after(50), &why), LIGHT_FAIL_SIGNATURE);
+
+    /* a header from another chain, properly signed there */
+    ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
+    strcpy(b.header.chain_id, "other-chain");
+    ck_assert_int_eq(lchain_resign(c, &b, b.vals.n), AG_OK);
+    EXPECT(light_verify_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_CHAIN_ID);
+
+    /* a validator set that does not match its hash */
+    ck_assert_int_eq(lchain_block(c, 12, &b), AG_OK);
+    b.vals.vals[1].voting_power += 1;
+    b.vals.total_power += 1;
+    EXPECT(light_verify_non_adjacent(&o, &t, &b, after(12), &why), LIGHT_FAIL_VALSET_HASH);
+
+    /* the trusted header is outside the trusting period */
+    ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
+    cons_timestamp late = after(11);
+    late.seconds += 15 * 24 * 3600;
+    EXPECT(light_verify_adjacent(&o, &t, &b, late, &why), LIGHT_FAIL_EXPIRED);
+
+    /* a header from beyond now + max clock drift */
+    cons_timestamp early = b.header.time;
+    early.seconds -= 11;
+    EXPECT(light_verify_adjacent(&o, &t, &b, early, &why), LIGHT_FAIL_CLOCK_DRIFT);
+    early.seconds += 2; /* within the drift: accepted */
+    ck_assert_int_eq(light_verify_adjacent(&o, &t, &b, early, &why), AG_OK);
+
+    /* a header time not after the trusted one */
+    b.header.time = t.header.time;
+    ck_assert_int_eq(lchain_resign(c, &b, b.vals.n), AG_OK);
+    EXPECT(light_verify_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_TIME_NOT_MONOTONIC);
+
+    /* not enough voting power: 2 of 4 signatures (about half the power) */
+    ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
+    ck_assert_int_eq(lchain_resign(c, &b, 2), AG_OK);
+    EXPECT(light_verify_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_NOT_ENOUGH_POWER);
+    ck_assert_int_eq(lchain_resign(c, &b, 3), AG_OK);
+    ck_assert_int_eq(light_verify_adjacent(&o, &t, &b, after(11), &why), AG_OK);
+
+    /* a commit for another header (the header was changed after signing) */
+    ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
+    b.header.app_hash.b[0] ^= 1;
+    EXPECT(light_verify_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_COMMIT_MISMATCH);
+
+    /* not above the trusted height */
+    ck_assert_int_eq(lchain_block(c, 5, &b), AG_OK);
+    EXPECT(light_verify_non_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_HEIGHT);
+    light_block_free(&b);
+    light_block_free(&t);
+    lchain_free(c);
+
+    /* wrong next_validators_hash: a chain whose set changes without being
+     * announced; each block is well signed by its own set */
+    lchain *liar = chain(4, 10, true, 100);
+    ck_assert_int_eq(lchain_block(liar, 10, &t), AG_OK);
+    ck_assert_int_eq(lchain_block(liar, 11, &b), AG_OK);
+    EXPECT(light_verify_adjacent(&o, &t, &b, after(11), &why), LIGHT_FAIL_NEXT_VALSET);
+    /* and a set the trusted validators never signed for: not enough trust */
+    lchain *other = chain(4, 1, false, 100);
+    light_block_free(&b);
+    ck_assert_int_eq(lchain_block(other, 30, &b), AG_OK);
+    EXPECT(light_verify_non_adjacent(&o, &t, &b, after(30), &why), LIGHT_FAIL_NOT_ENOUGH_TRUST);
+    light_block_free(&b);
+    light_block_free(&t);
+    lchain_free(liar);
+    lchain_free(other);
+}
+END_TEST
+
+START_TEST(trust_level)
+{
+    light_verify_opts o = opts();
+    ck_assert_int_eq(light_verify_opts_check(&o), AG_OK);
+    o.trust_level = (light_trust_level){1, 4};
+    ck_assert_int_eq(light_verify_opts_check(&o), AG_ERR_INVALID_ARG);
+    o.trust_level = (light_trust_level){4, 3};
+    ck_assert_int_eq(light_verify_opts_check(&o), AG_ERR_INVALID_ARG);
+    o.trust_level = (light_trust_level){1, 1};
+    ck_assert_int_eq(light_verify_opts_check(&o), AG_OK);
+    /* trust level 1 needs every trusted validator: half the set changed fails */
+    lchain *c = chain(4, 10, false, 100);
+    light_block t = {0}, b = {0};
+    light_fail why;
+    ck_assert_int_eq(lchain_block(c, 10, &t), AG_OK);
+    ck_assert_int_eq(lchain_block(c, 12, &b), AG_OK);
+    ck_assert_int_eq(light_verify_non_adjacent(&o, &t, &b, after(12), &why), AG_ERR_VERIFY);
+    ck_assert_int_eq(why, LIGHT_FAIL_NOT_ENOUGH_TRUST);
+    light_block_free(&t);
+    light_block_free(&b);
+    lchain_free(c);
+}
+END_TEST
+
+static Suite *light_suite(void)
+{
+    Suite *s = suite_create("light");
+    TCase *tc = ag_test_tcase("light");
+    tcase_add_test(tc, decode_roundtrip);
+    tcase_add_test(tc, decode_hostile);
+    tcase_add_test(tc, sequential_4);
+    tcase_add_test(tc, sequential_100);
+    tcase_add_test(tc, skipping_4);
+    tcase_add_test(tc, skipping_100);
+    tcase_add_test(tc, lies);
+    tcase_add_test(tc, trust_level);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+AG_TEST_MAIN(light_suite)
