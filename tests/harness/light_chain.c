@@ -15,6 +15,11 @@ struct lchain {
     crypto_privkey *keys;
     cons_validator *vals; /* pool entries: address, key, power */
     uint64_t served;
+    crypto_hash *hashes; /* header hashes of heights 1..n_hashes, made in order */
+    int64_t n_hashes, cap_hashes;
+    int64_t cached_epoch[4]; /* validator set hashes of recent epochs */
+    cons_hash cached_hash[4];
+    unsigned cache_next;
 };
 
 static void derive(uint8_t out[32], uint64_t seed, const char *what, int64_t n)
@@ -36,6 +41,8 @@ ag_err lchain_new(lchain **out, const lchain_opts *o)
     c->o = *o;
     snprintf(c->chain_id, sizeof c->chain_id, "%s", o->chain_id);
     c->o.chain_id = c->chain_id;
+    for (int i = 0; i < 4; i++)
+        c->cached_epoch[i] = -1;
     c->pool = o->change_every ? 4 * o->n_vals : o->n_vals;
     c->keys = calloc(c->pool, sizeof *c->keys);
     c->vals = calloc(c->pool, sizeof *c->vals);
@@ -69,7 +76,14 @@ void lchain_free(lchain *c)
         return;
     free(c->keys);
     free(c->vals);
+    free(c->hashes);
     free(c);
+}
+
+/* The content salt of height h: the fork's from fork_from on. */
+static uint64_t salt(const lchain *c, int64_t h)
+{
+    return c->o.fork && h >= c->o.fork_from ? c->o.fork : 0;
 }
 
 static ag_err set_at(lchain *c, int64_t h, cons_valset *out)
@@ -103,7 +117,7 @@ ag_err lchain_resign(lchain *c, light_block *b, size_t signers)
     cm->round = 0;
     cons_hash_set(&cm->block_id.hash, hh.b);
     uint8_t ph[32];
-    derive(ph, c->o.seed, "parts", b->header.height);
+    derive(ph, c->o.seed ^ salt(c, b->header.height), "parts", b->header.height);
     cm->block_id.parts.total = 1;
     cons_hash_set(&cm->block_id.parts.hash, ph);
     for (size_t i = 0; i < b->vals.n && i < signers; i++) {
@@ -128,52 +142,107 @@ ag_err lchain_resign(lchain *c, light_block *b, size_t signers)
     return AG_OK;
 }
 
-ag_err lchain_block(lchain *c, int64_t h, light_block *out)
+static int64_t epoch_of(const lchain *c, int64_t h)
 {
-    memset(out, 0, sizeof *out);
-    if (h <= 0)
-        return AG_ERR_INVALID_ARG;
-    cons_header *hd = &out->header;
+    return c->o.change_every ? (h - 1) / c->o.change_every : 0;
+}
+
+static ag_err valset_hash_at(lchain *c, int64_t h, cons_hash *out)
+{
+    int64_t ep = epoch_of(c, h);
+    for (int i = 0; i < 4; i++)
+        if (c->cached_epoch[i] == ep) {
+            *out = c->cached_hash[i];
+            return AG_OK;
+        }
+    cons_valset vs = {0};
+    crypto_hash vh;
+    ag_err e = set_at(c, h, &vs);
+    if (!e)
+        e = cons_valset_hash(&vh, &vs);
+    cons_valset_free(&vs);
+    if (e)
+        return e;
+    cons_hash_set(out, vh.b);
+    c->cached_epoch[c->cache_next] = ep;
+    c->cached_hash[c->cache_next] = *out;
+    c->cache_next = (c->cache_next + 1) % 4;
+    return AG_OK;
+}
+
+/* Header h (unsigned), whose last_block_id names the header hash prev. */
+static ag_err make_header(lchain *c, int64_t h, const crypto_hash *prev, cons_header *hd)
+{
+    memset(hd, 0, sizeof *hd);
     hd->version = (cons_version){CONS_BLOCK_PROTOCOL, 1};
     snprintf(hd->chain_id, sizeof hd->chain_id, "%s", c->o.chain_id);
     hd->height = h;
     int64_t ms = (h - 1) * c->o.block_ms;
     hd->time = (cons_timestamp){c->o.start_s + ms / 1000, (int32_t)(ms % 1000) * 1000000};
     uint8_t b[32];
-    if (h > 1) {
-        derive(b, c->o.seed, "block", h - 1);
-        cons_hash_set(&hd->last_block_id.hash, b);
+    if (prev) {
+        cons_hash_set(&hd->last_block_id.hash, prev->b);
         hd->last_block_id.parts.total = 1;
-        derive(b, c->o.seed, "parts", h - 1);
+        derive(b, c->o.seed ^ salt(c, h - 1), "parts", h - 1);
         cons_hash_set(&hd->last_block_id.parts.hash, b);
-        derive(b, c->o.seed, "last_commit", h);
+        derive(b, c->o.seed ^ salt(c, h), "last_commit", h);
         cons_hash_set(&hd->last_commit_hash, b);
     }
-    derive(b, c->o.seed, "data", h);
+    derive(b, c->o.seed ^ salt(c, h), "data", h);
     cons_hash_set(&hd->data_hash, b);
-    derive(b, c->o.seed, "consensus", 0);
+    derive(b, c->o.seed ^ salt(c, h), "consensus", 0);
     cons_hash_set(&hd->consensus_hash, b);
-    derive(b, c->o.seed, "app", h);
+    derive(b, c->o.seed ^ salt(c, h), "app", h);
     memcpy(hd->app_hash.b, b, 32);
     hd->app_hash.len = 32;
-    derive(b, c->o.seed, "results", h);
+    derive(b, c->o.seed ^ salt(c, h), "results", h);
     cons_hash_set(&hd->last_results_hash, b);
-    cons_valset next = {0};
-    crypto_hash vh;
-    ag_err e = set_at(c, h, &out->vals);
+    derive(b, c->o.seed ^ salt(c, h), "proposer", h);
+    memcpy(hd->proposer_address.b, b, CRYPTO_ADDRESS_LEN);
+    ag_err e = valset_hash_at(c, h, &hd->validators_hash);
     if (!e)
-        e = set_at(c, c->o.hide_changes ? h : h + 1, &next);
+        e = valset_hash_at(c, c->o.hide_changes ? h : h + 1, &hd->next_validators_hash);
+    return e;
+}
+
+/* The header hash of h, made (and remembered) in height order. */
+static ag_err header_hash_at(lchain *c, int64_t h, crypto_hash *out)
+{
+    if (h > c->cap_hashes) {
+        int64_t cap = c->cap_hashes ? c->cap_hashes : 1024;
+        while (cap < h)
+            cap *= 2;
+        crypto_hash *g = realloc(c->hashes, (size_t)cap * sizeof *g);
+        if (!g)
+            return AG_ERR_NOMEM;
+        c->hashes = g;
+        c->cap_hashes = cap;
+    }
+    while (c->n_hashes < h) {
+        int64_t k = c->n_hashes + 1;
+        cons_header hd;
+        ag_err e = make_header(c, k, k > 1 ? &c->hashes[k - 2] : NULL, &hd);
+        if (!e)
+            e = cons_header_hash(&c->hashes[k - 1], &hd);
+        if (e)
+            return e;
+        c->n_hashes = k;
+    }
+    *out = c->hashes[h - 1];
+    return AG_OK;
+}
+
+ag_err lchain_block(lchain *c, int64_t h, light_block *out)
+{
+    memset(out, 0, sizeof *out);
+    if (h <= 0)
+        return AG_ERR_INVALID_ARG;
+    crypto_hash prev;
+    ag_err e = h > 1 ? header_hash_at(c, h - 1, &prev) : AG_OK;
     if (!e)
-        e = cons_valset_hash(&vh, &out->vals);
+        e = make_header(c, h, h > 1 ? &prev : NULL, &out->header);
     if (!e)
-        cons_hash_set(&hd->validators_hash, vh.b);
-    if (!e)
-        e = cons_valset_hash(&vh, &next);
-    if (!e)
-        cons_hash_set(&hd->next_validators_hash, vh.b);
-    cons_valset_free(&next);
-    if (!e)
-        hd->proposer_address = out->vals.vals[0].address;
+        e = set_at(c, h, &out->vals);
     if (!e)
         e = lchain_resign(c, out, out->vals.n);
     if (e)

@@ -2,10 +2,13 @@
  * generated in process (tests/harness/light_chain.h), with every lie a full
  * node could tell. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "light/client.h"
 #include "light/decode.h"
+#include "light/store.h"
 #include "light/verify.h"
 #include "rpc/encode.h"
 #include "tests/harness/ag_test.h"
@@ -332,6 +335,190 @@ START_TEST(trust_level)
 }
 END_TEST
 
+
+/* ---- the store ---- */
+
+START_TEST(store_save_load_prune)
+{
+    char dir[64];
+    ag_test_mkdtemp(dir, "light_store");
+    lchain *c = chain(4, 3, false, 50);
+    light_store *st = NULL;
+    ck_assert_int_eq(light_store_open(&st, dir, 5), AG_OK);
+    for (int64_t h = 1; h <= 8; h++) {
+        light_block b = {0};
+        ck_assert_int_eq(lchain_block(c, h, &b), AG_OK);
+        ck_assert_int_eq(light_store_save(st, &b), AG_OK);
+        light_block_free(&b);
+    }
+    ck_assert_uint_eq(light_store_count(st), 5);
+    ck_assert_int_eq(light_store_lowest(st), 4);
+    light_block got = {0}, want = {0};
+    ck_assert_int_eq(light_store_load(st, 2, &got), AG_ERR_NOT_FOUND);
+    ck_assert_int_eq(lchain_block(c, 6, &want), AG_OK);
+    ck_assert_int_eq(light_store_load(st, 6, &got), AG_OK);
+    ck_assert(memcmp(&got.header, &want.header, sizeof got.header) == 0);
+    crypto_hash a, b;
+    ck_assert_int_eq(cons_valset_hash(&a, &got.vals), AG_OK);
+    ck_assert_int_eq(cons_valset_hash(&b, &want.vals), AG_OK);
+    ck_assert(memcmp(a.b, b.b, 32) == 0);
+    ck_assert_uint_eq(got.commit.n_sigs, want.commit.n_sigs);
+    light_block_free(&got);
+    light_store_close(st);
+    /* reopened: the same heights; a damaged file is refused, never trusted */
+    ck_assert_int_eq(light_store_open(&st, dir, 5), AG_OK);
+    ck_assert_int_eq(light_store_highest(st), 8);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%020d.lb", dir, 6);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 40, SEEK_SET);
+    int ch = fgetc(f);
+    fseek(f, 40, SEEK_SET);
+    fputc(ch ^ 0x20, f);
+    fclose(f);
+    ck_assert_int_eq(light_store_load(st, 6, &got), AG_ERR_CORRUPT);
+    ck_assert_int_eq(light_store_load_below(st, 7, &got), AG_OK);
+    ck_assert_int_eq(got.header.height, 7);
+    light_block_free(&got);
+    light_block_free(&want);
+    light_store_close(st);
+    lchain_free(c);
+    ag_test_rmdir(dir);
+}
+END_TEST
+
+/* ---- the client ---- */
+
+typedef struct attacks {
+    int n;
+    ag_err submitted;
+    int64_t height;
+} attacks;
+
+static void on_attack(void *ctx, const light_attack *a, ag_err submitted)
+{
+    attacks *at = ctx;
+    at->n++;
+    at->submitted = submitted;
+    at->height = a->conflicting.header.height;
+    ck_assert_uint_gt(a->n_byzantine, 0);
+}
+
+static light_client_opts client_opts(lchain *primary, const char *dir, int64_t trust_h,
+                                     const light_provider *w, size_t nw, attacks *at)
+{
+    light_block root = {0};
+    ck_assert_int_eq(lchain_block(primary, trust_h, &root), AG_OK);
+    light_client_opts o = {.chain_id = CHAIN,
+                           .primary = lchain_provider(primary),
+                           .witnesses = w,
+                           .n_witnesses = nw,
+                           .store_dir = dir,
+                           .store_max_blocks = 10,
+                           .on_attack = on_attack,
+                           .attack_ctx = at};
+    o.trust.height = trust_h;
+    ck_assert_int_eq(light_block_hash(&root, &o.trust.hash), AG_OK);
+    o.trust.trusting_period_ns = 14 * 24 * 3600 * SEC;
+    o.trust.max_clock_drift_ns = 10 * SEC;
+    light_block_free(&root);
+    return o;
+}
+
+START_TEST(client_sync_and_witnesses)
+{
+    char dir[64];
+    ag_test_mkdtemp(dir, "light_client");
+    lchain *p = chain(4, 20, false, 400);
+    lchain *honest = chain(4, 20, false, 400);
+    lchain_opts wo = {.chain_id = CHAIN, .n_vals = 4, .change_every = 20, .shift = 3,
+                      .start_s = 1700000000, .block_ms = 1000, .seed = ag_test_seed() + 1,
+                      .height = 400};
+    lchain *faulty = NULL; /* other keys: its headers never verify */
+    ck_assert_int_eq(lchain_new(&faulty, &wo), AG_OK);
+    light_provider w[2] = {lchain_provider(honest), lchain_provider(faulty)};
+    attacks at = {0};
+    light_client_opts o = client_opts(p, dir, 1, w, 2, &at);
+    light_client *lc = NULL;
+    light_fail why;
+    ck_assert_int_eq(light_client_new(&lc, &o, after(400), &why), AG_OK);
+    light_block b = {0};
+    ag_err e = light_client_verify_to(lc, 0, after(400), &b, &why);
+    ck_assert_msg(e == AG_OK, "%s", ag_err_detail());
+    ck_assert_int_eq(b.header.height, 400);
+    ck_assert_uint_gt(light_client_last_steps(lc), 1);
+    ck_assert_uint_eq(light_client_witnesses(lc), 1); /* the faulty one dropped */
+    ck_assert_int_eq(at.n, 0);
+    light_block_free(&b);
+    /* backwards from the trusted blocks by hashes */
+    e = light_client_verify_to(lc, 390, after(400), &b, &why);
+    ck_assert_msg(e == AG_OK, "%s", ag_err_detail());
+    ck_assert_int_eq(b.header.height, 390);
+    light_block_free(&b);
+    light_client_free(lc);
+
+    /* a restart resumes from the store; the wrong trusted hash is refused */
+    ck_assert_int_eq(light_client_new(&lc, &o, after(400), &why), AG_OK);
+    ck_assert_int_eq(light_client_trusted(lc, &b), AG_OK);
+    ck_assert_int_eq(b.header.height, 400);
+    light_block_free(&b);
+    light_client_free(lc);
+    o.trust.hash.b[0] ^= 1;
+    ck_assert_int_eq(light_client_new(&lc, &o, after(400), &why), AG_ERR_VERIFY);
+    ck_assert_int_eq(why, LIGHT_FAIL_TRUSTED_HASH);
+    ag_test_rmdir(dir);
+    ag_test_mkdtemp(dir, "light_client");
+    ck_assert_int_eq(light_client_new(&lc, &o, after(400), &why), AG_ERR_VERIFY);
+    ck_assert_int_eq(why, LIGHT_FAIL_TRUSTED_HASH);
+    /* an expired trust root */
+    o.trust.hash.b[0] ^= 1;
+    cons_timestamp late = after(400);
+    late.seconds += 30 * 24 * 3600;
+    ck_assert_int_eq(light_client_new(&lc, &o, late, &why), AG_ERR_VERIFY);
+    ck_assert_int_eq(why, LIGHT_FAIL_EXPIRED);
+    ag_test_rmdir(dir);
+    lchain_free(p);
+    lchain_free(honest);
+    lchain_free(faulty);
+}
+END_TEST
+
+START_TEST(client_detects_attack)
+{
+    char dir[64];
+    ag_test_mkdtemp(dir, "light_attack");
+    lchain *p = chain(4, 0, false, 200);
+    /* the same validators sign a second chain from height 100 on */
+    lchain_opts fo = {.chain_id = CHAIN, .n_vals = 4, .start_s = 1700000000, .block_ms = 1000,
+                      .seed = ag_test_seed(), .fork = 77, .fork_from = 100, .height = 200};
+    lchain *fork = NULL;
+    ck_assert_int_eq(lchain_new(&fork, &fo), AG_OK);
+    light_provider w = lchain_provider(fork);
+    attacks at = {0};
+    light_client_opts o = client_opts(p, dir, 1, &w, 1, &at);
+    light_client *lc = NULL;
+    light_fail why;
+    ck_assert_int_eq(light_client_new(&lc, &o, after(200), &why), AG_OK);
+    /* below the fork both agree */
+    ck_assert_int_eq(light_client_verify_to(lc, 50, after(200), NULL, &why), AG_OK);
+    /* above it: an attack, reported, and nothing saved */
+    ck_assert_int_eq(light_client_verify_to(lc, 150, after(200), NULL, &why), AG_ERR_VERIFY);
+    ck_assert_int_eq(why, LIGHT_FAIL_CONFLICT);
+    ck_assert_int_eq(at.n, 2); /* to each side, the other's block */
+    ck_assert_int_eq(at.height, 150);
+    ck_assert_int_eq(at.submitted, AG_ERR_UNSUPPORTED);
+    light_block t = {0};
+    ck_assert_int_eq(light_client_trusted(lc, &t), AG_OK);
+    ck_assert_int_eq(t.header.height, 50);
+    light_block_free(&t);
+    light_client_free(lc);
+    lchain_free(p);
+    lchain_free(fork);
+    ag_test_rmdir(dir);
+}
+END_TEST
+
 static Suite *light_suite(void)
 {
     Suite *s = suite_create("light");
@@ -344,6 +531,9 @@ static Suite *light_suite(void)
     tcase_add_test(tc, skipping_100);
     tcase_add_test(tc, lies);
     tcase_add_test(tc, trust_level);
+    tcase_add_test(tc, store_save_load_prune);
+    tcase_add_test(tc, client_sync_and_witnesses);
+    tcase_add_test(tc, client_detects_attack);
     suite_add_tcase(s, tc);
     return s;
 }
