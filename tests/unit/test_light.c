@@ -8,9 +8,12 @@
 
 #include "light/client.h"
 #include "light/decode.h"
+#include "light/query.h"
 #include "light/store.h"
 #include "light/verify.h"
 #include "rpc/encode.h"
+#include "state/kv.h"
+#include "state/store.h"
 #include "tests/harness/ag_test.h"
 #include "tests/harness/light_chain.h"
 
@@ -46,6 +49,14 @@ static cons_timestamp after(int64_t h)
 {
     return (cons_timestamp){1700000000 + h + 60, 0};
 }
+
+/* A refusal with the expected reason. */
+#define EXPECT(call, reason)                                                                       \
+    do {                                                                                           \
+        ck_assert_int_eq((call), AG_ERR_VERIFY);                                                   \
+        ck_assert_msg(why == (reason), "got '%s', want '%s' (%s)", light_fail_name(why),           \
+                      light_fail_name(reason), ag_err_detail());                                   \
+    } while (0)
 
 /* ---- decoding ---- */
 
@@ -229,12 +240,6 @@ START_TEST(lies)
     light_fail why;
     ck_assert_int_eq(lchain_block(c, 10, &t), AG_OK);
 
-#define EXPECT(call, reason)                                                                       \
-    do {                                                                                           \
-        ck_assert_int_eq((call), AG_ERR_VERIFY);                                                   \
-        ck_assert_msg(why == (reason), "got '%s', want '%s' (%s)", light_fail_name(why),           \
-                      light_fail_name(reason), ag_err_detail());                                   \
-    } while (0)
 
     /* forged signature (adjacent and non-adjacent) */
     ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
@@ -519,6 +524,105 @@ START_TEST(client_detects_attack)
 }
 END_TEST
 
+
+/* ---- state proofs ---- */
+
+/* A response as a node would send it, from a real store. */
+static void prove(state_store *st, uint64_t version, const char *key, int64_t height,
+                  light_query_resp *r)
+{
+    ag_buf proof, value;
+    ag_buf_init(&proof, 0);
+    ag_buf_init(&value, 0);
+    bool exists = false;
+    ck_assert_int_eq(state_store_prove(st, version, (const uint8_t *)key, strlen(key), &proof,
+                                       &value, &exists),
+                     AG_OK);
+    memset(r, 0, sizeof *r);
+    r->height = height;
+    r->key_len = r->proof_key_len = strlen(key);
+    r->key = (uint8_t *)strdup(key);
+    r->proof_key = (uint8_t *)strdup(key);
+    r->n_proof_ops = 1;
+    strcpy(r->proof_type, LIGHT_PROOF_TYPE_SMT);
+    r->proof_len = proof.len;
+    r->proof = ag_buf_steal(&proof, &r->proof_len);
+    if (exists) {
+        r->value = ag_buf_steal(&value, &r->value_len);
+    }
+    ag_buf_free(&proof);
+    ag_buf_free(&value);
+}
+
+START_TEST(query_proofs)
+{
+    state_kv *kv = NULL;
+    state_store *st = NULL;
+    ck_assert_int_eq(state_kv_open_memory(&kv), AG_OK);
+    state_store_options so = {.no_sync = true};
+    ck_assert_int_eq(state_store_open(&st, kv, &so), AG_OK);
+    for (int i = 0; i < 50; i++) {
+        char k[16], v[16];
+        snprintf(k, sizeof k, "key%02d", i);
+        snprintf(v, sizeof v, "value%d", i);
+        ck_assert_int_eq(state_store_set(st, (const uint8_t *)k, strlen(k), (const uint8_t *)v,
+                                         strlen(v)),
+                         AG_OK);
+    }
+    uint64_t version;
+    crypto_hash root;
+    ck_assert_int_eq(state_store_commit(st, &version, &root), AG_OK);
+    cons_app_hash app = {.len = 32};
+    memcpy(app.b, root.b, 32);
+    light_query_resp r;
+    light_fail why;
+    const uint8_t *k7 = (const uint8_t *)"key07";
+
+    prove(st, version, "key07", 9, &r);
+    ck_assert_int_eq(light_check_query_proof(&r, k7, 5, 9, &app, &why), AG_OK);
+    ck_assert_mem_eq(r.value, "value7", 6);
+    /* a tampered value */
+    r.value[0] ^= 1;
+    EXPECT(light_check_query_proof(&r, k7, 5, 9, &app, &why), LIGHT_FAIL_PROOF);
+    r.value[0] ^= 1;
+    /* a tampered proof */
+    r.proof[r.proof_len / 2] ^= 1;
+    EXPECT(light_check_query_proof(&r, k7, 5, 9, &app, &why), LIGHT_FAIL_PROOF);
+    r.proof[r.proof_len / 2] ^= 1;
+    /* the value withheld: "absent" with an existence proof */
+    uint8_t *v = r.value;
+    size_t vl = r.value_len;
+    r.value = NULL;
+    r.value_len = 0;
+    EXPECT(light_check_query_proof(&r, k7, 5, 9, &app, &why), LIGHT_FAIL_PROOF);
+    r.value = v;
+    r.value_len = vl;
+    /* another height, another key, another root */
+    EXPECT(light_check_query_proof(&r, k7, 5, 8, &app, &why), LIGHT_FAIL_QUERY);
+    EXPECT(light_check_query_proof(&r, (const uint8_t *)"key08", 5, 9, &app, &why),
+           LIGHT_FAIL_QUERY);
+    cons_app_hash other = app;
+    other.b[3] ^= 1;
+    EXPECT(light_check_query_proof(&r, k7, 5, 9, &other, &why), LIGHT_FAIL_PROOF);
+    /* no proof at all */
+    r.n_proof_ops = 0;
+    EXPECT(light_check_query_proof(&r, k7, 5, 9, &app, &why), LIGHT_FAIL_QUERY);
+    light_query_resp_free(&r);
+
+    /* absence is proven */
+    const uint8_t *kx = (const uint8_t *)"absent-key";
+    prove(st, version, "absent-key", 9, &r);
+    ck_assert_ptr_null(r.value);
+    ck_assert_int_eq(light_check_query_proof(&r, kx, 10, 9, &app, &why), AG_OK);
+    /* ...and an invented value for it is refused */
+    r.value = (uint8_t *)strdup("forged");
+    r.value_len = 6;
+    EXPECT(light_check_query_proof(&r, kx, 10, 9, &app, &why), LIGHT_FAIL_PROOF);
+    light_query_resp_free(&r);
+    state_store_close(st);
+}
+END_TEST
+
 static Suite *light_suite(void)
 {
     Suite *s = suite_create("light");
@@ -532,6 +636,7 @@ static Suite *light_suite(void)
     tcase_add_test(tc, lies);
     tcase_add_test(tc, trust_level);
     tcase_add_test(tc, store_save_load_prune);
+    tcase_add_test(tc, query_proofs);
     tcase_add_test(tc, client_sync_and_witnesses);
     tcase_add_test(tc, client_detects_attack);
     suite_add_tcase(s, tc);
