@@ -201,12 +201,14 @@ int main(int argc, char **argv)
     double k4, k100;
     double h4 = sequential(4, 2000, &k4);
     double h100 = sequential(100, 200, &k100);
-    printf("headers verified/s,   4 validators: %8.0f   (limit %.0f: %.0f signatures for +2/3 at the "
-           "rate above; %.0f%% of it)\n",
-           h4, rate / k4, k4, 100.0 * h4 / (rate / k4));
-    printf("headers verified/s, 100 validators: %8.0f   (limit %.0f: %.0f signatures for +2/3 at the "
-           "rate above; %.0f%% of it)\n",
-           h100, rate / k100, k100, 100.0 * h100 / (rate / k100));
+    printf(
+        "headers verified/s,   4 validators: %8.0f   (limit %.0f: %.0f signatures for +2/3 at the "
+        "rate above; %.0f%% of it)\n",
+        h4, rate / k4, k4, 100.0 * h4 / (rate / k4));
+    printf(
+        "headers verified/s, 100 validators: %8.0f   (limit %.0f: %.0f signatures for +2/3 at the "
+        "rate above; %.0f%% of it)\n",
+        h100, rate / k100, k100, 100.0 * h100 / (rate / k100));
     skipping(4, skip_h);
     skipping(100, skip_h);
     uint8_t d[32];

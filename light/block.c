@@ -72,8 +72,9 @@ ag_err light_valset_from_list(cons_valset *out, const cons_validator *vals, size
                               v->voting_power);
         if (i > 0) {
             const cons_validator *p = &vals[i - 1];
-            bool ordered = p->voting_power > v->voting_power ||
-                           (p->voting_power == v->voting_power && addr_cmp(&p->address, &v->address) < 0);
+            bool ordered =
+                p->voting_power > v->voting_power ||
+                (p->voting_power == v->voting_power && addr_cmp(&p->address, &v->address) < 0);
             if (!ordered)
                 return ag_err_set(AG_ERR_DECODE, "validator %zu: out of set order or duplicate", i);
         }

@@ -160,8 +160,8 @@ static void report(light_client *c, const light_provider *to, const light_block 
     snprintf(a.reported_by, sizeof a.reported_by, "%s", by ? by : "");
     ag_err e = light_block_copy(&a.conflicting, conflicting);
     /* the validators of the common set who signed the conflicting block */
-    a.byzantine = calloc(conflicting->commit.n_sigs ? conflicting->commit.n_sigs : 1,
-                         sizeof *a.byzantine);
+    a.byzantine =
+        calloc(conflicting->commit.n_sigs ? conflicting->commit.n_sigs : 1, sizeof *a.byzantine);
     for (size_t i = 0; !e && a.byzantine && i < conflicting->commit.n_sigs; i++) {
         const cons_commit_sig *s = &conflicting->commit.sigs[i];
         if (s->flag == CONS_BLOCK_ID_FLAG_COMMIT &&
@@ -201,7 +201,8 @@ static ag_err cross_check(light_client *c, const light_block *verified, cons_tim
         }
         /* A different header: does the witness's chain verify too? */
         light_fail wwhy;
-        ag_err we = light_verify_skipping(&c->vo, &c->trusted, &wb, w, now, NULL, NULL, NULL, &wwhy);
+        ag_err we =
+            light_verify_skipping(&c->vo, &c->trusted, &wb, w, now, NULL, NULL, NULL, &wwhy);
         if (we == AG_OK) {
             report(c, w, verified, &c->trusted, c->primary.name);
             report(c, &c->primary, &wb, &c->trusted, w->name);
@@ -229,9 +230,9 @@ static ag_err verify_backwards(light_client *c, int64_t height, light_block *out
         crypto_hash hh;
         if (!e)
             e = light_verify_block_basic(c->chain_id, &cur, why);
-        if (!e && (light_block_hash(&cur, &hh) != AG_OK ||
-                   above.header.last_block_id.hash.len != 32 ||
-                   memcmp(above.header.last_block_id.hash.b, hh.b, 32) != 0))
+        if (!e &&
+            (light_block_hash(&cur, &hh) != AG_OK || above.header.last_block_id.hash.len != 32 ||
+             memcmp(above.header.last_block_id.hash.b, hh.b, 32) != 0))
             e = refuse(why, LIGHT_FAIL_COMMIT_MISMATCH,
                        "header is not the last_block_id of the trusted header above it");
         if (!e)
@@ -244,8 +245,8 @@ static ag_err verify_backwards(light_client *c, int64_t height, light_block *out
     return e;
 }
 
-ag_err light_client_verify_to(light_client *c, int64_t height, cons_timestamp now,
-                              light_block *out, light_fail *why)
+ag_err light_client_verify_to(light_client *c, int64_t height, cons_timestamp now, light_block *out,
+                              light_fail *why)
 {
     *why = LIGHT_OK;
     c->last_steps = 0;

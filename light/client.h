@@ -67,8 +67,8 @@ void light_client_free(light_client *c);
 
 /* The verified block at `height` (0: the primary's latest). *out (may be
  * NULL) is a copy; free with light_block_free. */
-ag_err light_client_verify_to(light_client *c, int64_t height, cons_timestamp now,
-                              light_block *out, light_fail *why);
+ag_err light_client_verify_to(light_client *c, int64_t height, cons_timestamp now, light_block *out,
+                              light_fail *why);
 /* The newest trusted block (a copy). */
 ag_err light_client_trusted(const light_client *c, light_block *out);
 const light_verify_opts *light_client_verify_opts(const light_client *c);

@@ -50,7 +50,7 @@ ag_err light_json_result(json_t *resp, json_t **result)
         const char *msg = json_string_value(json_object_get(err, "message"));
         const char *data = json_string_value(json_object_get(err, "data"));
         ag_err e = json_is_integer(code) && json_integer_value(code) == -32601 ? AG_ERR_UNSUPPORTED
-                                                                                : AG_ERR_NOT_FOUND;
+                                                                               : AG_ERR_NOT_FOUND;
         return ag_err_set(e, "node: %.80s %.120s", msg ? msg : "error", data ? data : "");
     }
     json_t *r = json_object_get(resp, "result");
@@ -307,7 +307,8 @@ static ag_err decode_sig(const json_t *o, cons_commit_sig *s)
     const char *addr;
     size_t addr_len;
     memset(s, 0, sizeof *s);
-    ag_err e = get_num(o, "block_id_flag", CONS_BLOCK_ID_FLAG_ABSENT, CONS_BLOCK_ID_FLAG_NIL, &flag);
+    ag_err e =
+        get_num(o, "block_id_flag", CONS_BLOCK_ID_FLAG_ABSENT, CONS_BLOCK_ID_FLAG_NIL, &flag);
     if (!e)
         e = get_str(o, "validator_address", &addr, &addr_len);
     if (!e && addr_len > 0) {

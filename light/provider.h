@@ -19,8 +19,8 @@
  * on, and the validators of the trusted set at that height who signed the
  * conflicting commit. */
 typedef struct light_attack {
-    light_block conflicting;  /* owned */
-    int64_t common_height;    /* last trusted height before the conflict */
+    light_block conflicting;   /* owned */
+    int64_t common_height;     /* last trusted height before the conflict */
     crypto_address *byzantine; /* owned: n_byzantine addresses */
     size_t n_byzantine;
     int64_t total_voting_power; /* of the trusted set at common_height */

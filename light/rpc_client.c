@@ -96,9 +96,9 @@ static ag_err from_curl(CURLcode rc, const char *url)
 ag_err light_rpc_call(light_rpc *c, const char *method, json_t *params, json_t **out)
 {
     *out = NULL;
-    json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id",
-                            (json_int_t)c->next_id++, "method", method, "params",
-                            params ? params : json_object());
+    json_t *req =
+        json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)c->next_id++,
+                  "method", method, "params", params ? params : json_object());
     if (!req)
         return ag_err_set(AG_ERR_NOMEM, "light rpc: request");
     char *body = json_dumps(req, JSON_COMPACT);

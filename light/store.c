@@ -208,8 +208,8 @@ static ag_err get_part(const uint8_t **p, size_t *left, const uint8_t **part, si
 {
     if (*left < 4)
         return AG_ERR_CORRUPT;
-    size_t n = (size_t)(*p)[0] | (size_t)(*p)[1] << 8 | (size_t)(*p)[2] << 16 |
-               (size_t)(*p)[3] << 24;
+    size_t n =
+        (size_t)(*p)[0] | (size_t)(*p)[1] << 8 | (size_t)(*p)[2] << 16 | (size_t)(*p)[3] << 24;
     if (n > *left - 4)
         return AG_ERR_CORRUPT;
     *part = *p + 4;

@@ -59,9 +59,9 @@ ag_err light_verify_opts_check(const light_verify_opts *o)
         return ag_err_set(AG_ERR_INVALID_ARG, "light: trusting period or clock drift");
     const light_trust_level *l = &o->trust_level;
     if (l->den == 0 || l->num > l->den || l->den > (1u << 20) || 3 * l->num < l->den)
-        return ag_err_set(AG_ERR_INVALID_ARG, "light: trust level %" PRIu64 "/%" PRIu64
-                                              " not in [1/3, 1]",
-                          l->num, l->den);
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "light: trust level %" PRIu64 "/%" PRIu64 " not in [1/3, 1]", l->num,
+                          l->den);
     return AG_OK;
 }
 
@@ -122,8 +122,8 @@ ag_err light_verify_block_basic(const char *chain_id, const light_block *b, ligh
         return refuse(why, LIGHT_FAIL_MALFORMED, "header has no hash");
     const cons_commit *c = &b->commit;
     if (c->height != h->height)
-        return refuse(why, LIGHT_FAIL_COMMIT_MISMATCH, "commit height %" PRId64 " for header %" PRId64,
-                      c->height, h->height);
+        return refuse(why, LIGHT_FAIL_COMMIT_MISMATCH,
+                      "commit height %" PRId64 " for header %" PRId64, c->height, h->height);
     if (c->block_id.hash.len != CONS_HASH_LEN || memcmp(c->block_id.hash.b, hh.b, 32) != 0)
         return refuse(why, LIGHT_FAIL_COMMIT_MISMATCH, "commit signs another header at %" PRId64,
                       h->height);
@@ -251,8 +251,7 @@ ag_err light_verify_adjacent(const light_verify_opts *o, const light_block *trus
     ag_err e = check_new(o, trusted, untrusted, now, why);
     if (e)
         return e;
-    if (!cons_hash_equal(&untrusted->header.validators_hash,
-                         &trusted->header.next_validators_hash))
+    if (!cons_hash_equal(&untrusted->header.validators_hash, &trusted->header.next_validators_hash))
         return refuse(why, LIGHT_FAIL_NEXT_VALSET, "height %" PRId64, untrusted->header.height);
     return light_verify_commit_light(o->chain_id, &untrusted->vals, &untrusted->commit.block_id,
                                      untrusted->header.height, &untrusted->commit, why);
@@ -284,9 +283,9 @@ ag_err light_verify_step(const light_verify_opts *o, const light_block *trusted,
 }
 
 ag_err light_verify_skipping(const light_verify_opts *o, const light_block *trusted,
-                             const light_block *target, const light_provider *p,
-                             cons_timestamp now, light_on_verified on_verified, void *ctx,
-                             size_t *steps, light_fail *why)
+                             const light_block *target, const light_provider *p, cons_timestamp now,
+                             light_on_verified on_verified, void *ctx, size_t *steps,
+                             light_fail *why)
 {
     *why = LIGHT_OK;
     if (steps)

@@ -93,8 +93,7 @@ ag_err light_verify_commit_trusting(const char *chain_id, const cons_valset *tru
 ag_err light_verify_adjacent(const light_verify_opts *o, const light_block *trusted,
                              const light_block *untrusted, cons_timestamp now, light_fail *why);
 ag_err light_verify_non_adjacent(const light_verify_opts *o, const light_block *trusted,
-                                 const light_block *untrusted, cons_timestamp now,
-                                 light_fail *why);
+                                 const light_block *untrusted, cons_timestamp now, light_fail *why);
 /* Adjacent or non-adjacent as the heights say. */
 ag_err light_verify_step(const light_verify_opts *o, const light_block *trusted,
                          const light_block *untrusted, cons_timestamp now, light_fail *why);
@@ -108,8 +107,8 @@ typedef ag_err (*light_on_verified)(void *ctx, const light_block *b);
  * on_verified (may be NULL) sees every newly verified block, the target
  * last. *stats_steps (may be NULL) counts verification steps done. */
 ag_err light_verify_skipping(const light_verify_opts *o, const light_block *trusted,
-                             const light_block *target, const light_provider *p,
-                             cons_timestamp now, light_on_verified on_verified, void *ctx,
-                             size_t *steps, light_fail *why);
+                             const light_block *target, const light_provider *p, cons_timestamp now,
+                             light_on_verified on_verified, void *ctx, size_t *steps,
+                             light_fail *why);
 
 #endif

@@ -13,8 +13,8 @@ static void signed_header(json_t *j)
     cons_commit c = {0}, c2 = {0};
     if (light_decode_signed_header(j, &h, &c) != AG_OK)
         return;
-    json_t *sh = json_pack("{s:o, s:o}", "header", rpc_json_header(&h), "commit",
-                           rpc_json_commit(&c));
+    json_t *sh =
+        json_pack("{s:o, s:o}", "header", rpc_json_header(&h), "commit", rpc_json_commit(&c));
     json_t *again = json_pack("{s:o}", "signed_header", sh);
     FUZZ_ASSERT(again != NULL);
     FUZZ_ASSERT(light_decode_signed_header(again, &h2, &c2) == AG_OK);

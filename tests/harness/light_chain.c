@@ -25,8 +25,8 @@ struct lchain {
 static void derive(uint8_t out[32], uint64_t seed, const char *what, int64_t n)
 {
     char buf[96];
-    int len = snprintf(buf, sizeof buf, "%llu/%s/%lld", (unsigned long long)seed, what,
-                       (long long)n);
+    int len =
+        snprintf(buf, sizeof buf, "%llu/%s/%lld", (unsigned long long)seed, what, (long long)n);
     crypto_sha256(out, buf, (size_t)len);
 }
 

@@ -29,11 +29,11 @@ typedef struct lchain_opts {
     size_t shift;         /* validators replaced at each change (< n_vals) */
     int64_t start_s;      /* time of height 1, seconds */
     int64_t block_ms;     /* time between heights */
-    uint64_t seed; /* the keys and the block contents */
-    uint64_t fork;     /* non-zero: other block contents signed by the same keys (a fork) */
-    int64_t fork_from; /* first height of the fork (the chains agree below it) */
-    bool hide_changes; /* a lying chain: next_validators_hash never announces a change */
-    int64_t height;    /* the tip (the provider serves 1..height) */
+    uint64_t seed;        /* the keys and the block contents */
+    uint64_t fork;        /* non-zero: other block contents signed by the same keys (a fork) */
+    int64_t fork_from;    /* first height of the fork (the chains agree below it) */
+    bool hide_changes;    /* a lying chain: next_validators_hash never announces a change */
+    int64_t height;       /* the tip (the provider serves 1..height) */
 } lchain_opts;
 
 typedef struct lchain lchain;

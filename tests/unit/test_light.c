@@ -17,7 +17,7 @@
 #include "tests/harness/ag_test.h"
 #include "tests/harness/light_chain.h"
 
-#define SEC 1000000000LL
+#define SEC   1000000000LL
 #define CHAIN "light-test"
 
 static lchain *chain(size_t n, int64_t change_every, bool hide, int64_t height)
@@ -206,8 +206,8 @@ static void verify_skipping(size_t n, int64_t change_every, int64_t tip)
                          AG_ERR_VERIFY);
         ck_assert_int_eq(why, LIGHT_FAIL_NOT_ENOUGH_TRUST);
     }
-    ag_err e = light_verify_skipping(&o, &trusted, &target, &p, after(tip), NULL, NULL, &steps,
-                                     &why);
+    ag_err e =
+        light_verify_skipping(&o, &trusted, &target, &p, after(tip), NULL, NULL, &steps, &why);
     ck_assert_msg(e == AG_OK, "%s", ag_err_detail());
     ck_assert_int_eq(why, LIGHT_OK);
     ck_assert_uint_gt(steps, change_every ? 1 : 0);
@@ -239,7 +239,6 @@ START_TEST(lies)
     light_block t = {0}, b = {0};
     light_fail why;
     ck_assert_int_eq(lchain_block(c, 10, &t), AG_OK);
-
 
     /* forged signature (adjacent and non-adjacent) */
     ck_assert_int_eq(lchain_block(c, 11, &b), AG_OK);
@@ -340,7 +339,6 @@ START_TEST(trust_level)
 }
 END_TEST
 
-
 /* ---- the store ---- */
 
 START_TEST(store_save_load_prune)
@@ -437,8 +435,13 @@ START_TEST(client_sync_and_witnesses)
     ag_test_mkdtemp(dir, "light_client");
     lchain *p = chain(4, 20, false, 400);
     lchain *honest = chain(4, 20, false, 400);
-    lchain_opts wo = {.chain_id = CHAIN, .n_vals = 4, .change_every = 20, .shift = 3,
-                      .start_s = 1700000000, .block_ms = 1000, .seed = ag_test_seed() + 1,
+    lchain_opts wo = {.chain_id = CHAIN,
+                      .n_vals = 4,
+                      .change_every = 20,
+                      .shift = 3,
+                      .start_s = 1700000000,
+                      .block_ms = 1000,
+                      .seed = ag_test_seed() + 1,
                       .height = 400};
     lchain *faulty = NULL; /* other keys: its headers never verify */
     ck_assert_int_eq(lchain_new(&faulty, &wo), AG_OK);
@@ -495,8 +498,14 @@ START_TEST(client_detects_attack)
     ag_test_mkdtemp(dir, "light_attack");
     lchain *p = chain(4, 0, false, 200);
     /* the same validators sign a second chain from height 100 on */
-    lchain_opts fo = {.chain_id = CHAIN, .n_vals = 4, .start_s = 1700000000, .block_ms = 1000,
-                      .seed = ag_test_seed(), .fork = 77, .fork_from = 100, .height = 200};
+    lchain_opts fo = {.chain_id = CHAIN,
+                      .n_vals = 4,
+                      .start_s = 1700000000,
+                      .block_ms = 1000,
+                      .seed = ag_test_seed(),
+                      .fork = 77,
+                      .fork_from = 100,
+                      .height = 200};
     lchain *fork = NULL;
     ck_assert_int_eq(lchain_new(&fork, &fo), AG_OK);
     light_provider w = lchain_provider(fork);
@@ -524,7 +533,6 @@ START_TEST(client_detects_attack)
 }
 END_TEST
 
-
 /* ---- state proofs ---- */
 
 /* A response as a node would send it, from a real store. */
@@ -535,9 +543,9 @@ static void prove(state_store *st, uint64_t version, const char *key, int64_t he
     ag_buf_init(&proof, 0);
     ag_buf_init(&value, 0);
     bool exists = false;
-    ck_assert_int_eq(state_store_prove(st, version, (const uint8_t *)key, strlen(key), &proof,
-                                       &value, &exists),
-                     AG_OK);
+    ck_assert_int_eq(
+        state_store_prove(st, version, (const uint8_t *)key, strlen(key), &proof, &value, &exists),
+        AG_OK);
     memset(r, 0, sizeof *r);
     r->height = height;
     r->key_len = r->proof_key_len = strlen(key);
@@ -565,9 +573,9 @@ START_TEST(query_proofs)
         char k[16], v[16];
         snprintf(k, sizeof k, "key%02d", i);
         snprintf(v, sizeof v, "value%d", i);
-        ck_assert_int_eq(state_store_set(st, (const uint8_t *)k, strlen(k), (const uint8_t *)v,
-                                         strlen(v)),
-                         AG_OK);
+        ck_assert_int_eq(
+            state_store_set(st, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v)),
+            AG_OK);
     }
     uint64_t version;
     crypto_hash root;
