@@ -7,6 +7,8 @@
 #ifndef AGORA_LIGHT_LIMITS_H
 #define AGORA_LIGHT_LIMITS_H
 
+#include "consensus/limits.h"
+
 /* Bytes of one JSON-RPC response body. The largest response the light client
  * asks for is a /commit of CONS_VALIDATORS_MAX signatures (about 250 bytes of
  * JSON each) or a /validators page of 100 validators; 8 MiB leaves room. */
@@ -26,7 +28,9 @@
 #define LIGHT_WITNESSES_MAX 16
 /* Bisection depth: each step halves the distance, so 64 levels cover int64. */
 #define LIGHT_BISECTION_DEPTH_MAX 64
-/* Bytes of one stored light block file. */
-#define LIGHT_STORE_FILE_MAX (2u * 1024u * 1024u + 4096u)
+/* Bytes of one stored light block file: the largest header, commit and
+ * validator set encodings, their length prefixes, the magic and checksum. */
+#define LIGHT_STORE_FILE_MAX                                                                       \
+    (CONS_HEADER_ENCODED_MAX + CONS_COMMIT_ENCODED_MAX + CONS_VALSET_ENCODED_MAX + 64u)
 
 #endif

@@ -1,7 +1,11 @@
 /* The light client library: JSON decoding and verification on chains
  * generated in process (tests/harness/light_chain.h), with every lie a full
  * node could tell. */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +13,16 @@
 #include "light/client.h"
 #include "light/decode.h"
 #include "light/query.h"
+#include "light/rpc_client.h"
 #include "light/store.h"
 #include "light/verify.h"
 #include "rpc/encode.h"
+#include "rpc/server.h"
 #include "state/kv.h"
 #include "state/store.h"
 #include "tests/harness/ag_test.h"
 #include "tests/harness/light_chain.h"
+#include "tests/harness/rpc_chain.h"
 
 #define SEC   1000000000LL
 #define CHAIN "light-test"
@@ -631,6 +638,94 @@ START_TEST(query_proofs)
 }
 END_TEST
 
+/* ---- the RPC client against the real RPC server (in-memory chain) ---- */
+
+/* A listening TCP socket on 127.0.0.1 that never answers; its port. */
+static int silent_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(fd, 4), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+START_TEST(rpc_client_real_server)
+{
+    tchain *tc = NULL;
+    rpc_server *srv = NULL;
+    ck_assert_int_eq(tchain_new(&tc, ag_test_seed()), AG_OK);
+    rpc_backend be = tchain_backend(tc);
+    rpc_server_opts so;
+    rpc_server_opts_default(&so);
+    so.laddr = "tcp://127.0.0.1:0";
+    so.index_kv = tchain_index_kv(tc);
+    ck_assert_msg(rpc_server_start(&srv, &be, &so) == AG_OK, "%s", ag_err_detail());
+    tchain_set_server(tc, srv);
+    for (int h = 1; h <= 5; h++)
+        ck_assert_int_eq(tchain_add_block(tc, NULL, 0), AG_OK);
+    rpc_server_sync(srv);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", rpc_server_port(srv));
+
+    light_rpc *rpc = NULL;
+    ck_assert_int_eq(light_rpc_new(&rpc, &(light_rpc_opts){.url = url}), AG_OK);
+    light_provider p = light_rpc_provider(rpc);
+    light_block b3 = {0}, b4 = {0};
+    light_fail why;
+    ck_assert_msg(p.ops->light_block(p.ctx, 3, &b3) == AG_OK, "%s", ag_err_detail());
+    ck_assert_int_eq(p.ops->light_block(p.ctx, 4, &b4), AG_OK);
+    ck_assert_int_eq(light_verify_block_basic(TCHAIN_ID, &b3, &why), AG_OK);
+    ck_assert_int_eq(
+        light_verify_commit_light(TCHAIN_ID, &b3.vals, &b3.commit.block_id, 3, &b3.commit, &why),
+        AG_OK);
+    crypto_hash want, got;
+    ck_assert_int_eq(tchain_block_hash(tc, 3, &want), AG_OK);
+    ck_assert_int_eq(light_block_hash(&b3, &got), AG_OK);
+    ck_assert(memcmp(want.b, got.b, 32) == 0);
+    light_verify_opts o = opts();
+    o.chain_id = TCHAIN_ID;
+    cons_timestamp now = b4.header.time;
+    now.seconds += 60;
+    ck_assert_msg(light_verify_adjacent(&o, &b3, &b4, now, &why) == AG_OK, "%s", ag_err_detail());
+    light_status st;
+    ck_assert_int_eq(light_rpc_status(rpc, &st), AG_OK);
+    ck_assert_str_eq(st.chain_id, TCHAIN_ID);
+    ck_assert_int_eq(st.latest_height, 5);
+    /* the node's refusal, passed on */
+    light_block none = {0};
+    ck_assert_int_eq(p.ops->light_block(p.ctx, 999, &none), AG_ERR_NOT_FOUND);
+    light_rpc_free(rpc);
+    /* a response over the bound is cut off and refused */
+    ck_assert_int_eq(light_rpc_new(&rpc, &(light_rpc_opts){.url = url, .max_response = 300}),
+                     AG_OK);
+    ck_assert_int_eq(light_rpc_status(rpc, &st), AG_ERR_TOO_LARGE);
+    light_rpc_free(rpc);
+    light_block_free(&b3);
+    light_block_free(&b4);
+    tchain_set_server(tc, NULL);
+    rpc_server_free(srv);
+    tchain_free(tc);
+
+    /* a node that never answers: the timeout; a closed port: refused */
+    int port, fd = silent_listener(&port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    ck_assert_int_eq(light_rpc_new(&rpc, &(light_rpc_opts){.url = url, .timeout_ms = 300}), AG_OK);
+    ck_assert_int_eq(light_rpc_status(rpc, &st), AG_ERR_TIMEOUT);
+    light_rpc_free(rpc);
+    close(fd);
+    ck_assert_int_eq(light_rpc_new(&rpc, &(light_rpc_opts){.url = url, .timeout_ms = 300}), AG_OK);
+    ck_assert_int_eq(light_rpc_status(rpc, &st), AG_ERR_CONN_REFUSED);
+    light_rpc_free(rpc);
+    ck_assert_int_eq(light_rpc_new(&rpc, &(light_rpc_opts){.url = "file:///etc/passwd"}),
+                     AG_ERR_INVALID_ARG);
+}
+END_TEST
+
 static Suite *light_suite(void)
 {
     Suite *s = suite_create("light");
@@ -645,6 +740,7 @@ static Suite *light_suite(void)
     tcase_add_test(tc, trust_level);
     tcase_add_test(tc, store_save_load_prune);
     tcase_add_test(tc, query_proofs);
+    tcase_add_test(tc, rpc_client_real_server);
     tcase_add_test(tc, client_sync_and_witnesses);
     tcase_add_test(tc, client_detects_attack);
     suite_add_tcase(s, tc);
