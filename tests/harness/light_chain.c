@@ -111,6 +111,7 @@ ag_err lchain_resign(lchain *c, light_block *b, size_t signers)
     if (e)
         return e;
     cons_commit *cm = &b->commit;
+    cons_commit_clear(cm);
     if ((e = cons_commit_alloc(cm, b->vals.n)) != AG_OK)
         return e;
     cm->height = b->header.height;
@@ -234,7 +235,7 @@ static ag_err header_hash_at(lchain *c, int64_t h, crypto_hash *out)
 
 ag_err lchain_block(lchain *c, int64_t h, light_block *out)
 {
-    memset(out, 0, sizeof *out);
+    light_block_free(out);
     if (h <= 0)
         return AG_ERR_INVALID_ARG;
     crypto_hash prev;

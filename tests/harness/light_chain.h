@@ -40,7 +40,8 @@ typedef struct lchain lchain;
 
 ag_err lchain_new(lchain **out, const lchain_opts *o);
 void lchain_free(lchain *c);
-/* The block at h (1..tip), signed by every validator. */
+/* The block at h (1..tip), signed by every validator. *out (empty or a
+ * block, which is freed first) is the caller's: light_block_free. */
 ag_err lchain_block(lchain *c, int64_t h, light_block *out);
 /* Recompute b's header hash and commit block id and sign again with its
  * validators' keys (for b->header.chain_id): the first `signers` validators
