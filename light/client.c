@@ -164,9 +164,11 @@ static void report(light_client *c, const light_provider *to, const light_block 
         calloc(conflicting->commit.n_sigs ? conflicting->commit.n_sigs : 1, sizeof *a.byzantine);
     for (size_t i = 0; !e && a.byzantine && i < conflicting->commit.n_sigs; i++) {
         const cons_commit_sig *s = &conflicting->commit.sigs[i];
-        if (s->flag == CONS_BLOCK_ID_FLAG_COMMIT &&
-            cons_valset_index_of(&common->vals, &s->validator_address) >= 0)
-            a.byzantine[a.n_byzantine++] = s->validator_address;
+        long idx = s->flag == CONS_BLOCK_ID_FLAG_COMMIT
+                       ? cons_valset_index_of(&common->vals, &s->validator_address)
+                       : -1;
+        if (idx >= 0)
+            a.byzantine[a.n_byzantine++] = common->vals.vals[idx];
     }
     ag_err submitted = AG_ERR_UNSUPPORTED;
     if (!e && to->ops->report_attack)

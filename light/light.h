@@ -23,6 +23,7 @@
  *   decode.h      CometBFT JSON-RPC responses -> consensus types
  *   rpc_client.h  a full node over HTTP (libcurl), as a provider
  *   provider.h    where blocks and state come from; attack reports
+ *   evidence.h    an attack's LightClientAttackEvidence encoding
  *   verify.h      the verification rules (adjacent, non-adjacent, bisection)
  *   store.h       the trusted store
  *   client.h      trust root, primary, witnesses, updates
@@ -34,6 +35,7 @@
 #include "light/block.h"
 #include "light/client.h"
 #include "light/decode.h"
+#include "light/evidence.h"
 #include "light/limits.h"
 #include "light/provider.h"
 #include "light/query.h"

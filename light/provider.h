@@ -14,14 +14,14 @@
 #include "light/decode.h"
 
 /* A light-client attack found by cross-checking (CometBFT's
- * LightClientAttackEvidence, without its wire encoding): the conflicting
+ * LightClientAttackEvidence as a value): the conflicting
  * block a witness or the primary served, the last height both chains agree
  * on, and the validators of the trusted set at that height who signed the
- * conflicting commit. */
+ * conflicting commit. light_attack_encode (evidence.h) gives its wire form. */
 typedef struct light_attack {
     light_block conflicting;   /* owned */
     int64_t common_height;     /* last trusted height before the conflict */
-    crypto_address *byzantine; /* owned: n_byzantine addresses */
+    cons_validator *byzantine; /* owned: n_byzantine entries of the common set */
     size_t n_byzantine;
     int64_t total_voting_power; /* of the trusted set at common_height */
     cons_timestamp timestamp;   /* time of the trusted block at common_height */

@@ -12,6 +12,7 @@
 
 #include "light/client.h"
 #include "light/decode.h"
+#include "light/evidence.h"
 #include "light/query.h"
 #include "light/rpc_client.h"
 #include "light/store.h"
@@ -20,6 +21,7 @@
 #include "rpc/server.h"
 #include "state/kv.h"
 #include "state/store.h"
+#include "tendermint/types/evidence.pb-c.h"
 #include "tests/harness/ag_test.h"
 #include "tests/harness/light_chain.h"
 #include "tests/harness/rpc_chain.h"
@@ -413,6 +415,27 @@ static void on_attack(void *ctx, const light_attack *a, ag_err submitted)
     at->submitted = submitted;
     at->height = a->conflicting.header.height;
     ck_assert_uint_gt(a->n_byzantine, 0);
+    /* its CometBFT wire form decodes (protobuf-c, from the .proto) to the same facts */
+    ag_buf enc;
+    ag_buf_init(&enc, 0);
+    ck_assert_int_eq(light_attack_encode(&enc, a), AG_OK);
+    Tendermint__Types__Evidence *ev = tendermint__types__evidence__unpack(NULL, enc.len, enc.data);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->sum_case, TENDERMINT__TYPES__EVIDENCE__SUM_LIGHT_CLIENT_ATTACK_EVIDENCE);
+    const Tendermint__Types__LightClientAttackEvidence *l = ev->light_client_attack_evidence;
+    ck_assert_int_eq(l->common_height, a->common_height);
+    ck_assert_int_eq(l->total_voting_power, a->total_voting_power);
+    ck_assert_uint_eq(l->n_byzantine_validators, a->n_byzantine);
+    ck_assert_int_eq(l->byzantine_validators[0]->voting_power, a->byzantine[0].voting_power);
+    ck_assert_mem_eq(l->byzantine_validators[0]->address.data, a->byzantine[0].address.b, 20);
+    ck_assert_int_eq(l->conflicting_block->signed_header->header->height,
+                     a->conflicting.header.height);
+    ck_assert_uint_eq(l->conflicting_block->signed_header->commit->n_signatures,
+                      a->conflicting.commit.n_sigs);
+    ck_assert_uint_eq(l->conflicting_block->validator_set->n_validators, a->conflicting.vals.n);
+    ck_assert_int_eq(l->timestamp->seconds, a->timestamp.seconds);
+    tendermint__types__evidence__free_unpacked(ev, NULL);
+    ag_buf_free(&enc);
 }
 
 static light_client_opts client_opts(lchain *primary, const char *dir, int64_t trust_h,
