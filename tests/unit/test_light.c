@@ -3,6 +3,7 @@
  * node could tell. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -749,6 +750,111 @@ START_TEST(rpc_client_real_server)
 }
 END_TEST
 
+/* ---- /validators paging, against a canned HTTP server ---- */
+
+typedef struct pager {
+    int fd;
+    const cons_valset *vs;
+    int lie; /* 0 honest; 1 total changes on page 2; 2 page 2 repeats page 1; 3 page 2 of another
+                height */
+    int requests;
+} pager;
+
+static void *pager_run(void *arg)
+{
+    pager *pg = arg;
+    for (;;) {
+        int c = accept(pg->fd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        char req[8192];
+        size_t n = 0;
+        char *body = NULL;
+        while (n < sizeof req - 1) {
+            ssize_t r = read(c, req + n, sizeof req - 1 - n);
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            req[n] = 0;
+            char *end = strstr(req, "\r\n\r\n");
+            char *cl = strstr(req, "Content-Length: ");
+            if (end && cl && strlen(end + 4) >= (size_t)atoi(cl + 16)) {
+                body = end + 4;
+                break;
+            }
+        }
+        int page = 1;
+        char *pp = body ? strstr(body, "\"page\":") : NULL;
+        if (pp)
+            page = atoi(pp + 7);
+        pg->requests++;
+        size_t from = (size_t)(page - 1) * 100,
+               to = from + 100 < pg->vs->n ? from + 100 : pg->vs->n;
+        if (pg->lie == 2 && page == 2) {
+            from = 0;
+            to = pg->vs->n - 100;
+        }
+        json_t *arr = json_array();
+        for (size_t i = from; i < to; i++)
+            json_array_append_new(arr, rpc_json_validator(&pg->vs->vals[i]));
+        size_t total = pg->vs->n + (pg->lie == 1 && page == 2 ? 1 : 0);
+        int64_t height = pg->lie == 3 && page == 2 ? 8 : 7;
+        json_t *res =
+            json_pack("{s:s, s:i, s:{s:o, s:o, s:o, s:o}}", "jsonrpc", "2.0", "id", 1, "result",
+                      "block_height", rpc_json_i64(height), "validators", arr, "count",
+                      rpc_json_i64((int64_t)(to - from)), "total", rpc_json_i64((int64_t)total));
+        char *text = json_dumps(res, JSON_COMPACT);
+        json_decref(res);
+        char head[128];
+        int hl = snprintf(head, sizeof head,
+                          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                          "%zu\r\nConnection: close\r\n\r\n",
+                          strlen(text));
+        ck_assert_int_eq(write(c, head, (size_t)hl), hl);
+        ck_assert_int_eq(write(c, text, strlen(text)), (ssize_t)strlen(text));
+        free(text);
+        close(c);
+    }
+}
+
+START_TEST(rpc_client_validator_pages)
+{
+    lchain *c = chain(150, 0, false, 10);
+    light_block b = {0};
+    ck_assert_int_eq(lchain_block(c, 7, &b), AG_OK);
+    for (int lie = 0; lie <= 3; lie++) {
+        int port;
+        pager pg = {.fd = silent_listener(&port), .vs = &b.vals, .lie = lie};
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, pager_run, &pg), 0);
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+        light_rpc *rpc = NULL;
+        ck_assert_int_eq(light_rpc_new(&rpc, &(light_rpc_opts){.url = url, .timeout_ms = 5000}),
+                         AG_OK);
+        cons_valset vs;
+        ag_err e = light_rpc_validators(rpc, 7, &vs);
+        if (lie == 0) {
+            ck_assert_msg(e == AG_OK, "%s", ag_err_detail());
+            ck_assert_int_eq(pg.requests, 2);
+            crypto_hash h1, h2;
+            ck_assert_int_eq(cons_valset_hash(&h1, &vs), AG_OK);
+            ck_assert_int_eq(cons_valset_hash(&h2, &b.vals), AG_OK);
+            ck_assert(memcmp(h1.b, h2.b, 32) == 0);
+            cons_valset_free(&vs);
+        } else {
+            ck_assert_int_eq(e, AG_ERR_DECODE);
+        }
+        light_rpc_free(rpc);
+        shutdown(pg.fd, SHUT_RDWR);
+        close(pg.fd);
+        pthread_join(t, NULL);
+    }
+    light_block_free(&b);
+    lchain_free(c);
+}
+END_TEST
+
 static Suite *light_suite(void)
 {
     Suite *s = suite_create("light");
@@ -764,6 +870,7 @@ static Suite *light_suite(void)
     tcase_add_test(tc, store_save_load_prune);
     tcase_add_test(tc, query_proofs);
     tcase_add_test(tc, rpc_client_real_server);
+    tcase_add_test(tc, rpc_client_validator_pages);
     tcase_add_test(tc, client_sync_and_witnesses);
     tcase_add_test(tc, client_detects_attack);
     suite_add_tcase(s, tc);
