@@ -9,9 +9,11 @@
 #include <strings.h>
 
 #include "consensus/engine.h"
+#include "feed/server.h"
 #include "lib/hex.h"
 #include "lib/log.h"
 #include "node/app.h"
+#include "node/feed_source.h"
 #include "node/host.h"
 #include "node/node_key.h"
 #include "node/rpc_backend.h"
@@ -52,6 +54,11 @@ struct node_runtime {
     rpc_server *rpc;    /* started by node_runtime_start; NULL once freed */
     state_kv *index_kv; /* the RPC's tx/block indexer: data/tx_index.db */
     bool rpc_publish_warned;
+    feed_server *feed;            /* [feed] pub_listen or rep_listen set; started by _start */
+    node_feed_stores feed_stores; /* the feed's catch-up reads */
+    pthread_mutex_t own_lock;     /* the node mutex when there is no RPC backend */
+    bool own_lock_init;
+    bool feed_publish_warned;
 };
 
 /* ---- the crash-test hook ---- */
@@ -154,6 +161,17 @@ static void on_committed(void *ctx, const cons_engine_committed *c)
                         ag_err_detail());
         } else if (err == AG_OK) {
             n->rpc_publish_warned = false;
+        }
+    }
+    if (n->feed) {
+        ag_err err = feed_server_publish_block(n->feed, c->height, c->block->txs, c->block->n_txs,
+                                               c->finalize);
+        if (err != AG_OK && !n->feed_publish_warned) {
+            n->feed_publish_warned = true;
+            ag_log_warn(LOG, "feed: block %" PRId64 ": %s (subscribers catch up by request)",
+                        c->height, ag_err_detail());
+        } else if (err == AG_OK) {
+            n->feed_publish_warned = false;
         }
     }
 }
@@ -357,6 +375,39 @@ static void close_rpc(node_runtime *n)
     n->rpc = NULL;
 }
 
+/* ---- the event feed ---- */
+
+/* The feed's catch-up reads take the node mutex: the RPC backend's, or our
+ * own when the RPC is off. */
+static void prepare_feed(node_runtime *n)
+{
+    pthread_mutex_t *mu;
+    if (n->rpc_be) {
+        mu = node_rpc_mutex(n->rpc_be);
+    } else {
+        pthread_mutex_init(&n->own_lock, NULL);
+        n->own_lock_init = true;
+        mu = &n->own_lock;
+        node_host_set_lock(n->host, mu);
+    }
+    n->feed_stores = (node_feed_stores){.mu = mu, .blocks = n->blocks, .states = n->states};
+}
+
+static ag_err start_feed(node_runtime *n)
+{
+    const node_config *cfg = &n->home.cfg;
+    feed_server_opts o = {.pub_url = cfg->events_pub_url,
+                          .rep_url = cfg->events_rep_url,
+                          .source = node_feed_source(&n->feed_stores)};
+    ag_err err = feed_server_start(&n->feed, &o);
+    if (err)
+        return with_prefix(err, "[feed]");
+    ag_log_info(LOG, "event feed: PUB %s, REP %s",
+                cfg->events_pub_url[0] ? cfg->events_pub_url : "off",
+                cfg->events_rep_url[0] ? cfg->events_rep_url : "off");
+    return AG_OK;
+}
+
 ag_err node_runtime_open(node_runtime **out, const node_home *home)
 {
     *out = NULL;
@@ -401,6 +452,8 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
     p2p_gossip_attach(n->gossip, n->engine);
     if (h->cfg.rpc_laddr[0] && (err = open_rpc(n)) != AG_OK)
         goto fail;
+    if (h->cfg.events_pub_url[0] || h->cfg.events_rep_url[0])
+        prepare_feed(n);
     *out = n;
     return AG_OK;
 fail:
@@ -430,6 +483,8 @@ ag_err node_runtime_start(node_runtime *n)
     ag_log_info(LOG, "consensus running at height %" PRId64, cons_engine_height(n->engine));
     if (n->rpc_be && (err = start_rpc(n)) != AG_OK)
         return err;
+    if (n->feed_stores.mu && (err = start_feed(n)) != AG_OK)
+        return err;
     return AG_OK;
 }
 
@@ -449,6 +504,8 @@ void node_runtime_close(node_runtime *n)
 {
     if (!n)
         return;
+    feed_server_free(n->feed); /* joins its REP thread, which takes the node mutex */
+    n->feed = NULL;
     close_rpc(n);
     if (n->host)
         close_p2p(n);
@@ -470,5 +527,7 @@ void node_runtime_close(node_runtime *n)
     cons_privval_free(n->signer);
     genesis_doc_free(&n->genesis);
     node_key_wipe(&n->key);
+    if (n->own_lock_init)
+        pthread_mutex_destroy(&n->own_lock);
     free(n);
 }
