@@ -18,6 +18,9 @@
  *        block end (h, n), otherwise   a gap: back to 2
  *      Every block is stored before its messages are published, so the
  *      REP socket always has what the PUB stream lost.
+ *   4. When the stream is quiet for a whole timeout, one request from the
+ *      cursor: a lost last block end would otherwise hide a gap until the
+ *      next block.
  * Single-threaded: one caller at a time.
  */
 #ifndef AGORA_FEED_CLIENT_H

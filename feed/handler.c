@@ -66,8 +66,9 @@ static ag_err read_block(const feed_source *src, page *p, int64_t h, feed_block_
     if (!err) {
         fin = tendermint__abci__response_finalize_block__unpack(NULL, raw.len, raw.data);
         if (!fin)
-            err = ag_err_set(AG_ERR_DECODE, "stored FinalizeBlock response of height %lld does "
-                                            "not decode",
+            err = ag_err_set(AG_ERR_DECODE,
+                             "stored FinalizeBlock response of height %lld does "
+                             "not decode",
                              (long long)h);
     }
     ag_buf_free(&raw);
@@ -111,8 +112,9 @@ ag_err feed_handle_request(const feed_source *src, const uint8_t *in, size_t len
         return refuse(out, err, 0, 0);
     if (from.height > latest + 1)
         return refuse(out,
-                      ag_err_set(AG_ERR_NOT_FOUND, "from_height %lld is beyond the latest height "
-                                                   "%lld + 1",
+                      ag_err_set(AG_ERR_NOT_FOUND,
+                                 "from_height %lld is beyond the latest height "
+                                 "%lld + 1",
                                  (long long)from.height, (long long)latest),
                       oldest, latest);
     if (oldest > 0 && from.height < oldest)

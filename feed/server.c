@@ -93,8 +93,8 @@ static ag_err queue_buf(feed_server *s, const ag_buf *b, bool *all)
     return AG_OK;
 }
 
-ag_err feed_server_publish_block(feed_server *s, int64_t height, const ag_slice *txs,
-                                 size_t n_txs, const abci_resp_finalize_block *fin)
+ag_err feed_server_publish_block(feed_server *s, int64_t height, const ag_slice *txs, size_t n_txs,
+                                 const abci_resp_finalize_block *fin)
 {
     if (!s->has_pub)
         return AG_OK;

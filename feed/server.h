@@ -47,8 +47,8 @@ ag_err feed_server_start(feed_server **out, const feed_server_opts *o);
  * the call). AG_ERR_AGAIN when the queue had no room for some of them (they
  * are dropped and counted); AG_ERR_INVALID_ARG when the tx and result counts
  * differ. */
-ag_err feed_server_publish_block(feed_server *s, int64_t height, const ag_slice *txs,
-                                 size_t n_txs, const abci_resp_finalize_block *fin);
+ag_err feed_server_publish_block(feed_server *s, int64_t height, const ag_slice *txs, size_t n_txs,
+                                 const abci_resp_finalize_block *fin);
 
 void feed_server_stats(feed_server *s, feed_stats *out);
 

@@ -44,9 +44,8 @@ static void fill_event(feed_event *e, Agora__Feed__V1__Attribute **ptrs,
     }
 }
 
-ag_err feed_block_events_build(feed_block_events *out, int64_t height,
-                               const crypto_hash *tx_hashes, size_t n_txs,
-                               const abci_resp_finalize_block *fin)
+ag_err feed_block_events_build(feed_block_events *out, int64_t height, const crypto_hash *tx_hashes,
+                               size_t n_txs, const abci_resp_finalize_block *fin)
 {
     memset(out, 0, sizeof *out);
     if (fin->n_tx_results != n_txs)
@@ -178,8 +177,7 @@ ag_err feed_request_encode(ag_buf *out, feed_cursor from, uint32_t max_events)
     return append_packed(out, &r.base);
 }
 
-ag_err feed_request_decode(const uint8_t *in, size_t len, feed_cursor *from,
-                           uint32_t *max_events)
+ag_err feed_request_decode(const uint8_t *in, size_t len, feed_cursor *from, uint32_t *max_events)
 {
     if (len > FEED_REQUEST_MAX)
         return ag_err_set(AG_ERR_TOO_LARGE, "request of %zu bytes (at most %d)", len,

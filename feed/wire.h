@@ -26,15 +26,15 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-#define FEED_TOPIC_MAX           128        /* bytes of a topic (event type cut there) */
-#define FEED_REQUEST_MAX         64         /* bytes of an encoded Request */
-#define FEED_RECV_MAX            4096       /* the REP socket drops larger messages unread */
-#define FEED_PAGE_DEFAULT_EVENTS 256        /* events of a page when max_events is 0 */
-#define FEED_PAGE_MAX_EVENTS     1024       /* max_events is clamped to this */
-#define FEED_PAGE_MAX_BYTES      (1u << 20) /* a page stops growing past this many bytes */
-#define FEED_PAGE_MAX_HEIGHTS    1000       /* heights read for one page */
+#define FEED_TOPIC_MAX           128         /* bytes of a topic (event type cut there) */
+#define FEED_REQUEST_MAX         64          /* bytes of an encoded Request */
+#define FEED_RECV_MAX            4096        /* the REP socket drops larger messages unread */
+#define FEED_PAGE_DEFAULT_EVENTS 256         /* events of a page when max_events is 0 */
+#define FEED_PAGE_MAX_EVENTS     1024        /* max_events is clamped to this */
+#define FEED_PAGE_MAX_BYTES      (1u << 20)  /* a page stops growing past this many bytes */
+#define FEED_PAGE_MAX_HEIGHTS    1000        /* heights read for one page */
 #define FEED_RESPONSE_MAX        (64u << 20) /* what a client accepts (one event can be large) */
-#define FEED_QUEUE_MAX_MSGS      8192       /* PUB messages waiting for the publisher thread */
+#define FEED_QUEUE_MAX_MSGS      8192        /* PUB messages waiting for the publisher thread */
 #define FEED_QUEUE_MAX_BYTES     (32u << 20)
 
 typedef Agora__Feed__V1__Event feed_event;
@@ -65,9 +65,8 @@ typedef struct feed_block_events {
 
 /* AG_ERR_INVALID_ARG when n_txs differs from fin->n_tx_results; AG_ERR_TOO_LARGE
  * past UINT32_MAX events; AG_ERR_NOMEM. *out is empty on error. */
-ag_err feed_block_events_build(feed_block_events *out, int64_t height,
-                               const crypto_hash *tx_hashes, size_t n_txs,
-                               const abci_resp_finalize_block *fin);
+ag_err feed_block_events_build(feed_block_events *out, int64_t height, const crypto_hash *tx_hashes,
+                               size_t n_txs, const abci_resp_finalize_block *fin);
 void feed_block_events_free(feed_block_events *b);
 
 /* The PUB messages (appended to out; AG_ERR_TOO_LARGE past out's cap). */
@@ -85,8 +84,7 @@ ag_err feed_pub_decode(const uint8_t *in, size_t len, feed_message **out);
  * becomes FEED_PAGE_DEFAULT_EVENTS and anything above
  * FEED_PAGE_MAX_EVENTS is clamped. */
 ag_err feed_request_encode(ag_buf *out, feed_cursor from, uint32_t max_events);
-ag_err feed_request_decode(const uint8_t *in, size_t len, feed_cursor *from,
-                           uint32_t *max_events);
+ag_err feed_request_decode(const uint8_t *in, size_t len, feed_cursor *from, uint32_t *max_events);
 
 /* A Response: AG_ERR_TOO_LARGE past FEED_RESPONSE_MAX, AG_ERR_DECODE. */
 ag_err feed_response_decode(const uint8_t *in, size_t len, feed_response **out);

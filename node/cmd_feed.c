@@ -26,9 +26,9 @@ static void print_event(const feed_event *e)
         ag_hex_encode(hash, e->tx_hash.data, 32, true);
     json_t *attrs = json_array();
     for (size_t i = 0; i < e->n_attributes; i++)
-        json_array_append_new(attrs, json_pack("{s:s, s:s, s:b}", "key", e->attributes[i]->key,
-                                               "value", e->attributes[i]->value, "index",
-                                               e->attributes[i]->index));
+        json_array_append_new(attrs,
+                              json_pack("{s:s, s:s, s:b}", "key", e->attributes[i]->key, "value",
+                                        e->attributes[i]->value, "index", e->attributes[i]->index));
     json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:s, s:o}", "height", (json_int_t)e->height,
                           "index", (json_int_t)e->index, "tx_hash", hash, "tx_index",
                           (json_int_t)e->tx_index, "type", e->type, "attributes", attrs);

@@ -15,8 +15,7 @@ static ag_err range(void *ctx, int64_t *oldest, int64_t *latest)
     return AG_OK;
 }
 
-static ag_err load(void *ctx, int64_t height, crypto_hash **hashes, size_t *n_txs,
-                   ag_buf *finalize)
+static ag_err load(void *ctx, int64_t height, crypto_hash **hashes, size_t *n_txs, ag_buf *finalize)
 {
     node_feed_stores *s = ctx;
     *hashes = NULL;
