@@ -25,11 +25,12 @@ trap cleanup EXIT
 home=$tmp/node log=$tmp/node.log
 port=$(( 20000 + RANDOM % 20000 ))
 rpc=127.0.0.1:$port pub=tcp://127.0.0.1:$((port + 1)) rep=tcp://127.0.0.1:$((port + 2))
+metrics=127.0.0.1:$((port + 3))
 
 "$agorad" init --home "$home" --fast --app kvstore --chain-id feed-test --moniker feed >/dev/null
 node_p2p_any_port "$home"
 cfg=$home/config/config.ini
-sed -i "s|^laddr = tcp://127.0.0.1:26657\$|laddr = tcp://$rpc|; s|^pub_listen = \$|pub_listen = $pub|; s|^rep_listen = \$|rep_listen = $rep|" "$cfg"
+sed -i "s|^laddr = tcp://127.0.0.1:26657\$|laddr = tcp://$rpc|; s|^pub_listen = \$|pub_listen = $pub|; s|^rep_listen = \$|rep_listen = $rep|; s|^prometheus = false\$|prometheus = true|; s|^prometheus_listen_addr = .*\$|prometheus_listen_addr = tcp://$metrics|" "$cfg"
 grep -q "^pub_listen = $pub\$" "$cfg" && grep -q "^rep_listen = $rep\$" "$cfg" \
   && grep -q "^laddr = tcp://$rpc\$" "$cfg" || { echo "config edit failed"; exit 1; }
 node_start "$home" "$log"
@@ -81,6 +82,17 @@ for ((i = 1; i <= total; i++)); do
 done
 jq -c "select(.type == \"kv\")" "$tmp/both.cut" | wc -l | grep -qx "$total" || { echo "unexpected kv events"; exit 1; }
 
+# /metrics: the height gauge grows, the feed counted its requests, CheckTx was timed.
+metric() { curl -sf "http://$metrics/metrics" | sed -n "s/^$1{chain_id=\"feed-test\"} //p"; }
+m1=$(metric agora_consensus_height)
+node_wait_height "$log" $(( $(node_height "$log") + 2 )) 60
+m2=$(metric agora_consensus_height)
+(( m1 >= final && m2 > m1 )) || { echo "metrics height did not grow: $m1 -> $m2 (final $final)"; exit 1; }
+(( $(metric agora_feed_requests_total) > 0 )) || { echo "no feed requests counted"; exit 1; }
+ct=$(curl -sf "http://$metrics/metrics" | sed -n 's/^agora_abci_method_timing_seconds_count{method="check_tx",chain_id="feed-test"} //p')
+(( ct == total )) || { echo "check_tx timings: $ct (want $total)"; exit 1; }
+
 node_stop TERM
 [[ "$node_rc" == 0 ]] || { echo "agorad exited with $node_rc after SIGTERM"; tail -n 20 "$log"; exit 1; }
+echo "metrics: height $m1 -> $m2, $ct CheckTx timed"
 echo "feed: $total txs over heights 1..$final; subscriber killed after $(wc -l <"$tmp/a.out") events, restarted --from $from; $(wc -l <"$tmp/ref.out") events, none missing or repeated ($(tail -n 1 "$tmp/b.err"))"
