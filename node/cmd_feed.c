@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,24 @@ static void print_event(const feed_event *e)
     if (e->tx_hash.len == 32)
         ag_hex_encode(hash, e->tx_hash.data, 32, true);
     json_t *attrs = json_array();
-    for (size_t i = 0; i < e->n_attributes; i++)
-        json_array_append_new(attrs,
-                              json_pack("{s:s, s:s, s:b}", "key", e->attributes[i]->key, "value",
-                                        e->attributes[i]->value, "index", e->attributes[i]->index));
-    json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:s, s:o}", "height", (json_int_t)e->height,
-                          "index", (json_int_t)e->index, "tx_hash", hash, "tx_index",
-                          (json_int_t)e->tx_index, "type", e->type, "attributes", attrs);
+    bool ok = attrs != NULL;
+    for (size_t i = 0; ok && i < e->n_attributes; i++) {
+        const Agora__Feed__V1__Attribute *a = e->attributes[i];
+        ok = json_array_append_new(attrs, json_pack("{s:s, s:s, s:b}", "key", a->key, "value",
+                                                    a->value, "index", a->index)) == 0;
+    }
+    json_t *o = NULL;
+    if (ok)
+        o = json_pack("{s:I, s:I, s:s, s:I, s:s, s:O}", "height", (json_int_t)e->height, "index",
+                      (json_int_t)e->index, "tx_hash", hash, "tx_index", (json_int_t)e->tx_index,
+                      "type", e->type, "attributes", attrs);
+    json_decref(attrs);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (s)
         printf("%s\n", s);
+    else /* not UTF-8 (JSON cannot carry it): still one line per event */
+        printf("{\"height\":%" PRId64 ",\"index\":%" PRIu32 ",\"error\":\"not UTF-8\"}\n",
+               e->height, e->index);
     free(s);
     json_decref(o);
 }
