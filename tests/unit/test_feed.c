@@ -1,11 +1,13 @@
 /* The event feed: codec, the catch-up handler against a fake chain (hostile
  * requests included), and a real PUB/REP server with the client in process,
  * including a queue too small for the blocks (the client must repair every
- * gap from the REP socket). Random chains: AGORA_TEST_SEED reproduces. */
+ * gap from the REP socket), over NNG's in-process transport. Random chains: AGORA_TEST_SEED
+ * reproduces. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "feed/client.h"
 #include "feed/handler.h"
@@ -428,14 +430,14 @@ START_TEST(handler_refuses_bad_requests)
 }
 END_TEST
 
-/* ---- server and client over TCP on loopback ---- */
+/* ---- server and client over NNG ---- */
 
-static int free_port(void)
+/* In-process NNG transport: the same PUB/SUB and REQ/REP protocols without
+ * ports another process could hold (test_feed.sh runs them over TCP). */
+static void unique_url(char *out, size_t cap, const char *what)
 {
     static int next;
-    if (!next)
-        next = 30000 + (int)(ag_test_seed() % 20000);
-    return next++;
+    snprintf(out, cap, "inproc://feed-%s-%d-%d", what, (int)getpid(), next++);
 }
 
 /* Publishes heights 1..n of c (the chain grows as they are "committed") while
@@ -446,10 +448,8 @@ static void run_pubsub(int64_t n, int64_t from, size_t queue_max, bool expect_dr
     fchain *c = chain_new(5, n);
     c->latest = from - 1; /* the blocks before `from` exist already */
     char pub[64], rep[64];
-    int port = free_port();
-    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", port);
-    port = free_port();
-    snprintf(rep, sizeof rep, "tcp://127.0.0.1:%d", port);
+    unique_url(pub, sizeof pub, "pub");
+    unique_url(rep, sizeof rep, "rep");
     feed_server_opts o = {
         .pub_url = pub, .rep_url = rep, .source = source_of(c), .queue_max_msgs = queue_max};
     feed_server *s;
