@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+
 #include "feed/client.h"
 #include "feed/handler.h"
 #include "feed/server.h"
@@ -518,6 +521,80 @@ START_TEST(client_starts_mid_chain)
 }
 END_TEST
 
+/* A plain NNG SUB socket subscribed to "type_1\0" gets exactly the events
+ * of that type (the topic framing works with NNG's prefix filter), and one
+ * subscribed to "\0" only the block ends. */
+START_TEST(sub_topic_filters_by_type)
+{
+    fchain *c = chain_new(6, 30);
+    char pub[64];
+    unique_url(pub, sizeof pub, "topic");
+    feed_server_opts o = {.pub_url = pub};
+    feed_server *s;
+    ck_assert_int_eq(feed_server_start(&s, &o), AG_OK);
+    nng_socket by_type, ends;
+    ck_assert_int_eq(nng_sub0_open(&by_type), 0);
+    ck_assert_int_eq(nng_sub0_open(&ends), 0);
+    ck_assert_int_eq(nng_socket_set(by_type, NNG_OPT_SUB_SUBSCRIBE, "type_1", 7), 0);
+    ck_assert_int_eq(nng_socket_set(ends, NNG_OPT_SUB_SUBSCRIBE, "", 1), 0);
+    ck_assert_int_eq(nng_dial(by_type, pub, NULL, 0), 0);
+    ck_assert_int_eq(nng_dial(ends, pub, NULL, 0), 0);
+    nng_socket_set_ms(by_type, NNG_OPT_RECVTIMEO, 200);
+    nng_socket_set_ms(ends, NNG_OPT_RECVTIMEO, 50);
+    /* PUB sends only to attached pipes, and drops for a subscriber whose
+     * buffer is full: wait until `ends` hears a block end of height 0,
+     * then read as the blocks are published. */
+    Tendermint__Abci__ResponseFinalizeBlock empty = TENDERMINT__ABCI__RESPONSE_FINALIZE_BLOCK__INIT;
+    nng_msg *m;
+    bool attached = false;
+    for (int i = 0; i < 100 && !attached; i++) {
+        ck_assert_int_eq(feed_server_publish_block(s, 0, NULL, 0, &empty), AG_OK);
+        attached = nng_recvmsg(ends, &m, 0) == 0;
+        if (attached)
+            nng_msg_free(m);
+    }
+    ck_assert(attached);
+    nng_socket_set_ms(ends, NNG_OPT_RECVTIMEO, 2000);
+    while (nng_recvmsg(ends, &m, NNG_FLAG_NONBLOCK) == 0) /* later warm-up ends */
+        nng_msg_free(m);
+    size_t want = 0, got = 0;
+    int64_t next_end = 1;
+    for (int64_t h = 1; h <= 30; h++) {
+        ck_assert_int_eq(feed_server_publish_block(s, h, c->b[h].txs, c->b[h].n_txs, c->b[h].fin),
+                         AG_OK);
+        feed_block_events be;
+        ck_assert_int_eq(
+            feed_block_events_build(&be, h, c->b[h].hashes, c->b[h].n_txs, c->b[h].fin), AG_OK);
+        for (size_t i = 0; i < be.n; i++)
+            want += strcmp(be.events[i].type, "type_1") == 0;
+        feed_block_events_free(&be);
+        ck_assert_int_eq(nng_recvmsg(ends, &m, 0), 0);
+        feed_message *msg;
+        ck_assert_int_eq(feed_pub_decode(nng_msg_body(m), nng_msg_len(m), &msg), AG_OK);
+        ck_assert_int_eq(msg->msg_case, AGORA__FEED__V1__MESSAGE__MSG_BLOCK_END);
+        ck_assert_int_eq(msg->block_end->height, next_end++);
+        agora__feed__v1__message__free_unpacked(msg, NULL);
+        nng_msg_free(m);
+        while (nng_recvmsg(by_type, &m, got < want ? 0 : NNG_FLAG_NONBLOCK) == 0) {
+            ck_assert_int_eq(feed_pub_decode(nng_msg_body(m), nng_msg_len(m), &msg), AG_OK);
+            ck_assert_int_eq(msg->msg_case, AGORA__FEED__V1__MESSAGE__MSG_EVENT);
+            ck_assert_str_eq(msg->event->type, "type_1");
+            ck_assert_int_eq(msg->event->height, h);
+            agora__feed__v1__message__free_unpacked(msg, NULL);
+            nng_msg_free(m);
+            got++;
+        }
+        ck_assert_uint_eq(got, want);
+    }
+    ck_assert_uint_gt(want, 0);
+    ck_assert_int_eq(next_end, 31);
+    nng_close(by_type);
+    nng_close(ends);
+    feed_server_free(s);
+    chain_free(c);
+}
+END_TEST
+
 START_TEST(server_refuses_bad_address)
 {
     feed_server_opts o = {.pub_url = "nonsense://x"};
@@ -545,6 +622,7 @@ static Suite *feed_suite(void)
     tcase_add_test(tc, client_gets_every_event_once);
     tcase_add_test(tc, client_repairs_drops_from_rep);
     tcase_add_test(tc, client_starts_mid_chain);
+    tcase_add_test(tc, sub_topic_filters_by_type);
     tcase_add_test(tc, server_refuses_bad_address);
     suite_add_tcase(s, tc);
     return s;
