@@ -4,6 +4,8 @@
  * gap from the REP socket), over NNG's in-process transport. Random chains: AGORA_TEST_SEED
  * reproduces. */
 #include <check.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,8 @@ typedef struct fblock {
 typedef struct fchain {
     fblock b[MAX_HEIGHTS + 1];
     int64_t oldest, latest;
-    int64_t fail_at; /* load fails with AG_ERR_IO at this height */
+    int64_t fail_at;    /* load fails with AG_ERR_IO at this height */
+    pthread_mutex_t mu; /* latest moves while the REP thread reads (the node's mutex) */
 } fchain;
 
 /* "<prefix><v>", malloc'd. */
@@ -125,6 +128,7 @@ static fchain *chain_new(uint64_t stream, int64_t heights)
         make_block(&c->b[h], &rng, h);
     c->oldest = 1;
     c->latest = heights;
+    pthread_mutex_init(&c->mu, NULL);
     return c;
 }
 
@@ -135,14 +139,17 @@ static void chain_free(fchain *c)
         if (c->b[h].fin)
             tendermint__abci__response_finalize_block__free_unpacked(c->b[h].fin, NULL);
     }
+    pthread_mutex_destroy(&c->mu);
     free(c);
 }
 
 static ag_err src_range(void *ctx, int64_t *oldest, int64_t *latest)
 {
     fchain *c = ctx;
+    pthread_mutex_lock(&c->mu);
     *oldest = c->oldest;
     *latest = c->latest;
+    pthread_mutex_unlock(&c->mu);
     return AG_OK;
 }
 
@@ -151,9 +158,12 @@ static ag_err src_load(void *ctx, int64_t h, crypto_hash **hashes, size_t *n_txs
     fchain *c = ctx;
     *hashes = NULL;
     *n_txs = 0;
-    if (h == c->fail_at)
+    pthread_mutex_lock(&c->mu);
+    bool fail = h == c->fail_at, missing = h < c->oldest || h > c->latest || h > MAX_HEIGHTS;
+    pthread_mutex_unlock(&c->mu);
+    if (fail)
         return ag_err_set(AG_ERR_IO, "fake: read failed");
-    if (h < c->oldest || h > c->latest || h > MAX_HEIGHTS)
+    if (missing)
         return ag_err_set(AG_ERR_NOT_FOUND, "fake: no height %lld", (long long)h);
     const fblock *b = &c->b[h];
     if (b->n_txs) {
@@ -467,7 +477,9 @@ static void run_pubsub(int64_t n, int64_t from, size_t queue_max, bool expect_dr
         /* commit a block (stored first, then published) every few reads */
         if (published < n) {
             published++;
+            pthread_mutex_lock(&c->mu); /* stored, then published: as the node does */
             c->latest = published;
+            pthread_mutex_unlock(&c->mu);
             ag_err e = feed_server_publish_block(s, published, c->b[published].txs,
                                                  c->b[published].n_txs, c->b[published].fin);
             ck_assert(e == AG_OK || e == AG_ERR_AGAIN);
