@@ -24,6 +24,8 @@ struct feed_client {
     feed_client_stats stats;
 };
 
+static ag_err request_page(feed_client *c);
+
 static ag_err nng_err(int rv, const char *what, const char *url)
 {
     char w[300];
@@ -71,7 +73,14 @@ ag_err feed_client_open(feed_client **out, const char *pub_url, const char *rep_
         c->cursor = (feed_cursor){from_height, 0};
         c->started = true;
     } else {
+        /* Ask for the tip now: "from now on" means from the open. */
         c->cursor = (feed_cursor){1, 0};
+        if ((err = request_page(c)) != AG_OK) {
+            char d[AG_ERR_DETAIL_MAX];
+            snprintf(d, sizeof d, "%s", ag_err_detail());
+            feed_client_close(c);
+            return ag_err_set(err, "%s", d);
+        }
     }
     *out = c;
     return AG_OK;
@@ -114,17 +123,19 @@ static ag_err request_page(feed_client *c)
         return err;
     c->stats.pages++;
     feed_response *r = c->page;
+    if (!c->started) {
+        /* Only the tip was wanted (a refusal, e.g. height 1 pruned, still
+         * says where the tip is). */
+        c->cursor = (feed_cursor){r->latest_height + 1, 0};
+        c->started = true;
+        drop_page(c);
+        return request_page(c);
+    }
     if (r->error && r->error[0]) {
         err = ag_err_set(AG_ERR_NOT_FOUND, "feed: the node refused the catch-up from %lld: %s",
                          (long long)c->cursor.height, r->error);
         drop_page(c);
         return err;
-    }
-    if (!c->started) {
-        c->cursor = (feed_cursor){r->latest_height + 1, 0};
-        c->started = true;
-        drop_page(c);
-        return request_page(c);
     }
     feed_cursor next = {r->next_height, r->next_index};
     if (feed_cursor_cmp(next, c->cursor) < 0 || r->next_height < 1) {

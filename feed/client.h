@@ -39,8 +39,9 @@ typedef struct feed_client_stats {
 } feed_client_stats;
 
 /* Dial both sockets (NNG redials them if the node restarts) and start at
- * (from_height, 0); from_height 0 starts after the latest block. Errors:
- * ag_err_from_nng for a bad address or a refused connection. */
+ * (from_height, 0); from_height 0 starts after the latest block at the time
+ * of the call (one request is made here). Errors: ag_err_from_nng for a bad
+ * address or a refused connection, feed_client_next's for that request. */
 ag_err feed_client_open(feed_client **out, const char *pub_url, const char *rep_url,
                         int64_t from_height);
 

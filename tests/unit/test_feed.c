@@ -456,10 +456,12 @@ static void unique_url(char *out, size_t cap, const char *what)
 /* Publishes heights 1..n of c (the chain grows as they are "committed") while
  * a client started at `from` reads; every event from `from` on must come
  * exactly once, in order. queue_max: the server's queue (small: drops). */
-static void run_pubsub(int64_t n, int64_t from, size_t queue_max, bool expect_drops)
+static void run_pubsub(int64_t n, int64_t from, size_t queue_max, bool expect_drops, bool from_tip)
 {
     fchain *c = chain_new(5, n);
     c->latest = from - 1; /* the blocks before `from` exist already */
+    if (from_tip)
+        c->oldest = 5; /* the client's first request (height 1) is refused: pruned */
     char pub[64], rep[64];
     unique_url(pub, sizeof pub, "pub");
     unique_url(rep, sizeof rep, "rep");
@@ -468,7 +470,7 @@ static void run_pubsub(int64_t n, int64_t from, size_t queue_max, bool expect_dr
     feed_server *s;
     ck_assert_int_eq(feed_server_start(&s, &o), AG_OK);
     feed_client *cl;
-    ck_assert_int_eq(feed_client_open(&cl, pub, rep, from), AG_OK);
+    ck_assert_int_eq(feed_client_open(&cl, pub, rep, from_tip ? 0 : from), AG_OK);
     packed_list want = expected_events(c, from, n);
     size_t got = 0;
     int64_t published = from - 1;
@@ -515,7 +517,7 @@ static void run_pubsub(int64_t n, int64_t from, size_t queue_max, bool expect_dr
 
 START_TEST(client_gets_every_event_once)
 {
-    run_pubsub(60, 1, 0, false);
+    run_pubsub(60, 1, 0, false, false);
 }
 END_TEST
 
@@ -523,13 +525,21 @@ START_TEST(client_repairs_drops_from_rep)
 {
     /* a queue of 3 messages: most blocks lose some (counted); the client
      * sees the gaps through the block ends and reads them back */
-    run_pubsub(60, 1, 3, true);
+    run_pubsub(60, 1, 3, true, false);
 }
 END_TEST
 
 START_TEST(client_starts_mid_chain)
 {
-    run_pubsub(40, 17, 0, false);
+    run_pubsub(40, 17, 0, false, false);
+}
+END_TEST
+
+START_TEST(client_from_the_tip_of_a_pruned_chain)
+{
+    /* from_height 0: the events after the latest block, even when height 1
+     * is gone */
+    run_pubsub(40, 21, 0, false, true);
 }
 END_TEST
 
@@ -634,6 +644,7 @@ static Suite *feed_suite(void)
     tcase_add_test(tc, client_gets_every_event_once);
     tcase_add_test(tc, client_repairs_drops_from_rep);
     tcase_add_test(tc, client_starts_mid_chain);
+    tcase_add_test(tc, client_from_the_tip_of_a_pruned_chain);
     tcase_add_test(tc, sub_topic_filters_by_type);
     tcase_add_test(tc, server_refuses_bad_address);
     suite_add_tcase(s, tc);

@@ -1,5 +1,5 @@
-/* The Prometheus text of node/metrics.c (exact samples, cumulative buckets,
- * label escaping, every line of the exposition grammar) and the /metrics
+/* The [feed]/[instrumentation] config keys, the Prometheus text of node/metrics.c (exact samples,
+ * cumulative buckets, label escaping, every line of the exposition grammar) and the /metrics
  * listener (200, 404, 400 for garbage) over a real socket. */
 #include <arpa/inet.h>
 #include <check.h>
@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "node/config.h"
 #include "node/metrics.h"
 #include "node/metrics_server.h"
 #include "tests/harness/ag_test.h"
@@ -57,16 +58,24 @@ START_TEST(text_format_samples)
     has_line(t, "agora_p2p_peers{chain_id=\"test-chain\"} 2");
     has_line(t, "# TYPE agora_consensus_block_interval_seconds histogram");
     /* cumulative buckets */
-    has_line(t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.0025\"} 0");
-    has_line(t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.005\"} 1");
-    has_line(t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.25\"} 1");
-    has_line(t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.5\"} 2");
-    has_line(t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"60\"} 2");
-    has_line(t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"+Inf\"} 3");
+    has_line(
+        t,
+        "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.0025\"} 0");
+    has_line(
+        t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.005\"} 1");
+    has_line(
+        t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.25\"} 1");
+    has_line(t,
+             "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"0.5\"} 2");
+    has_line(t,
+             "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"60\"} 2");
+    has_line(
+        t, "agora_consensus_block_interval_seconds_bucket{chain_id=\"test-chain\",le=\"+Inf\"} 3");
     has_line(t, "agora_consensus_block_interval_seconds_count{chain_id=\"test-chain\"} 3");
     has_line(t, "agora_consensus_block_interval_seconds_sum{chain_id=\"test-chain\"} 1000.304");
-    has_line(t, "agora_abci_method_timing_seconds_bucket{method=\"check_tx\",chain_id=\"test-chain\","
-                "le=\"0.001\"} 1");
+    has_line(t,
+             "agora_abci_method_timing_seconds_bucket{method=\"check_tx\",chain_id=\"test-chain\","
+             "le=\"0.001\"} 1");
     has_line(t, "agora_abci_method_timing_seconds_count{method=\"finalize_block\",chain_id=\"test-"
                 "chain\"} 0");
     has_line(t, "agora_consensus_block_txs_bucket{chain_id=\"test-chain\",le=\"0\"} 1");
@@ -77,19 +86,21 @@ START_TEST(text_format_samples)
     ck_assert_ptr_null(strstr(first + 1, type));
     /* every line: a comment, or name{labels} value */
     regex_t re;
-    ck_assert_int_eq(regcomp(&re,
-                             "^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|"
-                             "[a-zA-Z_:][a-zA-Z0-9_:]*\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\} "
-                             "([-+0-9.eE]+|[+]Inf|NaN))$",
-                             REG_EXTENDED | REG_NOSUB),
-                     0);
+    ck_assert_int_eq(
+        regcomp(&re,
+                "^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|"
+                "[a-zA-Z_:][a-zA-Z0-9_:]*\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\} "
+                "([-+0-9.eE]+|[+]Inf|NaN))$",
+                REG_EXTENDED | REG_NOSUB),
+        0);
     ck_assert(t[strlen(t) - 1] == '\n');
     int lines = 0;
     for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"), lines++)
         if (regexec(&re, line, 0, NULL, 0) != 0)
             ck_abort_msg("not exposition format: %s", line);
     ck_assert_int_gt(lines, 100);
-    ck_assert_int_ne(regexec(&re, "agora_x{chain_id=\"a\"}", 0, NULL, 0), 0); /* the regex can fail */
+    ck_assert_int_ne(regexec(&re, "agora_x{chain_id=\"a\"}", 0, NULL, 0),
+                     0); /* the regex can fail */
     regfree(&re);
     free(t);
     node_metrics_destroy(&m);
@@ -157,6 +168,53 @@ START_TEST(server_answers_metrics_only)
 }
 END_TEST
 
+/* The operator keys: [feed] and [instrumentation] parse and validate; the
+ * old section names are unknown (a typo must not become a default). */
+START_TEST(config_keys)
+{
+    node_config c;
+    node_config_default(&c);
+    ck_assert(!c.prometheus);
+    ck_assert_str_eq(c.metrics_laddr, "tcp://127.0.0.1:26660");
+    ck_assert_str_eq(c.events_pub_url, "");
+    const char *ok = "[feed]\npub_listen = tcp://127.0.0.1:26670\nrep_listen = ipc:///tmp/x\n"
+                     "[instrumentation]\nprometheus = true\n"
+                     "prometheus_listen_addr = tcp://0.0.0.0:9100\n";
+    ck_assert_int_eq(node_config_parse(&c, ok, "t"), AG_OK);
+    ck_assert(c.prometheus);
+    ck_assert_str_eq(c.events_pub_url, "tcp://127.0.0.1:26670");
+    ck_assert_str_eq(c.events_rep_url, "ipc:///tmp/x");
+    ck_assert_str_eq(c.metrics_laddr, "tcp://0.0.0.0:9100");
+    node_config_default(&c);
+    ck_assert_int_eq(node_config_parse(&c, "[feed]\npub_listen = 127.0.0.1:1\n", "t"),
+                     AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(node_config_parse(&c,
+                                       "[instrumentation]\nprometheus = true\n"
+                                       "prometheus_listen_addr = :26660\n",
+                                       "t"),
+                     AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(node_config_parse(&c, "[events]\npub_url = tcp://127.0.0.1:1\n", "t"),
+                     AG_ERR_DECODE);
+    ck_assert_int_eq(node_config_parse(&c, "[metrics]\nladdr = tcp://127.0.0.1:1\n", "t"),
+                     AG_ERR_DECODE);
+    /* what init writes reads back the same */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    node_config_default(&c);
+    ck_assert_int_eq(node_config_write(&c, f), AG_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "\n[feed]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n[instrumentation]\n"));
+    node_config back;
+    node_config_default(&back);
+    back.prometheus = true;
+    ck_assert_int_eq(node_config_parse(&back, text, "written"), AG_OK);
+    ck_assert(!back.prometheus);
+    free(text);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("node_metrics");
@@ -164,6 +222,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, text_format_samples);
     tcase_add_test(tc, label_values_are_escaped);
     tcase_add_test(tc, server_answers_metrics_only);
+    tcase_add_test(tc, config_keys);
     suite_add_tcase(s, tc);
     return s;
 }
