@@ -8,8 +8,8 @@
 
 const double node_metrics_seconds_bounds[NODE_HIST_BUCKETS] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60};
-const double node_metrics_count_bounds[NODE_HIST_BUCKETS] = {0,   1,   2,    5,    10,   20,   50,
-                                                             100, 200, 500, 1000, 2000, 5000, 10000};
+const double node_metrics_count_bounds[NODE_HIST_BUCKETS] = {
+    0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
 
 void node_histogram_observe(node_histogram *h, double v)
 {
@@ -127,8 +127,7 @@ ag_err node_metrics_render(const node_metrics_values *v, const char *chain_id, a
            (double)v->num_txs);
     scalar(&w, "agora_consensus_total_txs", "counter", "Transactions committed since start.",
            (double)v->total_txs);
-    histogram(&w, "agora_consensus_block_txs", "Transactions per committed block.",
-              &v->block_txs);
+    histogram(&w, "agora_consensus_block_txs", "Transactions per committed block.", &v->block_txs);
     histogram(&w, "agora_consensus_commit_latency_seconds",
               "From saving a decided block to the end of its height (FinalizeBlock, Commit, "
               "stores).",

@@ -58,8 +58,8 @@ static void serve(node_metrics_server *s, int fd)
     }
     if (err != AG_OK) {
         static const char msg[] = "bad request\n";
-        reply(fd, err == AG_ERR_TOO_LARGE || err == AG_ERR_TRUNCATED ? 413 : 400, "text/plain",
-              msg, sizeof msg - 1);
+        reply(fd, err == AG_ERR_TOO_LARGE || err == AG_ERR_TRUNCATED ? 413 : 400, "text/plain", msg,
+              sizeof msg - 1);
         return;
     }
     if (req.method != RPC_HTTP_GET || req.path.len != 8 || memcmp(req.path.ptr, "/metrics", 8)) {
@@ -110,7 +110,8 @@ static ag_err listen_tcp(const char *laddr, int *fd_out, int *port_out)
         return ag_err_set(AG_ERR_INVALID_ARG, "metrics: %s: no port", laddr);
     *colon = '\0';
     const char *port = colon + 1;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
     int rv = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
