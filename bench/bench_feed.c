@@ -12,6 +12,7 @@
  */
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,8 @@ int main(int argc, char **argv)
     }
     char hx[65];
     ag_hex_encode(hx, digest, 32, false);
-    printf("bench_feed: %ld blocks of %d txs, %zu events (%zu bytes of PUB messages) each\n", blocks,
-           TXS, n_events, msg_bytes);
+    printf("bench_feed: %ld blocks of %d txs, %zu events (%zu bytes of PUB messages) each\n",
+           blocks, TXS, n_events, msg_bytes);
     printf("  pack the FinalizeBlock response (reference) %8.2f ms/block\n", ref * 1e3);
     printf("  publish, no subscriber                      %8.2f ms/block  (%.1fx the reference, "
            "%.0f events/s)\n",
