@@ -150,5 +150,6 @@ int main(int argc, char **argv)
            "%llu messages dropped)\n",
            per[1] * 1e3, per[1] / ref, (unsigned long long)dropped[1]);
     printf("  digest of a block's PUB messages %s\n", hx);
+    nng_fini(); /* NNG frees closed sockets' queued messages on its own threads */
     return 0;
 }
