@@ -112,6 +112,8 @@ int node_cmd_feed(int argc, char **argv)
     }
     if (from.height)
         feed_client_set_cursor(c, from);
+    bool past_until = false;
+    feed_cursor resume = {0, 0};
     for (;;) {
         if (until && feed_client_cursor(c).height > until)
             break;
@@ -123,13 +125,21 @@ int node_cmd_feed(int argc, char **argv)
         }
         if (err)
             break;
+        if (until && e->height > until) {
+            /* the first event past --until: not printed, resume there */
+            past_until = true;
+            resume = (feed_cursor){e->height, e->index};
+            break;
+        }
         print_event(e);
     }
     feed_client_stats st = feed_client_get_stats(c);
-    feed_cursor at = feed_client_cursor(c);
+    /* Every event before the client's cursor was printed, except one
+     * returned past --until. */
+    feed_cursor at = past_until ? resume : feed_client_cursor(c);
     fprintf(stderr,
-            "agorad feed: next %" PRId64 ":%" PRIu32 " (pages %" PRIu64 ", gaps %" PRIu64
-            ", duplicates skipped %" PRIu64 ")\n",
+            "agorad feed: next %" PRId64 ":%" PRIu32 " (--from to continue; pages %" PRIu64
+            ", gaps %" PRIu64 ", duplicates skipped %" PRIu64 ")\n",
             at.height, at.index, st.pages, st.gaps, st.duplicates);
     feed_client_close(c);
     if (err) {

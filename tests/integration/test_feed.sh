@@ -5,7 +5,9 @@
 # it is away, and a second one starts with --from H:I (the cursor after the
 # last line the first printed). Together they must print exactly the events
 # of the chain, each once and in order: the same lines as a catch-up-only
-# read of heights 1..final, and one "kv" event per tx sent.
+# read of heights 1..final, and one "kv" event per tx sent. /metrics on the
+# same node: the height gauge grows. Then the node restarts without the RPC
+# and the feed serves the same events from the stores.
 # Usage: test_feed.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_feed.sh BUILD_DIR}
@@ -94,5 +96,21 @@ ct=$(curl -sf "http://$metrics/metrics" | sed -n 's/^agora_abci_method_timing_se
 
 node_stop TERM
 [[ "$node_rc" == 0 ]] || { echo "agorad exited with $node_rc after SIGTERM"; tail -n 20 "$log"; exit 1; }
+
+# Restarted without the RPC (the feed then brings its own node mutex): the
+# same events are read back from the stores, and new blocks follow.
+sed -i "s|^laddr = tcp://$rpc\$|laddr =|" "$cfg"
+grep -q '^laddr =$' "$cfg" || { echo "config edit (rpc off) failed"; exit 1; }
+echo "--- restart without RPC" >>"$log"
+node_start "$home" "$log"
+node_wait_height "$log" $(( $(node_height "$log") + 3 )) 60
+last2=$(node_height "$log")
+timeout 60 "$agorad" feed --connect "$pub" --req "$rep" --from 1 --until "$last2" \
+  >"$tmp/c.out" 2>"$tmp/c.err" || { echo "read without RPC failed"; cat "$tmp/c.err"; exit 1; }
+jq -c "select(.height <= $final)" "$tmp/c.out" | diff "$tmp/ref.out" - >/dev/null \
+  || { echo "events differ after the restart"; exit 1; }
+(( $(tail -n 1 "$tmp/c.out" | jq .height) <= last2 )) || { echo "events beyond --until"; exit 1; }
+node_stop TERM
+[[ "$node_rc" == 0 ]] || { echo "agorad (no RPC) exited with $node_rc"; tail -n 20 "$log"; exit 1; }
 echo "metrics: height $m1 -> $m2, $ct CheckTx timed"
 echo "feed: $total txs over heights 1..$final; subscriber killed after $(wc -l <"$tmp/a.out") events, restarted --from $from; $(wc -l <"$tmp/ref.out") events, none missing or repeated ($(tail -n 1 "$tmp/b.err"))"
