@@ -161,7 +161,8 @@ typedef struct cons_engine_args {
     cons_engine_io io;             /* copied */
     /* Test hook: return true to make the engine stop at `point` as if the
      * process died there (the call returns AG_ERR_CLOSED and the engine is
-     * failed; free it and start a new one on the same stores). NULL in a node. */
+     * failed; free it and start a new one on the same stores). agorad passes
+     * one that only times the commit path (metrics) unless AGORA_TEST_KILL_AT. */
     bool (*fault)(void *ctx, cons_engine_point point, int64_t height);
     void *fault_ctx;
 } cons_engine_args;

@@ -5,6 +5,7 @@
  *   agorad start --home DIR        run the node until SIGINT/SIGTERM
  *   agorad testnet --validators N --output DIR   homes of a local network
  *   agorad app [--abci ADDR] ...   the example application as an ABCI server
+ *   agorad feed --connect ADDR --req ADDR [--from H]   print a node's events
  *   agorad show-node-id / show-validator / inspect / version / help
  */
 #include <stdio.h>
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
         {"show-node-id", node_cmd_show_node_id},
         {"show-validator", node_cmd_show_validator},
         {"inspect", node_cmd_inspect},
+        {"feed", node_cmd_feed},
     };
     if (argc < 2) {
         node_usage(stderr);

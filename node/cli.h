@@ -27,6 +27,7 @@ int node_cmd_testnet(int argc, char **argv);
 int node_cmd_show_node_id(int argc, char **argv);
 int node_cmd_show_validator(int argc, char **argv);
 int node_cmd_inspect(int argc, char **argv);
+int node_cmd_feed(int argc, char **argv);
 
 /* The full help text of agorad. */
 void node_usage(FILE *out);

@@ -92,9 +92,15 @@ static const key_def keys[] = {
         "websocket subscriptions"),
     U32("rpc", "timeout_broadcast_tx_commit_ms", rpc_timeout_broadcast_tx_commit_ms,
         "broadcast_tx_commit waits this long"),
-    STR("events", "pub_url", events_pub_url, "NNG PUB socket of block events (empty: off)"),
-    STR("events", "rep_url", events_rep_url, "NNG REP socket for catch-up (empty: off)"),
-    STR("metrics", "laddr", metrics_laddr, "Prometheus metrics (empty: off)"),
+    STR("feed", "pub_listen", events_pub_url,
+        "NNG PUB socket publishing every committed block's events, e.g. "
+        "tcp://127.0.0.1:26670 (empty: off)"),
+    STR("feed", "rep_listen", events_rep_url,
+        "NNG REP socket answering catch-up requests, e.g. tcp://127.0.0.1:26671 (empty: off)"),
+    BOOL("instrumentation", "prometheus", prometheus,
+         "serve Prometheus metrics at http://<prometheus_listen_addr>/metrics"),
+    STR("instrumentation", "prometheus_listen_addr", metrics_laddr,
+        "tcp://host:port of the metrics listener"),
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -126,6 +132,7 @@ void node_config_default(node_config *cfg)
     cfg->rpc_max_open_connections = 900;
     cfg->rpc_max_subscriptions_per_client = 5;
     cfg->rpc_timeout_broadcast_tx_commit_ms = 10000;
+    strcpy(cfg->metrics_laddr, "tcp://127.0.0.1:26660");
 }
 
 typedef struct parse_ctx {
@@ -363,6 +370,15 @@ ag_err node_config_validate(const node_config *cfg)
         return ag_err_set(AG_ERR_INVALID_ARG, "[rpc] laddr must be tcp://host:port or empty");
     if (cfg->rpc_max_body_bytes == 0 || cfg->rpc_max_open_connections == 0)
         return ag_err_set(AG_ERR_INVALID_ARG, "[rpc] limits must be positive");
+    if (cfg->events_pub_url[0] && !strstr(cfg->events_pub_url, "://"))
+        return ag_err_set(AG_ERR_INVALID_ARG, "[feed] pub_listen must be an NNG address "
+                                              "(tcp://host:port, ipc:///path) or empty");
+    if (cfg->events_rep_url[0] && !strstr(cfg->events_rep_url, "://"))
+        return ag_err_set(AG_ERR_INVALID_ARG, "[feed] rep_listen must be an NNG address "
+                                              "(tcp://host:port, ipc:///path) or empty");
+    if (cfg->prometheus && strncmp(cfg->metrics_laddr, "tcp://", 6) != 0)
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "[instrumentation] prometheus_listen_addr must be tcp://host:port");
     return AG_OK;
 }
 

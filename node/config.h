@@ -82,11 +82,13 @@ typedef struct node_config {
     uint32_t rpc_max_open_connections;
     uint32_t rpc_max_subscriptions_per_client;
     uint32_t rpc_timeout_broadcast_tx_commit_ms;
-    /* [events] */
-    char events_pub_url[NODE_CONFIG_STR_MAX]; /* NNG PUB, e.g. tcp://127.0.0.1:26660; empty: off */
-    char events_rep_url[NODE_CONFIG_STR_MAX]; /* NNG REP for catch-up; empty: off */
-    /* [metrics] */
-    char metrics_laddr[NODE_CONFIG_STR_MAX]; /* Prometheus text endpoint; empty: off */
+    /* [feed] (feed/README.md) */
+    char events_pub_url[NODE_CONFIG_STR_MAX]; /* pub_listen: NNG PUB, e.g. tcp://127.0.0.1:26670;
+                                                 empty: off */
+    char events_rep_url[NODE_CONFIG_STR_MAX]; /* rep_listen: NNG REP for catch-up; empty: off */
+    /* [instrumentation] */
+    bool prometheus;                         /* serve /metrics */
+    char metrics_laddr[NODE_CONFIG_STR_MAX]; /* prometheus_listen_addr: tcp://host:port */
 } node_config;
 
 /* Every default (the values `agorad init` writes). */

@@ -19,6 +19,8 @@ typedef struct pending_tx {
     struct pending_tx *next;
     rpc_submit_cb cb;
     void *user;
+    node_metrics *metrics; /* CheckTx timing; NULL: none */
+    uint64_t submit_ns;    /* monotonic time of the submission */
     size_t len;
     uint8_t tx[]; /* copied */
 } pending_tx;
@@ -40,6 +42,12 @@ struct node_rpc {
 static void on_checked(void *user, ag_err result, uint32_t code)
 {
     pending_tx *p = user;
+    if (p->metrics) {
+        double secs = (double)(ag_env_mono_ns(ag_env_system()) - p->submit_ns) / 1e9;
+        pthread_mutex_lock(&p->metrics->mu);
+        node_histogram_observe(&p->metrics->v.check_tx, secs);
+        pthread_mutex_unlock(&p->metrics->mu);
+    }
     if (result == AG_OK || result == AG_ERR_VERIFY) {
         abci_resp_check_tx r = TENDERMINT__ABCI__RESPONSE_CHECK_TX__INIT;
         r.code = code;
@@ -68,6 +76,8 @@ static void on_async(uv_async_t *a)
     for (pending_tx *p = take_all(r), *next; p; p = next) {
         next = p->next;
         ag_err_clear();
+        p->metrics = r->a.metrics;
+        p->submit_ns = ag_env_mono_ns(ag_env_system());
         ag_err e = cons_engine_submit_tx(r->a.engine, p->tx, p->len, on_checked, p);
         if (e == AG_OK) {
             submitted = true;

@@ -28,6 +28,7 @@
 
 #include "consensus/engine.h"
 #include "node/home.h"
+#include "node/metrics.h"
 #include "p2p/gossip.h"
 #include "p2p/switch.h"
 #include "rpc/backend.h"
@@ -46,6 +47,7 @@ typedef struct node_rpc_args {
     const p2p_gossip *gossip;   /* borrowed until node_rpc_close: catching_up */
     struct uv_loop_s *loop;     /* the node's loop (the uv_async lives there) */
     const char *node_id;        /* copied */
+    node_metrics *metrics;      /* borrowed until node_rpc_free: CheckTx timing; NULL: none */
 } node_rpc_args;
 
 /* The backend context and its loop handle (call on the loop thread, before

@@ -9,10 +9,13 @@
 #include <strings.h>
 
 #include "consensus/engine.h"
+#include "feed/server.h"
 #include "lib/hex.h"
 #include "lib/log.h"
 #include "node/app.h"
+#include "node/feed_source.h"
 #include "node/host.h"
+#include "node/metrics_server.h"
 #include "node/node_key.h"
 #include "node/rpc_backend.h"
 #include "p2p/addrbook.h"
@@ -52,6 +55,14 @@ struct node_runtime {
     rpc_server *rpc;    /* started by node_runtime_start; NULL once freed */
     state_kv *index_kv; /* the RPC's tx/block indexer: data/tx_index.db */
     bool rpc_publish_warned;
+    feed_server *feed;            /* [feed] pub_listen or rep_listen set; started by _start */
+    node_feed_stores feed_stores; /* the feed's catch-up reads */
+    pthread_mutex_t own_lock;     /* the node mutex when there is no RPC backend */
+    bool own_lock_init;
+    bool feed_publish_warned;
+    node_metrics metrics;             /* always kept; served when [instrumentation] prometheus */
+    node_metrics_server *metrics_srv; /* NULL: off */
+    uint64_t block_saved_ns, response_saved_ns; /* commit-path timing (engine points) */
 };
 
 /* ---- the crash-test hook ---- */
@@ -60,10 +71,51 @@ struct node_runtime {
  * makes the process SIGKILL itself when the engine passes that point at or
  * above that height: a real process death at an exact step of the commit
  * path, for tests/integration/test_node_crash.sh. Unset in production. */
-static bool kill_hook(void *ctx, cons_engine_point point, int64_t height)
+/* ---- the commit path's points: timing (metrics) and the crash-test hook ---- */
+
+static void observe(node_runtime *n, node_histogram *h, uint64_t since_ns, uint64_t now_ns)
+{
+    if (!since_ns || now_ns < since_ns)
+        return;
+    pthread_mutex_lock(&n->metrics.mu);
+    node_histogram_observe(h, (double)(now_ns - since_ns) / 1e9);
+    pthread_mutex_unlock(&n->metrics.mu);
+}
+
+/* The engine passes these points in order on each commit: block saved,
+ * FinalizeBlock done, response saved, app Commit done, ..., height ended. */
+static void time_point(node_runtime *n, cons_engine_point point)
+{
+    uint64_t now = ag_env_mono_ns(ag_env_system());
+    node_metrics_values *v = &n->metrics.v;
+    switch (point) {
+    case CONS_ENGINE_AT_BLOCK_SAVED:
+        n->block_saved_ns = now;
+        break;
+    case CONS_ENGINE_AT_FINALIZED:
+        observe(n, &v->finalize_block, n->block_saved_ns, now);
+        break;
+    case CONS_ENGINE_AT_RESPONSE_SAVED:
+        n->response_saved_ns = now;
+        break;
+    case CONS_ENGINE_AT_APP_COMMITTED:
+        observe(n, &v->commit, n->response_saved_ns, now);
+        n->response_saved_ns = 0;
+        break;
+    case CONS_ENGINE_AT_HEIGHT_ENDED:
+        observe(n, &v->commit_latency, n->block_saved_ns, now);
+        n->block_saved_ns = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+static bool point_hook(void *ctx, cons_engine_point point, int64_t height)
 {
     node_runtime *n = ctx;
-    if ((int)point == n->kill_point && height >= n->kill_height) {
+    time_point(n, point);
+    if (n->kill_point && (int)point == n->kill_point && height >= n->kill_height) {
         ag_log_warn(LOG, "AGORA_TEST_KILL_AT: killing the process at point %d, height %" PRId64,
                     (int)point, height);
         raise(SIGKILL);
@@ -132,10 +184,38 @@ static void on_idle(void *ctx, uint64_t token)
         n->idle_scheduled = true;
 }
 
+/* Per block: the gauges and the block histograms (interval < 0: the first
+ * block of this process, no interval). */
+static void update_metrics(node_runtime *n, const cons_engine_committed *c, double interval)
+{
+    cons_mempool *mp = cons_engine_mempool(n->engine);
+    size_t peers = n->sw ? p2p_switch_n_outbound(n->sw) + p2p_switch_n_inbound(n->sw) : 0;
+    feed_stats fs = {0};
+    if (n->feed)
+        feed_server_stats(n->feed, &fs);
+    pthread_mutex_lock(&n->metrics.mu);
+    node_metrics_values *v = &n->metrics.v;
+    v->height = c->height;
+    v->round = c->commit->round;
+    v->num_txs = c->block->n_txs;
+    v->total_txs += c->block->n_txs;
+    node_histogram_observe(&v->block_txs, (double)c->block->n_txs);
+    if (interval >= 0)
+        node_histogram_observe(&v->block_interval, interval);
+    v->mempool_size = mp ? cons_mempool_size(mp) : 0;
+    v->mempool_bytes = mp ? cons_mempool_bytes(mp) : 0;
+    v->peers = peers;
+    v->feed_sent = fs.sent_msgs;
+    v->feed_dropped = fs.dropped_msgs;
+    v->feed_requests = fs.requests;
+    pthread_mutex_unlock(&n->metrics.mu);
+}
+
 static void on_committed(void *ctx, const cons_engine_committed *c)
 {
     node_runtime *n = ctx;
     uint64_t now = ag_env_mono_ns(ag_env_system());
+    uint64_t ms_prev = n->last_commit_ns;
     uint64_t ms = n->last_commit_ns ? (now - n->last_commit_ns) / 1000000u : 0;
     n->last_commit_ns = now;
     char app_hash[2 * CONS_APP_HASH_MAX + 2] = "-";
@@ -146,6 +226,7 @@ static void on_committed(void *ctx, const cons_engine_committed *c)
                 c->height, c->block->n_txs, app_hash, c->commit->round, ms);
     if (!n->idle_scheduled && node_host_timer(n->host, 0, on_idle, n, 0) == AG_OK)
         n->idle_scheduled = true;
+    update_metrics(n, c, ms_prev ? (double)(now - ms_prev) / 1e9 : -1);
     if (n->rpc) {
         ag_err err = rpc_server_publish_block(n->rpc, c->block, c->finalize);
         if (err != AG_OK && !n->rpc_publish_warned) {
@@ -154,6 +235,17 @@ static void on_committed(void *ctx, const cons_engine_committed *c)
                         ag_err_detail());
         } else if (err == AG_OK) {
             n->rpc_publish_warned = false;
+        }
+    }
+    if (n->feed) {
+        ag_err err = feed_server_publish_block(n->feed, c->height, c->block->txs, c->block->n_txs,
+                                               c->finalize);
+        if (err != AG_OK && !n->feed_publish_warned) {
+            n->feed_publish_warned = true;
+            ag_log_warn(LOG, "feed: block %" PRId64 ": %s (subscribers catch up by request)",
+                        c->height, ag_err_detail());
+        } else if (err == AG_OK) {
+            n->feed_publish_warned = false;
         }
     }
 }
@@ -326,6 +418,7 @@ static ag_err open_rpc(node_runtime *n)
         .gossip = n->gossip,
         .loop = node_host_loop(n->host),
         .node_id = n->node_id,
+        .metrics = &n->metrics,
     };
     if ((err = node_rpc_new(&n->rpc_be, &ra)) != AG_OK)
         return err;
@@ -357,6 +450,50 @@ static void close_rpc(node_runtime *n)
     n->rpc = NULL;
 }
 
+/* ---- the event feed ---- */
+
+/* The feed's catch-up reads take the node mutex: the RPC backend's, or our
+ * own when the RPC is off. */
+static void prepare_feed(node_runtime *n)
+{
+    pthread_mutex_t *mu;
+    if (n->rpc_be) {
+        mu = node_rpc_mutex(n->rpc_be);
+    } else {
+        pthread_mutex_init(&n->own_lock, NULL);
+        n->own_lock_init = true;
+        mu = &n->own_lock;
+        node_host_set_lock(n->host, mu);
+    }
+    n->feed_stores = (node_feed_stores){.mu = mu, .blocks = n->blocks, .states = n->states};
+}
+
+static ag_err start_metrics(node_runtime *n)
+{
+    const char *laddr = n->home.cfg.metrics_laddr;
+    ag_err err = node_metrics_server_start(&n->metrics_srv, laddr, &n->metrics);
+    if (err)
+        return with_prefix(err, "[instrumentation] prometheus_listen_addr");
+    ag_log_info(LOG, "Prometheus metrics at http://%s/metrics (port %d)", laddr + 6,
+                node_metrics_server_port(n->metrics_srv));
+    return AG_OK;
+}
+
+static ag_err start_feed(node_runtime *n)
+{
+    const node_config *cfg = &n->home.cfg;
+    feed_server_opts o = {.pub_url = cfg->events_pub_url,
+                          .rep_url = cfg->events_rep_url,
+                          .source = node_feed_source(&n->feed_stores)};
+    ag_err err = feed_server_start(&n->feed, &o);
+    if (err)
+        return with_prefix(err, "[feed]");
+    ag_log_info(LOG, "event feed: PUB %s, REP %s",
+                cfg->events_pub_url[0] ? cfg->events_pub_url : "off",
+                cfg->events_rep_url[0] ? cfg->events_rep_url : "off");
+    return AG_OK;
+}
+
 ag_err node_runtime_open(node_runtime **out, const node_home *home)
 {
     *out = NULL;
@@ -365,6 +502,7 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         return ag_err_set(AG_ERR_NOMEM, "node");
     n->home = *home;
     const node_home *h = &n->home;
+    node_metrics_init(&n->metrics, "");
     ag_err err;
     if ((err = parse_kill_at(n)) ||
         (err = with_file(genesis_doc_load(&n->genesis, h->genesis_file), h->genesis_file)) ||
@@ -392,15 +530,16 @@ ag_err node_runtime_open(node_runtime **out, const node_home *home)
         .ctx = n, .schedule_timer = schedule_timer, .committed = on_committed};
     p2p_gossip_engine_io(n->gossip, &host_io, &args.io);
     engine_config(&h->cfg, &args.config);
-    if (n->kill_point) {
-        args.fault = kill_hook;
-        args.fault_ctx = n;
-    }
+    /* Never asks the engine to stop unless AGORA_TEST_KILL_AT is set. */
+    args.fault = point_hook;
+    args.fault_ctx = n;
     if ((err = cons_engine_new(&n->engine, &args)) != AG_OK)
         goto fail;
     p2p_gossip_attach(n->gossip, n->engine);
     if (h->cfg.rpc_laddr[0] && (err = open_rpc(n)) != AG_OK)
         goto fail;
+    if (h->cfg.events_pub_url[0] || h->cfg.events_rep_url[0])
+        prepare_feed(n);
     *out = n;
     return AG_OK;
 fail:
@@ -416,6 +555,7 @@ fail:
 
 ag_err node_runtime_start(node_runtime *n)
 {
+    snprintf(n->metrics.chain_id, sizeof n->metrics.chain_id, "%s", n->genesis.chain_id);
     const cons_privval_state *pv = cons_privval_last_state(n->signer);
     ag_log_info(LOG,
                 "starting: node %s, chain %s, application %s, block store height %" PRId64
@@ -429,6 +569,10 @@ ag_err node_runtime_start(node_runtime *n)
         return err;
     ag_log_info(LOG, "consensus running at height %" PRId64, cons_engine_height(n->engine));
     if (n->rpc_be && (err = start_rpc(n)) != AG_OK)
+        return err;
+    if (n->feed_stores.mu && (err = start_feed(n)) != AG_OK)
+        return err;
+    if (n->home.cfg.prometheus && (err = start_metrics(n)) != AG_OK)
         return err;
     return AG_OK;
 }
@@ -449,6 +593,9 @@ void node_runtime_close(node_runtime *n)
 {
     if (!n)
         return;
+    node_metrics_server_free(n->metrics_srv);
+    feed_server_free(n->feed); /* joins its REP thread, which takes the node mutex */
+    n->feed = NULL;
     close_rpc(n);
     if (n->host)
         close_p2p(n);
@@ -470,5 +617,8 @@ void node_runtime_close(node_runtime *n)
     cons_privval_free(n->signer);
     genesis_doc_free(&n->genesis);
     node_key_wipe(&n->key);
+    if (n->own_lock_init)
+        pthread_mutex_destroy(&n->own_lock);
+    node_metrics_destroy(&n->metrics);
     free(n);
 }

@@ -14,9 +14,12 @@
  *   node_runtime_start  the switch (listen on [p2p] laddr, dial every
  *                       persistent peer; our own ID and repeats are skipped),
  *                       then the engine's startup (InitChain or handshake
- *                       and replay, WAL replay, resume)
+ *                       and replay, WAL replay, resume), then the RPC server,
+ *                       the event feed ([feed], feed/server.h) and the
+ *                       /metrics listener ([instrumentation] prometheus)
  *   node_runtime_run    the loop, until SIGINT/SIGTERM or an engine failure
- *   node_runtime_close  clean shutdown: the switch closed first (the loop
+ *   node_runtime_close  clean shutdown: the metrics listener and the feed
+ *                       (its threads joined), the RPC, then the switch (the loop
  *                       runs until its handles are closed; every peer gets
  *                       its "removed" line), PEX (saves the book) and the
  *                       reactors freed, then the engine (pending timers
