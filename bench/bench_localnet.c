@@ -475,7 +475,7 @@ int main(int argc, char **argv)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         die("curl_global_init");
     srand((unsigned)getpid());
-    int base = 30000 + (rand() % 2000) * 10;
+    int base = 20000 + (rand() % 1200) * 10; /* below the ephemeral ports (32768+) */
     char log0[PATH_CAP];
 
     /* Limit: one validator alone. */

@@ -21,7 +21,7 @@ agora_bin=$(cd "$build" && pwd)/bin/agora
 seed=${AGORA_TEST_SEED:-$(( $(date +%s) % 100000 ))}
 echo "test_cli: seed $seed (AGORA_TEST_SEED=$seed reproduces)"
 RANDOM=$seed
-base=$(( 20000 + (RANDOM % 3000) * 10 ))
+base=$(( 20000 + (RANDOM % 1200) * 10 )) # below the ephemeral ports (32768+)
 tmp=$(mktemp -d)
 pid=
 cleanup() {

@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 home=$tmp/node log=$tmp/node.log
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(( 20000 + RANDOM % 12000 )) # below the ephemeral ports (32768+)
 rpc=127.0.0.1:$port pub=tcp://127.0.0.1:$((port + 1)) rep=tcp://127.0.0.1:$((port + 2))
 metrics=127.0.0.1:$((port + 3))
 

@@ -15,16 +15,11 @@ agorad=$build/bin/agorad
 check=$build/tools/light_check
 seed=${AGORA_TEST_SEED:-$(( $(date +%s) % 100000 ))}
 echo "test_light_localnet: seed $seed (AGORA_TEST_SEED=$seed reproduces)"
-base=$(( 40000 + (seed % 2000) * 10 ))
+base=$(( 20000 + (seed % 1200) * 10 )) # below the ephemeral ports (32768+)
 n=4
 tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do [[ -n "$p" ]] && kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/net_lib.sh" # pids, the EXIT trap; height/wait_height below are node0's
 
 "$agorad" testnet --validators $n --output "$tmp/net" --app market --fast --base-port $base \
   --chain-id light-net >/dev/null
@@ -38,10 +33,7 @@ for ((i = 0; i < n; i++)); do
     g.app_state = {bank: {balances: [{address: a, coins: [{denom: "uagora", amount: "777"}]}]}};
     fs.writeFileSync(p, JSON.stringify(g, null, 1));' "$tmp/net/node$i/config/genesis.json" "$bech"
 done
-for ((i = 0; i < n; i++)); do
-  "$agorad" start --home "$tmp/net/node$i" >"$tmp/net/node$i/agorad.log" 2>&1 &
-  pids[$i]=$!
-done
+for ((i = 0; i < n; i++)); do start_node $i; done
 height() { grep -o 'committed height=[0-9]*' "$tmp/net/node0/agorad.log" | tail -n 1 | cut -d= -f2 || true; }
 wait_height() {
   for ((t = 0; t < 1200; t++)); do

@@ -17,26 +17,10 @@ seed=${AGORA_TEST_SEED:-$(( $(date +%s) % 100000 ))}
 echo "test_localnet_tx: seed $seed (AGORA_TEST_SEED=$seed reproduces)"
 RANDOM=$seed
 n=4
-base=$(( 20000 + (RANDOM % 3000) * 10 ))
+base=$(( 20000 + (RANDOM % 1200) * 10 )) # below the ephemeral ports (32768+)
 tmp=$(mktemp -d)
-pids=()
-
-cleanup() {
-  for p in "${pids[@]}"; do [[ -n "$p" ]] && kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-height() {
-  local h
-  h=$(grep -o 'committed height=[0-9]*' "$tmp/net/node$1/agorad.log" 2>/dev/null | tail -n 1 | cut -d= -f2)
-  echo "${h:-0}"
-}
-
-dump() {
-  for ((i = 0; i < n; i++)); do echo "--- node$i (height $(height $i))"; tail -n 15 "$tmp/net/node$i/agorad.log"; done
-}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/net_lib.sh"
 fail() { echo "FAIL: $*"; dump; exit 1; }
 
 # The RPC address of node i (`agorad testnet`: p2p base+10i, rpc +1).
@@ -50,10 +34,7 @@ post() { curl -sS --max-time 15 -H 'Content-Type: application/json' -d "$2" "$(r
 grep -q "tcp://127.0.0.1:$((base + 1))" "$tmp/net/node0/config/config.ini" \
   || fail "node0's config has no rpc laddr tcp://127.0.0.1:$((base + 1))"
 
-for ((i = 0; i < n; i++)); do
-  "$agorad" start --home "$tmp/net/node$i" >>"$tmp/net/node$i/agorad.log" 2>&1 &
-  pids[$i]=$!
-done
+for ((i = 0; i < n; i++)); do start_node $i; done
 
 # Every node's RPC answers /health and the chain reaches height 3.
 for ((i = 0; i < n; i++)); do

@@ -16,7 +16,7 @@ if [[ ! -d "$NPM_DIR/node_modules/@cosmjs/tendermint-rpc" ]]; then
 fi
 seed=${AGORA_TEST_SEED:-$(( $(date +%s) % 100000 ))}
 echo "test_rpc_cosmjs_node: seed $seed (AGORA_TEST_SEED=$seed reproduces)"
-base=$(( 20000 + (seed % 3000) * 10 + 5 ))
+base=$(( 20000 + (seed % 1200) * 10 + 5 )) # below the ephemeral ports (32768+)
 tmp=$(mktemp -d)
 pid=
 trap '[[ -n "$pid" ]] && kill -KILL $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
