@@ -115,9 +115,12 @@ static ag_err session_open(light_session *s, const cli_ctx *ctx, const cli_light
                                .on_attack = on_attack};
         err = light_client_new(&s->lc, &o, s->now, why);
     }
-    if (err == AG_ERR_CONN_REFUSED || err == AG_ERR_TIMEOUT)
+    if (err == AG_ERR_CONN_REFUSED || err == AG_ERR_TIMEOUT) {
+        char why_net[256]; /* the detail buffer is rewritten by ag_err_set */
+        snprintf(why_net, sizeof why_net, "%s", ag_err_detail());
         err = ag_err_set(err, "cannot reach the node at %s (%s): is it running? (--node URL)",
-                         ctx->node, ag_err_detail());
+                         ctx->node, why_net);
+    }
     if (err)
         session_close(s);
     return err;
@@ -277,9 +280,9 @@ static int l_sync(cli_ctx *ctx, cli_args *a)
     char hex[65], t[AG_RFC3339_MAX] = "";
     hash_hex(hex, &b);
     ag_rfc3339_format(t, b.header.time.seconds, b.header.time.nanos);
-    output(ctx, json_pack("{s:I, s:s, s:s, s:I, s:I}", "height", (json_int_t)b.header.height,
-                          "hash", hex, "time", t, "steps", (json_int_t)steps, "witnesses",
-                          (json_int_t)wit));
+    output(ctx,
+           json_pack("{s:I, s:s, s:s, s:I, s:I}", "height", (json_int_t)b.header.height, "hash",
+                     hex, "time", t, "steps", (json_int_t)steps, "witnesses", (json_int_t)wit));
     light_block_free(&b);
     return 0;
 }

@@ -73,8 +73,7 @@ ag_err cli_parse_duration(const char *s, int64_t *ns)
             return ag_err_set(AG_ERR_INVALID_ARG,
                               "duration \"%s\": unit must be one of ns us ms s m h d", s);
         p += ulen;
-        if (v > (uint64_t)(INT64_MAX / units[u].ns) ||
-            total > INT64_MAX - (int64_t)v * units[u].ns)
+        if (v > (uint64_t)(INT64_MAX / units[u].ns) || total > INT64_MAX - (int64_t)v * units[u].ns)
             return ag_err_set(AG_ERR_INVALID_ARG, "duration \"%s\" too long", s);
         total += (int64_t)v * units[u].ns;
     }
@@ -89,8 +88,8 @@ ag_err cli_parse_trust_level(const char *s, light_trust_level *out)
     unsigned long long num, den;
     int used = 0;
     if (!s || strspn(s, "0123456789/") != strlen(s) ||
-        sscanf(s, "%llu/%llu%n", &num, &den, &used) != 2 || (size_t)used != strlen(s) ||
-        num == 0 || den == 0 || num > (1ULL << 32) || den > (1ULL << 32))
+        sscanf(s, "%llu/%llu%n", &num, &den, &used) != 2 || (size_t)used != strlen(s) || num == 0 ||
+        den == 0 || num > (1ULL << 32) || den > (1ULL << 32))
         return ag_err_set(AG_ERR_INVALID_ARG, "trust level \"%s\": expected N/D such as 1/3",
                           s ? s : "");
     *out = (light_trust_level){num, den};
@@ -166,8 +165,11 @@ ag_err cli_light_config_load(const char *home, cli_light_config *out)
         return ag_err_set(AG_ERR_DECODE, "%s: line %d: %s", path, je.line, je.text);
     err = json_is_object(j) ? decode(j, out) : ag_err_set(AG_ERR_DECODE, "not an object");
     json_decref(j);
-    if (err)
-        return ag_err_set(err, "%s: %s", path, ag_err_detail());
+    if (err) {
+        char why[256]; /* the detail buffer is rewritten by ag_err_set */
+        snprintf(why, sizeof why, "%s", ag_err_detail());
+        return ag_err_set(err, "%s: %s", path, why);
+    }
     return AG_OK;
 }
 
@@ -189,12 +191,11 @@ ag_err cli_light_config_save(const char *home, const cli_light_config *c)
     json_t *w = json_array();
     for (size_t i = 0; i < c->n_witnesses; i++)
         json_array_append_new(w, json_string(c->witnesses[i]));
-    json_t *j = json_pack("{s:i, s:s, s:I, s:s, s:I, s:s, s:I, s:o}", "version", CONFIG_VERSION,
-                          "chain_id", c->chain_id, "trust_height", (json_int_t)c->trust.height,
-                          "trust_hash", hash, "trusting_period_ns",
-                          (json_int_t)c->trust.trusting_period_ns, "trust_level", level,
-                          "max_clock_drift_ns", (json_int_t)c->trust.max_clock_drift_ns,
-                          "witnesses", w);
+    json_t *j = json_pack(
+        "{s:i, s:s, s:I, s:s, s:I, s:s, s:I, s:o}", "version", CONFIG_VERSION, "chain_id",
+        c->chain_id, "trust_height", (json_int_t)c->trust.height, "trust_hash", hash,
+        "trusting_period_ns", (json_int_t)c->trust.trusting_period_ns, "trust_level", level,
+        "max_clock_drift_ns", (json_int_t)c->trust.max_clock_drift_ns, "witnesses", w);
     char *text = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     if (!text)

@@ -46,8 +46,8 @@ ag_err cli_view_balance_json(const char *bech, const char *denom, const uint8_t 
         amt = amt << 8 | v[i];
     char s[MARKET_AMOUNT_STR_MAX];
     market_amount_format(s, amt);
-    *out = json_pack("{s:s, s:{s:s, s:s}}", "address", bech, "balance", "denom", denom, "amount",
-                     s);
+    *out =
+        json_pack("{s:s, s:{s:s, s:s}}", "address", bech, "balance", "denom", denom, "amount", s);
     return *out ? AG_OK : ag_err_set(AG_ERR_NOMEM, "balance");
 }
 
