@@ -32,7 +32,8 @@ static void print_proven(const cli_ctx *ctx, const cli_proven *p)
 {
     /* On stderr in JSON mode so stdout stays one JSON document. */
     fprintf(ctx->json ? stderr : stdout,
-            "proof: verified (%s) against app hash %s of header %" PRId64 "\n",
+            "proof: verified (%s) against app hash %s of header %" PRId64
+            " (the node's header, its signatures unchecked: `agora light query` verifies them)\n",
             p->exists ? "value" : "absence", p->app_hash, p->height + 1);
 }
 

@@ -32,8 +32,18 @@ START_TEST(durations)
         ck_assert_msg(cli_parse_duration(ok[i].in, &ns) == AG_OK, "%s", ok[i].in);
         ck_assert_int_eq(ns, ok[i].ns);
     }
-    static const char *const bad[] = {"",   "10",   "h",  "10x",  "-1s",    "1.5h", "0s",
-                                      "1 h", "10sm", "s10", "3000000000000d", "9223372036854775808ns",
+    static const char *const bad[] = {"",
+                                      "10",
+                                      "h",
+                                      "10x",
+                                      "-1s",
+                                      "1.5h",
+                                      "0s",
+                                      "1 h",
+                                      "10sm",
+                                      "s10",
+                                      "3000000000000d",
+                                      "9223372036854775808ns",
                                       "106751d23h47m16s854ms775us808ns"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t ns = 1;
@@ -50,7 +60,8 @@ START_TEST(trust_levels)
     ck_assert(l.num == 1 && l.den == 3);
     ck_assert_int_eq(cli_parse_trust_level("2/3", &l), AG_OK);
     ck_assert(l.num == 2 && l.den == 3);
-    static const char *const bad[] = {"", "1", "1/", "/3", "0/3", "1/0", "1/3x", "-1/3",
+    static const char *const bad[] = {"",     "1",     "1/",           "/3",
+                                      "0/3",  "1/0",   "1/3x",         "-1/3",
                                       " 1/3", "1/3/4", "4294967297/1", "1/18446744073709551617"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(cli_parse_trust_level(bad[i], &l) == AG_ERR_INVALID_ARG, "%s", bad[i]);
@@ -60,7 +71,7 @@ END_TEST
 START_TEST(repeatable_options)
 {
     cli_args a;
-    const char *argv[] = {"light", "init", "--witness", "http://a", "--witness=http://b",
+    const char *argv[] = {"light",  "init", "--witness", "http://a", "--witness=http://b",
                           "--force"};
     ck_assert_int_eq(cli_args_parse(&a, 6, argv), AG_OK);
     const char *w[2];
