@@ -456,6 +456,8 @@ static int l_query(cli_ctx *ctx, cli_args *a)
     int rc = parse_query(ctx, a, &q);
     if (rc)
         return rc;
+    if ((q.id && q.what != Q_RECORD) || (q.denom && q.what != Q_BALANCE))
+        return cli_usage_error("--id is for records, --denom for balances");
     cli_light_config cfg;
     if ((err = cli_light_config_load(ctx->home, &cfg)))
         return cli_fail(err);
