@@ -10,7 +10,8 @@
 #      and an absent raw key proven absent;
 #   4. lies through light_proxy.js as --node: a tampered value and a tampered
 #      proof refused with "proof does not verify", a forged commit signature
-#      refused with "invalid signature", each with a non-zero exit and no value.
+#      refused with "invalid signature", each with a non-zero exit and no value;
+#      a lying witness (app hash changed) dropped; an expired trust root refused.
 # The seed (AGORA_TEST_SEED reproduces) picks the base port.
 # Usage: test_cli_light.sh BUILD_DIR
 set -euo pipefail
@@ -144,6 +145,17 @@ refused() { # refused MODE REASON ARGS...: agora light ... --node <proxy MODE> f
 refused value "proof does not verify" query balance tenant
 refused proof "proof does not verify" query leases --id "$lease"
 refused signature "invalid signature" sync
+
+# a lying witness is dropped (the honest primary's header stands); an
+# expired trust root is refused
+lagora() { "$agora_bin" --home "$tmp/$1" --node "$node" light "${@:2}"; }
+proxy liar app_hash
+lagora w init --trust-height 1 --trust-hash "$hash" --witness "$purl" >/dev/null || fail "init with a lying witness"
+lagora w sync --output json | jq -e '.witnesses == 0' >/dev/null || fail "lying witness not dropped"
+echo "ok   lying witness dropped"
+out=$(lagora t2 init --trust-height 1 --trust-hash "$hash" --trusting-period 1ms 2>&1) && fail "expired trust root accepted: $out"
+grep -q "^Error: refused: trusted header expired" <<<"$out" || fail "expired: $out"
+echo "ok   expired trust root: $(head -n 1 <<<"$out")"
 
 kill -TERM "$pid"; wait "$pid" || fail "agorad exit status $?"; pid=
 echo "test_cli_light: ok"
