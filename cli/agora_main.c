@@ -41,7 +41,15 @@ void cli_usage(FILE *out)
           "  agora query account ADDRESS|NAME     agora query balance ADDRESS|NAME [--denom D]\n"
           "  agora query offers|orders|bids|leases [--id N]\n"
           "  agora query tx HASH                  agora query block [HEIGHT]\n"
-          "  --prove: verify the value against the app hash of the next block\n"
+          "  --prove: check the value against the app hash of the next block (the node's header)\n"
+          "\n"
+          "Light client (headers verified from a trusted height, state by ICS23 proofs):\n"
+          "  agora light init --trust-height H --trust-hash HASH [--trusting-period 336h]\n"
+          "           [--trust-level 1/3] [--max-clock-drift 10s] [--witness URL]... [--force]\n"
+          "  agora light sync [--height H]        agora light status\n"
+          "  agora light query balance|account ADDRESS|NAME   (--denom D)\n"
+          "  agora light query offers|orders|bids|leases --id N\n"
+          "  agora light query raw KEYHEX         (all: [--height H])\n"
           "\n"
           "Common options: --home DIR (else $AGORA_HOME, else ~/.agora)\n"
           "  --keyring-backend file|test  --passphrase-file FILE  --node URL\n"
@@ -73,6 +81,8 @@ int main(int argc, char **argv)
         rc = cli_cmd_tx(&ctx, &a);
     else if (!strcmp(a.pos[0], "query") || !strcmp(a.pos[0], "q"))
         rc = cli_cmd_query(&ctx, &a);
+    else if (!strcmp(a.pos[0], "light"))
+        rc = cli_cmd_light(&ctx, &a);
     else
         rc = cli_usage_error("unknown command \"%s\"", a.pos[0]);
     curl_global_cleanup();

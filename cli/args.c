@@ -64,6 +64,23 @@ bool cli_args_has(cli_args *a, const char *name)
     return cli_args_get(a, name) != NULL;
 }
 
+size_t cli_args_all(cli_args *a, const char *name, const char **out, size_t max, ag_err *err)
+{
+    size_t n = 0, len = strlen(name);
+    *err = AG_OK;
+    for (int i = 0; i < a->n_opt; i++) {
+        if (a->opt[i].name_len != len || strncmp(a->opt[i].name, name, len) != 0)
+            continue;
+        a->opt[i].used = true;
+        if (n == max) {
+            *err = ag_err_set(AG_ERR_TOO_LARGE, "at most %zu --%s options", max, name);
+            return n;
+        }
+        out[n++] = a->opt[i].value;
+    }
+    return n;
+}
+
 ag_err cli_args_unused(const cli_args *a)
 {
     for (int i = 0; i < a->n_opt; i++)

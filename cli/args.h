@@ -34,6 +34,10 @@ ag_err cli_args_parse(cli_args *a, int argc, const char *const *argv);
 /* The value of --name (the last one given), or NULL. Marks it used. */
 const char *cli_args_get(cli_args *a, const char *name);
 bool cli_args_has(cli_args *a, const char *name);
+/* Every value of a repeatable --name, in order, into out (at most max; the
+ * count is returned, AG_ERR_TOO_LARGE in *err when there are more). Marks
+ * them used. */
+size_t cli_args_all(cli_args *a, const char *name, const char **out, size_t max, ag_err *err);
 /* AG_ERR_INVALID_ARG naming the first option not marked used. */
 ag_err cli_args_unused(const cli_args *a);
 /* Parse --name as an unsigned decimal (def when absent). */

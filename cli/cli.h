@@ -37,6 +37,7 @@ ag_err cli_ctx_init(cli_ctx *ctx, cli_args *a);
 int cli_cmd_keys(cli_ctx *ctx, cli_args *a);
 int cli_cmd_tx(cli_ctx *ctx, cli_args *a);
 int cli_cmd_query(cli_ctx *ctx, cli_args *a);
+int cli_cmd_light(cli_ctx *ctx, cli_args *a);
 void cli_usage(FILE *out);
 
 /* Print "Error: <detail or strerror>" to stderr; returns 1. */
@@ -47,6 +48,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open key `name_or_address`, asking for its passphrase if it is encrypted. */
 ag_err cli_unlock_key(const cli_ctx *ctx, const char *name_or_address, crypto_privkey *key,
                       cli_key_info *info);
+
+/* An agora1... address, or the address of key `who` in the keyring; its
+ * bech32 form into bech (cap bytes). AG_ERR_NOT_FOUND naming `who`. */
+ag_err cli_resolve_address(const cli_ctx *ctx, const char *who, crypto_address *addr, char *bech,
+                           size_t cap);
 
 /* Print j (JSON mode: compact on one line; takes the reference). */
 void cli_print_json(json_t *j);

@@ -10,6 +10,7 @@
 #include "cli/pb_json.h"
 #include "cli/proof.h"
 #include "cli/record_key.h"
+#include "cli/record_view.h"
 #include "cli/rpc_client.h"
 #include "cosmos/bank/v1beta1/query.pb-c.h"
 #include "lib/base64.h"
@@ -31,21 +32,9 @@ static void print_proven(const cli_ctx *ctx, const cli_proven *p)
 {
     /* On stderr in JSON mode so stdout stays one JSON document. */
     fprintf(ctx->json ? stderr : stdout,
-            "proof: verified (%s) against app hash %s of header %" PRId64 "\n",
+            "proof: verified (%s) against app hash %s of header %" PRId64
+            " (the node's header, its signatures unchecked: `agora light query` verifies them)\n",
             p->exists ? "value" : "absence", p->app_hash, p->height + 1);
-}
-
-static ag_err resolve(const cli_ctx *ctx, const char *who, crypto_address *addr, char *bech,
-                      size_t cap)
-{
-    if (crypto_address_from_bech32(addr, AGORA_BECH32_PREFIX, who) != AG_OK) {
-        cli_key_info k;
-        ag_err err = cli_keyring_find(ctx->keyring, who, &k);
-        if (err)
-            return ag_err_set(err, "\"%s\" is neither an agora1... address nor a key name", who);
-        *addr = k.addr;
-    }
-    return crypto_address_to_bech32(bech, cap, AGORA_BECH32_PREFIX, addr);
 }
 
 /* abci_query path with request msg; the response unpacked with desc. */
@@ -100,7 +89,7 @@ static int q_account(cli_ctx *ctx, cli_args *a, bool prove)
         return cli_usage_error("query account ADDRESS|NAME [--height H] [--prove]");
     crypto_address addr;
     char bech[CRYPTO_ADDRESS_STR_MAX];
-    if ((err = resolve(ctx, a->pos[2], &addr, bech, sizeof bech)))
+    if ((err = cli_resolve_address(ctx, a->pos[2], &addr, bech, sizeof bech)))
         return cli_fail(err);
     cli_account acc = {0};
     cli_proven p;
@@ -110,16 +99,8 @@ static int q_account(cli_ctx *ctx, cli_args *a, bool prove)
         ag_buf v;
         ag_buf_init(&v, 1024);
         err = cli_prove_key(ctx->node, key, klen, h, &v, &p);
-        /* account_number u64 BE, sequence u64 BE, flag, pubkey(33) (market/keys.h) */
-        if (!err && p.exists && (v.len < 17 || (v.data[16] == 1 && v.len != 17 + 33)))
-            err = ag_err_set(AG_ERR_DECODE, "proven account record of %zu bytes", v.len);
-        if (!err && p.exists) {
-            acc.exists = true;
-            acc.account_number = market_get_u64(v.data);
-            acc.sequence = market_get_u64(v.data + 8);
-            acc.has_pubkey =
-                v.data[16] == 1 && crypto_pubkey_parse(&acc.pubkey, v.data + 17, 33) == AG_OK;
-        }
+        if (!err && p.exists)
+            err = cli_view_account_decode(v.data, v.len, &acc);
         ag_buf_free(&v);
     } else {
         err = cli_account_get(ctx->node, bech, h, &acc);
@@ -132,13 +113,7 @@ static int q_account(cli_ctx *ctx, cli_args *a, bool prove)
         return cli_fail(ag_err_set(
             AG_ERR_NOT_FOUND, "account %s does not exist (it has never received tokens)", bech));
     }
-    char num[24], seq[24], pk[64] = "";
-    snprintf(num, sizeof num, "%" PRIu64, acc.account_number);
-    snprintf(seq, sizeof seq, "%" PRIu64, acc.sequence);
-    if (acc.has_pubkey)
-        ag_base64_encode(pk, acc.pubkey.b, sizeof acc.pubkey.b);
-    output(ctx, json_pack("{s:s, s:s, s:s, s:s}", "address", bech, "account_number", num,
-                          "sequence", seq, "pub_key", pk));
+    output(ctx, cli_view_account_json(bech, &acc));
     if (prove)
         print_proven(ctx, &p);
     return 0;
@@ -159,7 +134,7 @@ static int q_balance(cli_ctx *ctx, cli_args *a, bool prove)
         return cli_usage_error("--denom: \"%s\" is not a denom", denom);
     crypto_address addr;
     char bech[CRYPTO_ADDRESS_STR_MAX];
-    if ((err = resolve(ctx, a->pos[2], &addr, bech, sizeof bech)))
+    if ((err = cli_resolve_address(ctx, a->pos[2], &addr, bech, sizeof bech)))
         return cli_fail(err);
     json_t *j = NULL;
     if (prove) {
@@ -169,16 +144,10 @@ static int q_balance(cli_ctx *ctx, cli_args *a, bool prove)
         ag_buf_init(&v, 1024);
         cli_proven p;
         err = cli_prove_key(ctx->node, key, klen, h, &v, &p);
-        if (!err && p.exists && v.len != 16)
-            err = ag_err_set(AG_ERR_DECODE, "proven balance of %zu bytes (16 expected)", v.len);
+        if (!err)
+            err = cli_view_balance_json(bech, denom, v.data, v.len, &j);
         if (!err) {
-            market_u128 amt = 0;
-            for (size_t i = 0; i < v.len; i++)
-                amt = amt << 8 | v.data[i];
-            char s[MARKET_AMOUNT_STR_MAX];
-            market_amount_format(s, amt);
-            output(ctx, json_pack("{s:s, s:{s:s, s:s}}", "address", bech, "balance", "denom", denom,
-                                  "amount", s));
+            output(ctx, j);
             print_proven(ctx, &p);
         }
         ag_buf_free(&v);
@@ -234,7 +203,7 @@ static ag_err addr_filter(const cli_ctx *ctx, cli_args *a, const char *name, cha
     if (!v)
         return AG_OK;
     crypto_address addr;
-    ag_err err = resolve(ctx, v, &addr, bech, cap);
+    ag_err err = cli_resolve_address(ctx, v, &addr, bech, cap);
     if (!err)
         *out = (ProtobufCBinaryData){strlen(bech), (uint8_t *)bech};
     return err;
@@ -285,8 +254,6 @@ static int q_market(cli_ctx *ctx, cli_args *a, const market_query_kind *k, bool 
     if (prove && !id)
         return cli_usage_error("--prove needs --id N (a proof covers one record)");
     json_t *j = NULL;
-    /* the record type: field 1 of the single-item response */
-    const ProtobufCMessageDescriptor *rec = k->one_resp->fields[0].descriptor;
     if (prove) {
         uint8_t key[CLI_RECORD_KEY_MAX];
         size_t klen = cli_record_key(key, k->kind, id);
@@ -299,12 +266,10 @@ static int q_market(cli_ctx *ctx, cli_args *a, const market_query_kind *k, bool 
             err = ag_err_set(AG_ERR_NOT_FOUND, "%.*s %" PRIu64 " does not exist (proven)",
                              (int)strlen(k->name) - 1, k->name, id);
         }
-        ProtobufCMessage *m = err ? NULL : protobuf_c_message_unpack(rec, NULL, v.len, v.data);
-        if (!err && !m)
-            err = ag_err_set(AG_ERR_DECODE, "proven record is not a %s", rec->name);
-        if (m) {
-            output(ctx, cli_pb_to_json(m));
-            protobuf_c_message_free_unpacked(m, NULL);
+        if (!err)
+            err = cli_view_record_json(k->kind, v.data, v.len, &j);
+        if (!err) {
+            output(ctx, j);
             print_proven(ctx, &p);
         }
         ag_buf_free(&v);

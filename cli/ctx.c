@@ -44,6 +44,19 @@ ag_err cli_ctx_init(cli_ctx *ctx, cli_args *a)
     return AG_OK;
 }
 
+ag_err cli_resolve_address(const cli_ctx *ctx, const char *who, crypto_address *addr, char *bech,
+                           size_t cap)
+{
+    if (crypto_address_from_bech32(addr, AGORA_BECH32_PREFIX, who) != AG_OK) {
+        cli_key_info k;
+        ag_err err = cli_keyring_find(ctx->keyring, who, &k);
+        if (err)
+            return ag_err_set(err, "\"%s\" is neither an agora1... address nor a key name", who);
+        *addr = k.addr;
+    }
+    return crypto_address_to_bech32(bech, cap, AGORA_BECH32_PREFIX, addr);
+}
+
 int cli_fail(ag_err err)
 {
     const char *d = ag_err_detail();

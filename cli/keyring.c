@@ -109,12 +109,11 @@ static bool unb64(uint8_t *out, size_t want, json_t *j)
     return s && ag_base64_decode(out, want, &got, s, strlen(s)) == AG_OK && got == want;
 }
 
-/* mkdir -p with mode 0700 for every directory it creates. */
-static ag_err make_dirs(const char *dir)
+ag_err cli_make_dirs(const char *dir)
 {
     char path[CLI_PATH_MAX];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return ag_err_set(AG_ERR_TOO_LARGE, "keyring path too long");
+        return ag_err_set(AG_ERR_TOO_LARGE, "path too long: %s", dir);
     for (char *p = path + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -153,7 +152,7 @@ ag_err cli_keyring_save(const char *dir, cli_keyring_backend backend, const char
         return ag_err_set(AG_ERR_EXISTS, "the keyring already holds %s as \"%s\"", ki.address,
                           other.name);
     ag_err_clear();
-    if ((err = make_dirs(dir)))
+    if ((err = cli_make_dirs(dir)))
         return err;
 
     json_t *o = json_object();

@@ -52,6 +52,9 @@ typedef struct cli_key_info {
     bool encrypted;
 } cli_key_info;
 
+/* mkdir -p of dir, mode 0700 for every directory it creates. */
+ag_err cli_make_dirs(const char *dir);
+
 /* Check a key name (errors above). */
 ag_err cli_keyring_check_name(const char *name);
 
