@@ -9,11 +9,26 @@
 #include "node/home.h"
 #include "node/runtime.h"
 
+/* Config overrides one command line may carry. */
+#define NODE_START_SETS_MAX 64
+
 int node_cmd_start(int argc, char **argv)
 {
-    const char *dir = NULL, *level_s = NULL, *format_s = NULL;
+    const char *dir = NULL, *level_s = NULL, *format_s = NULL, *set_s = NULL;
+    const char *sets[NODE_START_SETS_MAX];
+    size_t n_sets = 0;
     for (int i = 0; i < argc; i++) {
         int r;
+        if ((r = node_cli_value("start", argc, argv, &i, "--set", &set_s))) {
+            if (r < 0)
+                return 2;
+            if (n_sets == NODE_START_SETS_MAX) {
+                fprintf(stderr, "agorad start: more than %d --set options\n", NODE_START_SETS_MAX);
+                return 2;
+            }
+            sets[n_sets++] = set_s;
+            continue;
+        }
         if (node_cli_flag(argv[i], "-h") || node_cli_flag(argv[i], "--help")) {
             node_usage(stdout);
             return 0;
@@ -41,6 +56,12 @@ int node_cmd_start(int argc, char **argv)
         fprintf(stderr, "agorad start: %s\n", ag_err_detail());
         return 1;
     }
+    /* Flags override the file: each --set goes through the file's parser. */
+    for (size_t k = 0; k < n_sets; k++)
+        if (node_config_set(&h.cfg, sets[k]) != AG_OK || node_home_resolve(&h) != AG_OK) {
+            fprintf(stderr, "agorad start: %s\n", ag_err_detail());
+            return 2;
+        }
     ag_log_level level;
     ag_log_format format;
     if (ag_log_level_parse(level_s ? level_s : h.cfg.log_level, &level) != AG_OK ||

@@ -332,6 +332,26 @@ static bool valid_peer(const char *s)
     return parse_u64(colon + 1, 65535, &port) && port > 0;
 }
 
+ag_err node_config_set(node_config *cfg, const char *assignment)
+{
+    const char *dot = strchr(assignment, '.');
+    const char *eq = strchr(assignment, '=');
+    if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1 ||
+        strcspn(assignment, "[]\n\r;#") < strlen(assignment))
+        return ag_err_set(
+            AG_ERR_INVALID_ARG,
+            "--set %s: expected section.key=value (e.g. p2p.laddr=tcp://0.0.0.0:26656)",
+            assignment);
+    /* The same parser as the file: one section header and one key line. */
+    char text[NODE_CONFIG_LINE_MAX + 64];
+    int n = snprintf(text, sizeof text, "[%.*s]\n%.*s = %s\n", (int)(dot - assignment), assignment,
+                     (int)(eq - dot - 1), dot + 1, eq + 1);
+    if (n < 0 || (size_t)n >= sizeof text)
+        return ag_err_set(AG_ERR_TOO_LARGE, "--set %.40s...: too long", assignment);
+    ag_err err = node_config_parse(cfg, text, "--set");
+    return err ? err : node_config_validate(cfg);
+}
+
 ag_err node_config_validate(const node_config *cfg)
 {
     ag_log_level level;

@@ -105,6 +105,15 @@ ag_err node_config_load(node_config *cfg, const char *path);
 /* Parse INI text (same rules as node_config_load; `name` names it in errors). */
 ag_err node_config_parse(node_config *cfg, const char *text, const char *name);
 
+/*
+ * Apply one "section.key=value" override on top of cfg (`agorad start --set`),
+ * with the file's rules for that key (a list key gains an entry), then
+ * node_config_validate. AG_ERR_INVALID_ARG for a malformed assignment; the
+ * errors of node_config_parse and node_config_validate. cfg is unchanged on
+ * a parse error.
+ */
+ag_err node_config_set(node_config *cfg, const char *assignment);
+
 /* Cross-field checks: known log level/format, ABCI address form, peer
  * entries of the form <40 hex>@host:port, non-zero limits. */
 ag_err node_config_validate(const node_config *cfg);

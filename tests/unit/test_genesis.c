@@ -381,6 +381,33 @@ START_TEST(config_defaults_round_trip)
 }
 END_TEST
 
+/* agorad start --set: one key over the file's values, the file's rules. */
+START_TEST(config_set_overrides)
+{
+    node_config c;
+    node_config_default(&c);
+    ck_assert_int_eq(node_config_set(&c, "node.moniker=from-flag"), AG_OK);
+    ck_assert_str_eq(c.moniker, "from-flag");
+    ck_assert_int_eq(node_config_set(&c, "mempool.max_txs=123"), AG_OK);
+    ck_assert_uint_eq(c.mempool_max_txs, 123);
+    static const char *bad[] = {
+        "moniker=x",           /* no section */
+        "node.moniker",        /* no value */
+        ".moniker=x",          /* empty section */
+        "node.=x",             /* empty key */
+        "node.monikr=x",       /* unknown key */
+        "mempool.max_txs=-1",  /* the file's number rules */
+        "node.log_level=loud", /* validation */
+        "node]\n[abci.app=x",  /* no smuggled sections */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        node_config d;
+        node_config_default(&d);
+        ck_assert_msg(node_config_set(&d, bad[i]) != AG_OK, "accepted: %s", bad[i]);
+    }
+}
+END_TEST
+
 START_TEST(config_rejects)
 {
     static const char *bad[] = {
@@ -474,6 +501,7 @@ static Suite *genesis_suite(void)
     tc = ag_test_tcase("config");
     tcase_add_test(tc, config_defaults_round_trip);
     tcase_add_test(tc, config_rejects);
+    tcase_add_test(tc, config_set_overrides);
     tcase_add_test(tc, node_key_files);
     suite_add_tcase(s, tc);
     return s;
