@@ -162,8 +162,7 @@ static ag_err decode_light_block(cons_light_attack *a, const uint8_t *in, size_t
         if (end)
             break;
         if ((f.no == 1 || f.no == 2) && f.type != CONS_WIRE_LEN)
-            return ag_err_set(AG_ERR_DECODE, "LightBlock: field %u has wire type %u", f.no,
-                              f.type);
+            return ag_err_set(AG_ERR_DECODE, "LightBlock: field %u has wire type %u", f.no, f.type);
         if (f.no == 1) {
             if (have_sh)
                 return ag_err_set(AG_ERR_DECODE, "LightBlock: signed_header repeated");
@@ -492,9 +491,9 @@ ag_err cons_lca_byzantine(const cons_light_attack *a, const cons_valset *common_
     return AG_OK;
 }
 
-ag_err cons_lca_verify(const cons_evidence *e, const char *chain_id,
-                       const cons_header *common, const cons_valset *common_vals,
-                       const cons_header *trusted, const cons_commit *trusted_commit)
+ag_err cons_lca_verify(const cons_evidence *e, const char *chain_id, const cons_header *common,
+                       const cons_valset *common_vals, const cons_header *trusted,
+                       const cons_commit *trusted_commit)
 {
     const cons_light_attack *a = e->lca;
     ag_err err;
@@ -512,10 +511,9 @@ ag_err cons_lca_verify(const cons_evidence *e, const char *chain_id,
     crypto_hash th, ch;
     if (cons_header_hash(&th, trusted) != AG_OK || cons_header_hash(&ch, &a->header) != AG_OK)
         return ag_err_set(AG_ERR_VERIFY, "light client attack evidence: header without hash");
-    if (a->header.height > trusted->height &&
-        (a->header.time.seconds > trusted->time.seconds ||
-         (a->header.time.seconds == trusted->time.seconds &&
-          a->header.time.nanos > trusted->time.nanos)))
+    if (a->header.height > trusted->height && (a->header.time.seconds > trusted->time.seconds ||
+                                               (a->header.time.seconds == trusted->time.seconds &&
+                                                a->header.time.nanos > trusted->time.nanos)))
         return ag_err_set(AG_ERR_VERIFY,
                           "light client attack evidence: conflicting block does not violate "
                           "monotonically increasing time");

@@ -173,8 +173,8 @@ static void expect_refused(node *n, const cons_evidence *ev, ag_err want, const 
 {
     ag_err e = add_fresh(n, ev, TIP);
     ck_assert_int_eq(e, want);
-    ck_assert_msg(strstr(ag_err_detail(), needle) != NULL, "error '%s' lacks '%s'",
-                  ag_err_detail(), needle);
+    ck_assert_msg(strstr(ag_err_detail(), needle) != NULL, "error '%s' lacks '%s'", ag_err_detail(),
+                  needle);
 }
 
 START_TEST(lunatic_accepted_roundtrips_and_commits)
@@ -185,8 +185,7 @@ START_TEST(lunatic_accepted_roundtrips_and_commits)
     lunatic(&n, &ev, N_VALS);
     ck_assert_uint_eq(ev.lca->n_byzantine, N_VALS); /* every common validator signed */
     for (size_t i = 1; i < ev.lca->n_byzantine; i++)
-        ck_assert_int_lt(cons_validator_power_cmp(&ev.lca->byzantine[i - 1],
-                                                  &ev.lca->byzantine[i]),
+        ck_assert_int_lt(cons_validator_power_cmp(&ev.lca->byzantine[i - 1], &ev.lca->byzantine[i]),
                          0);
     ck_assert_int_eq(cons_evidence_height(&ev), 4);
 
