@@ -136,10 +136,6 @@ void rpc_m_broadcast_evidence(rpc_call *c, const rpc_args *a)
         rpc_call_error(c, RPC_CODE_INVALID_PARAMS, "evidence is required");
         return;
     }
-    if (!BE(c)->ops->add_evidence) {
-        rpc_call_error(c, RPC_CODE_INTERNAL, "this node takes no evidence");
-        return;
-    }
     cons_evidence ev;
     ag_err e = cons_evidence_decode_wrapped(&ev, a->v[0].bytes, a->v[0].len);
     if (!e)
@@ -153,6 +149,8 @@ void rpc_m_broadcast_evidence(rpc_call *c, const rpc_args *a)
     }
     crypto_hash h;
     e = cons_evidence_hash(&h, &ev);
+    if (!e && !BE(c)->ops->add_evidence)
+        e = ag_err_set(AG_ERR_UNSUPPORTED, "this node takes no evidence");
     if (!e)
         e = BE(c)->ops->add_evidence(BE(c)->ctx, &ev);
     cons_evidence_clear(&ev);
