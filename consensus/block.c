@@ -196,7 +196,7 @@ ag_err cons_block_encode(ag_buf *out, const cons_block *b)
     size_t mark = out->len;
     ag_buf tmp, item;
     ag_buf_init(&tmp, CONS_BLOCK_SIZE_MAX);
-    ag_buf_init(&item, CONS_EVIDENCE_ENCODED_MAX);
+    ag_buf_init(&item, CONS_EVIDENCE_WRAPPED_MAX);
     ag_err err = cons_header_encode(&tmp, &b->header);
     if (!err)
         err = cons_wire_put_bytes(out, 1, tmp.data, tmp.len);

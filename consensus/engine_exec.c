@@ -114,6 +114,21 @@ static ag_err ev_block_time_at(void *ctx, int64_t height, cons_timestamp *out)
     return AG_OK;
 }
 
+static ag_err ev_signed_header_at(void *ctx, int64_t height, cons_header *h, cons_commit *c)
+{
+    cons_engine *e = ctx;
+    cons_block_meta m;
+    ag_err err = cons_block_store_load_meta(e->a.block_store, height, &m);
+    if (err != AG_OK)
+        return err;
+    *h = m.header;
+    /* the canonical commit (in block height+1), else the one this node saw */
+    err = cons_block_store_load_commit(e->a.block_store, height, c);
+    if (err == AG_ERR_NOT_FOUND)
+        err = cons_block_store_load_seen_commit(e->a.block_store, height, c);
+    return err;
+}
+
 void cons_eng_evidence_state(cons_engine *e, cons_evidence_state *out)
 {
     *out = (cons_evidence_state){
@@ -124,6 +139,7 @@ void cons_eng_evidence_state(cons_engine *e, cons_evidence_state *out)
         .max_age_ns = e->params.evidence_max_age_ns,
         .valset_at = ev_valset_at,
         .block_time_at = ev_block_time_at,
+        .signed_header_at = ev_signed_header_at,
         .ctx = e,
     };
 }
@@ -255,21 +271,28 @@ static ag_err misbehavior(abci_arena *a, const cons_block *b, Tendermint__Abci__
 {
     *out = NULL;
     *n = 0;
-    if (b->n_evidence == 0)
+    size_t total = 0;
+    for (size_t i = 0; i < b->n_evidence; i++)
+        total += cons_evidence_abci_count(&b->evidence[i]);
+    if (total == 0)
         return AG_OK;
-    Tendermint__Abci__Misbehavior **m = abci_arena_alloc(a, b->n_evidence * sizeof *m);
+    Tendermint__Abci__Misbehavior **m = abci_arena_alloc(a, total * sizeof *m);
     if (m == NULL)
         return nomem("misbehavior");
+    size_t k = 0;
     for (size_t i = 0; i < b->n_evidence; i++) {
-        m[i] = abci_arena_alloc(a, sizeof *m[i]);
-        Tendermint__Abci__Validator *v = abci_arena_alloc(a, sizeof *v);
-        Google__Protobuf__Timestamp *ts = abci_arena_alloc(a, sizeof *ts);
-        if (m[i] == NULL || v == NULL || ts == NULL)
-            return nomem("misbehavior");
-        cons_evidence_to_abci(m[i], v, ts, &b->evidence[i]);
+        size_t c = cons_evidence_abci_count(&b->evidence[i]);
+        for (size_t j = 0; j < c; j++, k++) {
+            m[k] = abci_arena_alloc(a, sizeof *m[k]);
+            Tendermint__Abci__Validator *v = abci_arena_alloc(a, sizeof *v);
+            Google__Protobuf__Timestamp *ts = abci_arena_alloc(a, sizeof *ts);
+            if (m[k] == NULL || v == NULL || ts == NULL)
+                return nomem("misbehavior");
+            cons_evidence_to_abci(m[k], v, ts, &b->evidence[i], j);
+        }
     }
     *out = m;
-    *n = b->n_evidence;
+    *n = total;
     return AG_OK;
 }
 

@@ -1,6 +1,8 @@
 /* evidence.c — DuplicateVoteEvidence codec, hash, verification; the pool. */
 #include "consensus/evidence.h"
 
+#include "consensus/evidence_lca.h"
+
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 void cons_evidence_clear(cons_evidence *e)
 {
+    cons_lca_free(e->lca);
     cons_vote_clear(&e->vote_a);
     cons_vote_clear(&e->vote_b);
     memset(e, 0, sizeof *e);
@@ -20,7 +23,12 @@ void cons_evidence_clear(cons_evidence *e)
 ag_err cons_evidence_copy(cons_evidence *dst, const cons_evidence *src)
 {
     memset(dst, 0, sizeof *dst);
-    ag_err err = cons_vote_copy(&dst->vote_a, &src->vote_a);
+    dst->kind = src->kind;
+    ag_err err = AG_OK;
+    if (src->lca)
+        err = cons_lca_copy(&dst->lca, src->lca);
+    if (!err)
+        err = cons_vote_copy(&dst->vote_a, &src->vote_a);
     if (!err)
         err = cons_vote_copy(&dst->vote_b, &src->vote_b);
     if (err) {
@@ -87,11 +95,15 @@ ag_err cons_evidence_new(cons_evidence *out, const cons_vote *v1, const cons_vot
 
 int64_t cons_evidence_height(const cons_evidence *e)
 {
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK)
+        return e->lca ? e->lca->common_height : 0;
     return e->vote_a.height;
 }
 
 ag_err cons_evidence_validate_basic(const cons_evidence *e)
 {
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK)
+        return cons_lca_validate_basic(e);
     ag_err err = cons_vote_validate_basic(&e->vote_a);
     if (err)
         return cons_pb_err_prefix(err, "duplicate vote evidence: vote_a");
@@ -105,6 +117,8 @@ ag_err cons_evidence_validate_basic(const cons_evidence *e)
 
 ag_err cons_evidence_verify(const cons_evidence *e, const char *chain_id, const cons_valset *vs)
 {
+    if (e->kind != CONS_EVIDENCE_DUPLICATE_VOTE)
+        return ag_err_set(AG_ERR_INVALID_ARG, "evidence: not duplicate vote evidence");
     const cons_vote *a = &e->vote_a, *b = &e->vote_b;
     long idx = cons_valset_index_of(vs, &a->validator_address);
     if (idx < 0)
@@ -149,6 +163,8 @@ static ag_err put_vote(ag_buf *out, uint32_t no, const cons_vote *v)
 
 ag_err cons_evidence_encode(ag_buf *out, const cons_evidence *e)
 {
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK)
+        return cons_lca_encode(out, e);
     size_t mark = out->len;
     ag_err err = put_vote(out, 1, &e->vote_a);
     if (!err)
@@ -237,10 +253,11 @@ ag_err cons_evidence_decode(cons_evidence *out, const uint8_t *in, size_t len)
 ag_err cons_evidence_encode_wrapped(ag_buf *out, const cons_evidence *e)
 {
     ag_buf tmp;
-    ag_buf_init(&tmp, CONS_EVIDENCE_ENCODED_MAX);
+    ag_buf_init(&tmp, CONS_EVIDENCE_WRAPPED_MAX);
     ag_err err = cons_evidence_encode(&tmp, e);
     if (!err)
-        err = cons_wire_put_bytes(out, 1, tmp.data, tmp.len);
+        err = cons_wire_put_bytes(out, e->kind == CONS_EVIDENCE_LIGHT_ATTACK ? 2 : 1, tmp.data,
+                                  tmp.len);
     ag_buf_free(&tmp);
     return err;
 }
@@ -248,12 +265,12 @@ ag_err cons_evidence_encode_wrapped(ag_buf *out, const cons_evidence *e)
 ag_err cons_evidence_decode_wrapped(cons_evidence *out, const uint8_t *in, size_t len)
 {
     memset(out, 0, sizeof *out);
-    if (len > CONS_EVIDENCE_ENCODED_MAX)
+    if (len > CONS_EVIDENCE_WRAPPED_MAX)
         return ag_err_set(AG_ERR_TOO_LARGE, "Evidence: %zu bytes (max %u)", len,
-                          CONS_EVIDENCE_ENCODED_MAX);
+                          CONS_EVIDENCE_WRAPPED_MAX);
     size_t off = 0;
     ag_slice dve = {NULL, 0};
-    bool have = false;
+    uint32_t have = 0; /* the field of the oneof seen last */
     for (;;) {
         cons_wire_field f;
         bool end;
@@ -262,23 +279,28 @@ ag_err cons_evidence_decode_wrapped(cons_evidence *out, const uint8_t *in, size_
             return err;
         if (end)
             break;
-        if (f.no == 2)
-            return ag_err_set(AG_ERR_UNSUPPORTED,
-                              "Evidence: light client attack evidence is not supported");
-        if (f.no == 1) {
+        if (f.no == 1 || f.no == 2) {
             if (f.type != CONS_WIRE_LEN)
-                return ag_err_set(AG_ERR_DECODE, "Evidence: field 1 has wire type %u", f.type);
+                return ag_err_set(AG_ERR_DECODE, "Evidence: field %u has wire type %u", f.no,
+                                  f.type);
             dve = f.bytes; /* a oneof keeps the last occurrence */
-            have = true;
+            have = f.no;
         }
     }
     if (!have)
-        return ag_err_set(AG_ERR_DECODE, "Evidence: empty (no duplicate vote evidence)");
+        return ag_err_set(AG_ERR_DECODE, "Evidence: empty (no evidence)");
+    if (have == 2)
+        return cons_lca_decode(out, dve.ptr, dve.len);
+    if (dve.len > CONS_EVIDENCE_ENCODED_MAX)
+        return ag_err_set(AG_ERR_TOO_LARGE, "Evidence: %zu bytes (max %u)", dve.len,
+                          CONS_EVIDENCE_ENCODED_MAX);
     return cons_evidence_decode(out, dve.ptr, dve.len);
 }
 
 ag_err cons_evidence_hash(crypto_hash *out, const cons_evidence *e)
 {
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK)
+        return cons_lca_hash(out, e);
     ag_buf b;
     ag_buf_init(&b, CONS_EVIDENCE_ENCODED_MAX);
     ag_err err = cons_evidence_encode(&b, e);
@@ -294,7 +316,7 @@ ag_err cons_evidence_list_hash(crypto_hash *out, const cons_evidence *ev, size_t
     if (!leaves)
         return ag_err_set(AG_ERR_NOMEM, "evidence hash: %zu evidence", n);
     ag_buf b;
-    ag_buf_init(&b, CONS_EVIDENCE_ENCODED_MAX);
+    ag_buf_init(&b, CONS_EVIDENCE_WRAPPED_MAX);
     ag_err err = AG_OK;
     for (size_t i = 0; !err && i < n; i++) {
         ag_buf_reset(&b);
@@ -325,6 +347,13 @@ static size_t field_size(uint32_t no, size_t len)
 
 size_t cons_evidence_wrapped_size(const cons_evidence *e)
 {
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK) {
+        ag_buf b;
+        ag_buf_init(&b, CONS_EVIDENCE_WRAPPED_MAX);
+        size_t n = cons_lca_encode(&b, e) == AG_OK ? b.len : CONS_LCA_ENCODED_MAX;
+        ag_buf_free(&b);
+        return field_size(2, n);
+    }
     Google__Protobuf__Timestamp ts;
     cons_pb_timestamp_from(&ts, &e->timestamp);
     size_t n = field_size(1, vote_size(&e->vote_a)) + field_size(2, vote_size(&e->vote_b)) +
@@ -336,11 +365,28 @@ size_t cons_evidence_wrapped_size(const cons_evidence *e)
     return field_size(1, n);
 }
 
+size_t cons_evidence_abci_count(const cons_evidence *e)
+{
+    return e->kind == CONS_EVIDENCE_LIGHT_ATTACK ? cons_lca_abci_count(e) : 1;
+}
+
 void cons_evidence_to_abci(Tendermint__Abci__Misbehavior *pb, Tendermint__Abci__Validator *val,
-                           Google__Protobuf__Timestamp *ts, const cons_evidence *e)
+                           Google__Protobuf__Timestamp *ts, const cons_evidence *e, size_t i)
 {
     tendermint__abci__misbehavior__init(pb);
     tendermint__abci__validator__init(val);
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK) {
+        const cons_validator *bv = &e->lca->byzantine[i];
+        val->address = cons_pb_bytes(bv->address.b, CRYPTO_ADDRESS_LEN);
+        val->power = bv->voting_power;
+        cons_pb_timestamp_from(ts, &e->timestamp);
+        pb->type = TENDERMINT__ABCI__MISBEHAVIOR_TYPE__LIGHT_CLIENT_ATTACK;
+        pb->validator = val;
+        pb->height = e->lca->common_height;
+        pb->time = ts;
+        pb->total_voting_power = e->total_voting_power;
+        return;
+    }
     val->address = cons_pb_bytes(e->vote_a.validator_address.b, CRYPTO_ADDRESS_LEN);
     val->power = e->validator_power;
     cons_pb_timestamp_from(ts, &e->timestamp);
@@ -456,6 +502,49 @@ size_t cons_evpool_bytes(const cons_evpool *p)
     return p->pend_bytes;
 }
 
+/* The pool's lookups for VerifyLightClientAttack (evidence/pool.go
+ * verify): this chain's header at the common height and at the conflicting
+ * height, or its latest one when it has no block there (a forward lunatic
+ * attack, whose time must then not be after the latest block's). */
+static ag_err verify_light_attack(const cons_evpool *p, const cons_evidence *e)
+{
+    if (!p->st.signed_header_at)
+        return ag_err_set(AG_ERR_UNSUPPORTED,
+                          "evidence: light client attacks are not checked here");
+    const cons_light_attack *a = e->lca;
+    cons_header common, trusted;
+    cons_commit common_commit = {0}, trusted_commit = {0};
+    ag_err err = p->st.signed_header_at(p->st.ctx, a->common_height, &common, &common_commit);
+    if (err)
+        return cons_pb_err_prefix(err, "evidence: no block at the common height");
+    const cons_header *th = &common;
+    const cons_commit *tc = &common_commit;
+    if (a->header.height != a->common_height) {
+        th = &trusted;
+        tc = &trusted_commit;
+        err = p->st.signed_header_at(p->st.ctx, a->header.height, &trusted, &trusted_commit);
+        if (err == AG_ERR_NOT_FOUND) {
+            err = p->st.signed_header_at(p->st.ctx, p->st.last_height, &trusted, &trusted_commit);
+            if (!err && (trusted.time.seconds < a->header.time.seconds ||
+                         (trusted.time.seconds == a->header.time.seconds &&
+                          trusted.time.nanos < a->header.time.nanos)))
+                err = ag_err_set(AG_ERR_VERIFY,
+                                 "evidence: latest block time is before the conflicting block's");
+        }
+    }
+    const cons_valset *vs = NULL;
+    if (!err) {
+        err = p->st.valset_at(p->st.ctx, a->common_height, &vs);
+        if (err)
+            err = cons_pb_err_prefix(err, "evidence: no validator set at the common height");
+    }
+    if (!err)
+        err = cons_lca_verify(e, p->st.chain_id, &common, vs, th, tc);
+    cons_commit_clear(&common_commit);
+    cons_commit_clear(&trusted_commit);
+    return err;
+}
+
 ag_err cons_evpool_verify(const cons_evpool *p, const cons_evidence *e)
 {
     int64_t h = cons_evidence_height(e);
@@ -473,6 +562,8 @@ ag_err cons_evpool_verify(const cons_evpool *p, const cons_evidence *e)
         return ag_err_set(AG_ERR_STATE, "evidence: expired (height %lld, last height %lld)",
                           (long long)h, (long long)p->st.last_height);
     const cons_valset *vs = NULL;
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK)
+        return verify_light_attack(p, e);
     err = p->st.valset_at(p->st.ctx, h, &vs);
     if (err)
         return cons_pb_err_prefix(err, "evidence: no validator set at its height");

@@ -16,19 +16,34 @@
  * PartSetHeader encoding) sorts first, byte-wise; ValidateBasic refuses any
  * other order.
  *
- * LightClientAttackEvidence is not supported: Agora has no light-client
- * attack detector, and its verification needs the common-height validator
- * set and a trusted header chain. Decoding one (alone or in a block) fails
- * with AG_ERR_UNSUPPORTED, so a block carrying one is refused as a whole.
+ * A LightClientAttackEvidence (Evidence{light_client_attack_evidence = 2})
+ * proves that validators signed a block conflicting with this chain: a
+ * conflicting LightBlock (SignedHeader + ValidatorSet), the common height
+ * (the last height the light client trusted on both chains), the byzantine
+ * validators, total power and time at the common height (evidence_lca.c):
  *
- * Ownership: cons_evidence owns its two votes (their extensions);
- * cons_evidence_clear frees them. The pool copies everything it keeps.
+ *   Bytes()            the LightClientAttackEvidence encoding (its list leaf)
+ *   Hash()             SHA256(conflicting header hash || varint(common_height))
+ *                      (CometBFT's LightClientAttackEvidence.Hash, zig-zag
+ *                      varint as Go's binary.PutVarint)
+ *   Height()           common_height;  Time() timestamp
+ *
+ * Verification (VerifyLightClientAttack) needs the node's signed header at
+ * the common height and at the conflicting height, so the pool state has a
+ * signed_header_at lookup; without one the pool refuses this kind
+ * (AG_ERR_UNSUPPORTED).
+ *
+ * Ownership: cons_evidence owns its two votes (their extensions) or its
+ * light attack; cons_evidence_clear frees them. The pool copies everything it keeps.
  * Determinism: no function reads the clock; the pool's time and height come
  * from the caller (cons_evidence_state), its order is (height, hash).
  */
 #ifndef AGORA_CONSENSUS_EVIDENCE_H
 #define AGORA_CONSENSUS_EVIDENCE_H
 
+#include "consensus/commit.h"
+#include "consensus/header.h"
+#include "consensus/limits.h"
 #include "consensus/types.h"
 #include "consensus/validator_set.h"
 #include "consensus/vote.h"
@@ -39,11 +54,37 @@
  * with the largest extensions, the powers and the timestamp. */
 #define CONS_EVIDENCE_ENCODED_MAX (2u * (CONS_VOTE_ENCODED_MAX + 8u) + 64u)
 
+/* Largest encoded LightClientAttackEvidence: a header, a commit and a
+ * validator set of CONS_VALIDATORS_MAX, as many byzantine validators. */
+#define CONS_LCA_ENCODED_MAX                                                                       \
+    (CONS_HEADER_ENCODED_MAX + CONS_COMMIT_ENCODED_MAX + CONS_VALSET_ENCODED_MAX +                 \
+     (CONS_VALIDATOR_ENCODED_MAX + 4u) * CONS_VALIDATORS_MAX + 128u)
+/* Largest Evidence wrapper of either kind. */
+#define CONS_EVIDENCE_WRAPPED_MAX (CONS_LCA_ENCODED_MAX + 16u)
+
+typedef enum cons_evidence_kind {
+    CONS_EVIDENCE_DUPLICATE_VOTE = 0, /* the zero value: vote_a, vote_b */
+    CONS_EVIDENCE_LIGHT_ATTACK = 1,   /* lca */
+} cons_evidence_kind;
+
+/* LightClientAttackEvidence's own fields (the shared ones, total power and
+ * timestamp, are in cons_evidence). */
+typedef struct cons_light_attack {
+    cons_header header; /* conflicting_block.signed_header */
+    cons_commit commit; /* owned */
+    cons_valset vals;   /* conflicting_block.validator_set, owned */
+    int64_t common_height;
+    cons_validator *byzantine; /* owned: n_byzantine entries */
+    size_t n_byzantine;
+} cons_light_attack;
+
 typedef struct cons_evidence {
+    cons_evidence_kind kind;
+    cons_light_attack *lca; /* owned; set for CONS_EVIDENCE_LIGHT_ATTACK only */
     cons_vote vote_a;
     cons_vote vote_b;
     int64_t total_voting_power; /* of the validator set at the evidence height */
-    int64_t validator_power;    /* of the offending validator there */
+    int64_t validator_power;    /* of the offending validator there (duplicate vote) */
     cons_timestamp timestamp;   /* time of the block at the evidence height */
 } cons_evidence;
 
@@ -61,42 +102,51 @@ int cons_block_id_key_cmp(const cons_block_id *a, const cons_block_id *b);
 ag_err cons_evidence_new(cons_evidence *out, const cons_vote *v1, const cons_vote *v2,
                          cons_timestamp block_time, const cons_valset *vs);
 
-/* Height (vote_a's) of the evidence. */
+/* Height of the evidence: vote_a's, or a light attack's common height. */
 int64_t cons_evidence_height(const cons_evidence *e);
 
-/* DuplicateVoteEvidence.ValidateBasic: both votes pass
- * cons_vote_validate_basic and are in block id key order. AG_ERR_DECODE. */
+/* ValidateBasic. DuplicateVoteEvidence: both votes pass
+ * cons_vote_validate_basic and are in block id key order.
+ * LightClientAttackEvidence: see cons_lca_validate_basic (evidence_lca.h).
+ * AG_ERR_DECODE. */
 ag_err cons_evidence_validate_basic(const cons_evidence *e);
 
 /* VerifyDuplicateVote against vs, the validator set at the evidence height:
  * the validator is in vs, same height/round/type and address, different
  * block ids, powers equal to vs's, both signatures valid over chain_id.
- * AG_ERR_VERIFY naming the failed rule (or the signature error). */
+ * AG_ERR_VERIFY naming the failed rule (or the signature error).
+ * AG_ERR_INVALID_ARG for a light attack (cons_evpool_verify checks those). */
 ag_err cons_evidence_verify(const cons_evidence *e, const char *chain_id, const cons_valset *vs);
 
-/* Bytes() (DuplicateVoteEvidence) and the Evidence wrapper. Decoders take at
- * most CONS_EVIDENCE_ENCODED_MAX bytes, decode each vote with
- * cons_vote_decode and check the timestamp; they do not run
- * cons_evidence_validate_basic. cons_evidence_decode_wrapped: AG_ERR_UNSUPPORTED
- * for light_client_attack_evidence, AG_ERR_DECODE for an empty Evidence.
- * *out (cleared or zero) is zero on error. */
+/* Bytes() (the DuplicateVoteEvidence or LightClientAttackEvidence encoding,
+ * by kind) and the Evidence wrapper. cons_evidence_decode takes a
+ * DuplicateVoteEvidence of at most CONS_EVIDENCE_ENCODED_MAX bytes;
+ * cons_evidence_decode_wrapped either kind (at most CONS_EVIDENCE_WRAPPED_MAX
+ * bytes, a light attack at most CONS_LCA_ENCODED_MAX), AG_ERR_DECODE for an
+ * empty Evidence. They check lengths, wire types and timestamps but do not
+ * run cons_evidence_validate_basic. *out (cleared or zero) is zero on error. */
 ag_err cons_evidence_encode(ag_buf *out, const cons_evidence *e);
 ag_err cons_evidence_decode(cons_evidence *out, const uint8_t *in, size_t len);
 ag_err cons_evidence_encode_wrapped(ag_buf *out, const cons_evidence *e);
 ag_err cons_evidence_decode_wrapped(cons_evidence *out, const uint8_t *in, size_t len);
 
-/* Hash() = SHA256(Bytes()). AG_ERR_NOMEM. */
+/* Hash(): SHA256(Bytes()) for duplicate votes, CometBFT's header-based hash
+ * for a light attack (see the top of this file). AG_ERR_NOMEM. */
 ag_err cons_evidence_hash(crypto_hash *out, const cons_evidence *e);
 /* EvidenceList.Hash over ev[0..n). AG_ERR_NOMEM. */
 ag_err cons_evidence_list_hash(crypto_hash *out, const cons_evidence *ev, size_t n);
 /* Encoded size of the Evidence wrapper (what counts against max bytes). */
 size_t cons_evidence_wrapped_size(const cons_evidence *e);
 
-/* ABCI Misbehavior for FinalizeBlock (DuplicateVoteEvidence.ABCI): type
- * DUPLICATE_VOTE, validator {address, power}, height, time, total power.
- * pb borrows from e and from the caller's storage val and ts. */
+/* ABCI Misbehavior entries for FinalizeBlock (Evidence.ABCI()): one of
+ * type DUPLICATE_VOTE for a duplicate vote; one of type LIGHT_CLIENT_ATTACK
+ * per byzantine validator (height = the common height) for a light attack,
+ * none for an amnesia attack. cons_evidence_to_abci fills entry i < count:
+ * validator {address, power}, height, time, total power. pb borrows from e
+ * and from the caller's storage val and ts. */
+size_t cons_evidence_abci_count(const cons_evidence *e);
 void cons_evidence_to_abci(Tendermint__Abci__Misbehavior *pb, Tendermint__Abci__Validator *val,
-                           Google__Protobuf__Timestamp *ts, const cons_evidence *e);
+                           Google__Protobuf__Timestamp *ts, const cons_evidence *e, size_t i);
 
 /* ---- the pool ---- */
 
@@ -112,6 +162,11 @@ typedef struct cons_evidence_state {
     ag_err (*valset_at)(void *ctx, int64_t height, const cons_valset **out);
     /* Time of the block at `height`: AG_ERR_NOT_FOUND if unknown. */
     ag_err (*block_time_at)(void *ctx, int64_t height, cons_timestamp *out);
+    /* This chain's header at `height` and the commit for it (*c is zero on
+     * entry, the caller frees it with cons_commit_clear): AG_ERR_NOT_FOUND
+     * if unknown. NULL: light client attack evidence is refused
+     * (AG_ERR_UNSUPPORTED). */
+    ag_err (*signed_header_at)(void *ctx, int64_t height, cons_header *h, cons_commit *c);
     void *ctx; /* borrowed like chain_id */
 } cons_evidence_state;
 
@@ -137,7 +192,9 @@ ag_err cons_evpool_add(cons_evpool *p, const cons_evidence *e);
 /* The pool's verify: the block at the evidence height exists and its time
  * equals the evidence timestamp, the evidence is not expired
  * (AG_ERR_STATE "expired"), and cons_evidence_verify against the set of its
- * height. AG_ERR_NOT_FOUND from the lookups. */
+ * height — or, for a light attack, cons_lca_verify against this chain's
+ * signed headers at the common and conflicting heights and the common
+ * height's set. AG_ERR_NOT_FOUND from the lookups. */
 ag_err cons_evpool_verify(const cons_evpool *p, const cons_evidence *e);
 
 /* PendingEvidence(max_bytes): copies of pending evidence in (height, hash)

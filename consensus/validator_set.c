@@ -508,3 +508,31 @@ ag_err cons_valset_decode(cons_valset *out, const uint8_t *in, size_t len)
         cons_valset_free(out);
     return err;
 }
+
+ag_err cons_validator_encode(ag_buf *out, const cons_validator *v)
+{
+    pb_val p;
+    val_to_pb(&p, v);
+    return ag_pb_append(out, &p.v.base);
+}
+
+ag_err cons_validator_decode(cons_validator *out, const uint8_t *in, size_t len)
+{
+    memset(out, 0, sizeof *out);
+    if (len > CONS_VALIDATOR_ENCODED_MAX)
+        return ag_err_set(AG_ERR_TOO_LARGE, "Validator: %zu bytes (max %u)", len,
+                          CONS_VALIDATOR_ENCODED_MAX);
+    Tendermint__Types__Validator *pb = tendermint__types__validator__unpack(NULL, len, in);
+    if (!pb)
+        return ag_err_from_protobuf_c("tendermint.types.Validator");
+    ag_err err = val_from_pb(out, pb, "validator", 0);
+    tendermint__types__validator__free_unpacked(pb, NULL);
+    if (err)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+int cons_validator_power_cmp(const cons_validator *a, const cons_validator *b)
+{
+    return by_power(a, b);
+}

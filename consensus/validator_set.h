@@ -102,4 +102,17 @@ ag_err cons_valset_hash(crypto_hash *out, const cons_valset *vs);
 ag_err cons_valset_encode(ag_buf *out, const cons_valset *vs);
 ag_err cons_valset_decode(cons_valset *out, const uint8_t *in, size_t len);
 
+/* One tendermint.types.Validator (address, key, power, priority), as
+ * LightClientAttackEvidence lists its byzantine validators. The decoder
+ * takes at most CONS_VALIDATOR_ENCODED_MAX bytes and checks what
+ * cons_valset_decode checks of each entry (a secp256k1 key whose address is
+ * the one given, a positive power); *out is zero on error. */
+#define CONS_VALIDATOR_ENCODED_MAX 128u
+ag_err cons_validator_encode(ag_buf *out, const cons_validator *v);
+ag_err cons_validator_decode(cons_validator *out, const uint8_t *in, size_t len);
+
+/* CometBFT's ValidatorsByVotingPower order: power descending, then address
+ * ascending. <0, 0, >0. */
+int cons_validator_power_cmp(const cons_validator *a, const cons_validator *b);
+
 #endif

@@ -150,6 +150,11 @@ size_t light_client_last_steps(const light_client *c)
 
 /* ---- cross-checking ---- */
 
+static int by_power(const void *a, const void *b)
+{
+    return cons_validator_power_cmp(a, b);
+}
+
 static void report(light_client *c, const light_provider *to, const light_block *conflicting,
                    const light_block *common, const char *by)
 {
@@ -170,6 +175,10 @@ static void report(light_client *c, const light_provider *to, const light_block 
         if (idx >= 0)
             a.byzantine[a.n_byzantine++] = common->vals.vals[idx];
     }
+    /* in CometBFT's order (power descending, then address): the node
+     * computes the same list and refuses evidence whose list differs */
+    if (!e && a.byzantine)
+        qsort(a.byzantine, a.n_byzantine, sizeof *a.byzantine, by_power);
     ag_err submitted = AG_ERR_UNSUPPORTED;
     if (!e && to->ops->report_attack)
         submitted = to->ops->report_attack(to->ctx, &a);

@@ -51,8 +51,10 @@ typedef struct light_client_opts {
     size_t n_witnesses;
     const char *store_dir;   /* the trusted store (created if absent) */
     size_t store_max_blocks; /* 0: 1000 */
-    /* Called for each attack found, with the result of submitting it (AG_OK or
-     * AG_ERR_UNSUPPORTED when the node takes no such evidence). May be NULL. */
+    /* Called for each attack found, with the result of submitting it to the
+     * provider not blamed (report_attack: broadcast_evidence for an RPC
+     * provider; AG_OK when the node accepted it, its refusal otherwise,
+     * AG_ERR_UNSUPPORTED for a provider without report_attack). May be NULL. */
     void (*on_attack)(void *ctx, const light_attack *a, ag_err submitted);
     void *attack_ctx;
 } light_client_opts;

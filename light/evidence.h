@@ -5,9 +5,9 @@
  * ValidatorSet), common_height, byzantine_validators, total_voting_power,
  * timestamp}, as a node's broadcast_evidence takes it.
  *
- * Agora's nodes do not take it yet (no broadcast_evidence; the evidence pool
- * refuses this kind, consensus/evidence.h): the encoding is here so the
- * report can be handed to any CometBFT-compatible node or kept as proof.
+ * light_rpc_broadcast_evidence (rpc_client.h) sends it to a node's
+ * broadcast_evidence; Agora's evidence pool verifies it
+ * (consensus/evidence_lca.h) and commits it in a block.
  */
 #ifndef AGORA_LIGHT_EVIDENCE_H
 #define AGORA_LIGHT_EVIDENCE_H

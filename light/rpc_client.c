@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/hex.h"
+#include "light/evidence.h"
 #include "light/limits.h"
 
 struct light_rpc {
@@ -251,12 +253,38 @@ static ag_err p_abci_query(void *ctx, const char *path, const uint8_t *data, siz
     return light_rpc_abci_query(ctx, path, data, len, height, out);
 }
 
+ag_err light_rpc_broadcast_evidence(light_rpc *c, const light_attack *a, crypto_hash *hash)
+{
+    ag_buf ev;
+    ag_buf_init(&ev, 0);
+    ag_err e = light_attack_encode(&ev, a);
+    char *b64 = e ? NULL : malloc(ag_base64_encoded_len(ev.len) + 1);
+    if (!e && !b64)
+        e = ag_err_set(AG_ERR_NOMEM, "light rpc: evidence of %zu bytes", ev.len);
+    json_t *r = NULL;
+    if (!e) {
+        ag_base64_encode(b64, ev.data, ev.len);
+        e = light_rpc_call(c, "broadcast_evidence", json_pack("{s:s}", "evidence", b64), &r);
+    }
+    if (!e) {
+        /* {"hash": base64 of the 32-byte evidence hash} */
+        const char *h = json_string_value(json_object_get(r, "hash"));
+        size_t n = 0;
+        uint8_t raw[40];
+        if (!h || ag_base64_decode(raw, sizeof raw, &n, h, strlen(h)) != AG_OK || n != 32)
+            e = ag_err_set(AG_ERR_DECODE, "light rpc: broadcast_evidence: no hash in the answer");
+        else if (hash)
+            memcpy(hash->b, raw, 32);
+    }
+    json_decref(r);
+    free(b64);
+    ag_buf_free(&ev);
+    return e;
+}
+
 static ag_err p_report_attack(void *ctx, const light_attack *a)
 {
-    (void)ctx;
-    (void)a;
-    return ag_err_set(AG_ERR_UNSUPPORTED,
-                      "node has no broadcast_evidence for light client attacks: not submitted");
+    return light_rpc_broadcast_evidence(ctx, a, NULL);
 }
 
 static const light_provider_ops RPC_OPS = {p_light_block, p_abci_query, p_report_attack};

@@ -49,10 +49,15 @@ ag_err light_rpc_status(light_rpc *c, light_status *out);
 ag_err light_rpc_abci_query(light_rpc *c, const char *path, const uint8_t *data, size_t len,
                             int64_t height, light_query_resp *out);
 
-/* The node as a light_provider (name = its URL). Borrows c. The node has no
- * broadcast_evidence method for light-client attacks (Agora's evidence
- * pool takes duplicate-vote evidence only), so report_attack calls it and
- * passes on the node's answer (AG_ERR_UNSUPPORTED today). */
+/* broadcast_evidence with a's Evidence encoding (light_attack_encode, sent
+ * as base64); *hash (may be NULL) is the node's evidence hash. The node's
+ * refusal comes back as its JSON-RPC error (AG_ERR_* from light_json_result
+ * with the node's message); transport errors as light_rpc_call's. */
+ag_err light_rpc_broadcast_evidence(light_rpc *c, const light_attack *a, crypto_hash *hash);
+
+/* The node as a light_provider (name = its URL). Borrows c. report_attack
+ * is light_rpc_broadcast_evidence: an attack found by cross-checking is
+ * submitted to the node(s) not blamed by it. */
 light_provider light_rpc_provider(light_rpc *c);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "consensus/evidence.h"
 #include "consensus/privval.h"
 #include "lib/log.h"
 #include "p2p/gossip.h"
@@ -244,6 +245,24 @@ static ag_err be_unconfirmed(void *ctx, long limit, cons_mempool_txs *out, size_
     return e;
 }
 
+/* broadcast_evidence: the pool belongs to the loop thread, so it is touched
+ * only under the node mutex (the loop is then waiting, not committing). */
+static ag_err be_add_evidence(void *ctx, const cons_evidence *ev)
+{
+    node_rpc *r = ctx;
+    pthread_mutex_lock(&r->mu);
+    cons_evpool *p = cons_engine_evpool(r->a.engine);
+    ag_err e = p ? cons_evpool_add(p, ev)
+                 : ag_err_set(AG_ERR_AGAIN, "the node has not started consensus yet");
+    pthread_mutex_unlock(&r->mu);
+    if (e == AG_ERR_EXISTS)
+        e = AG_OK; /* already pending or committed: CometBFT answers with the hash */
+    if (e == AG_OK)
+        ag_log_info(LOG, "evidence at height %lld accepted from RPC",
+                    (long long)cons_evidence_height(ev));
+    return e;
+}
+
 /* Copy a string, cut to fit. */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -332,6 +351,7 @@ static const rpc_backend_ops OPS = {
     .abci_query = be_abci_query,
     .check_tx = be_check_tx,
     .broadcast_tx = be_broadcast_tx,
+    .add_evidence = be_add_evidence,
     .unconfirmed_txs = be_unconfirmed,
     .net_info = be_net_info,
     .stores_lock = be_lock,

@@ -35,6 +35,7 @@
  * include both; C11 allows repeating these typedefs. */
 typedef struct cons_state_store cons_state_store;
 typedef struct genesis_doc genesis_doc;
+typedef struct cons_evidence cons_evidence;
 
 #define RPC_STR_MAX 256
 
@@ -108,6 +109,13 @@ typedef struct rpc_backend_ops {
      * count and bytes of the mempool. */
     ag_err (*unconfirmed_txs)(void *ctx, long limit, cons_mempool_txs *out, size_t *total,
                               size_t *total_bytes);
+    /* Verify ev (borrowed) against the node's chain and add it to the
+     * evidence pool (broadcast_evidence). AG_OK also when it is already
+     * pending or committed (CometBFT answers those with the hash too);
+     * AG_ERR_VERIFY/AG_ERR_DECODE/AG_ERR_STATE naming the rule it breaks,
+     * AG_ERR_AGAIN if the pool is full or the node not started. May be NULL
+     * (the method then answers that the node takes no evidence). */
+    ag_err (*add_evidence)(void *ctx, const cons_evidence *ev);
     /* Peers (up to cap) and whether the node listens. Empty until P2P. */
     ag_err (*net_info)(void *ctx, rpc_peer *peers, size_t cap, size_t *n, bool *listening);
     /* Held around every method that reads the block or state store, so the

@@ -138,8 +138,30 @@ static json_t *vote_json(const cons_vote *v)
     return o;
 }
 
+/* LightClientAttackEvidence as CometBFT's amino JSON names it. */
+static json_t *light_attack_json(const cons_evidence *e)
+{
+    const cons_light_attack *a = e->lca;
+    json_t *byz = json_array();
+    for (size_t i = 0; i < a->n_byzantine; i++)
+        json_array_append_new(byz, rpc_json_validator(&a->byzantine[i]));
+    json_t *vals = json_array();
+    for (size_t i = 0; i < a->vals.n; i++)
+        json_array_append_new(vals, rpc_json_validator(&a->vals.vals[i]));
+    json_t *lb =
+        json_pack("{s:{s:o, s:o}, s:{s:o}}", "signed_header", "header", rpc_json_header(&a->header),
+                  "commit", rpc_json_commit(&a->commit), "validator_set", "validators", vals);
+    json_t *v =
+        json_pack("{s:o, s:o, s:o, s:o, s:o}", "conflicting_block", lb, "common_height",
+                  rpc_json_i64(a->common_height), "byzantine_validators", byz, "total_voting_power",
+                  rpc_json_i64(e->total_voting_power), "timestamp", rpc_json_time(&e->timestamp));
+    return json_pack("{s:s, s:o}", "type", "tendermint/LightClientAttackEvidence", "value", v);
+}
+
 static json_t *evidence_json(const cons_evidence *e)
 {
+    if (e->kind == CONS_EVIDENCE_LIGHT_ATTACK)
+        return light_attack_json(e);
     json_t *v = json_object();
     json_object_set_new(v, "vote_a", vote_json(&e->vote_a));
     json_object_set_new(v, "vote_b", vote_json(&e->vote_b));

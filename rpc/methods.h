@@ -31,6 +31,7 @@ RPC_METHOD_DECL(broadcast_tx_async);
 RPC_METHOD_DECL(broadcast_tx_sync);
 RPC_METHOD_DECL(broadcast_tx_commit);
 RPC_METHOD_DECL(check_tx);
+RPC_METHOD_DECL(broadcast_evidence);
 RPC_METHOD_DECL(tx);
 RPC_METHOD_DECL(tx_search);
 RPC_METHOD_DECL(block_search);

@@ -106,6 +106,11 @@ static long key_of(const lchain *c, const crypto_address *a)
 
 ag_err lchain_resign(lchain *c, light_block *b, size_t signers)
 {
+    return lchain_resign_round(c, b, signers, 0);
+}
+
+ag_err lchain_resign_round(lchain *c, light_block *b, size_t signers, int32_t round)
+{
     crypto_hash hh;
     ag_err e = cons_header_hash(&hh, &b->header);
     if (e)
@@ -115,7 +120,7 @@ ag_err lchain_resign(lchain *c, light_block *b, size_t signers)
     if ((e = cons_commit_alloc(cm, b->vals.n)) != AG_OK)
         return e;
     cm->height = b->header.height;
-    cm->round = 0;
+    cm->round = round;
     cons_hash_set(&cm->block_id.hash, hh.b);
     uint8_t ph[32];
     derive(ph, c->o.seed ^ salt(c, b->header.height), "parts", b->header.height);
@@ -127,7 +132,7 @@ ag_err lchain_resign(lchain *c, light_block *b, size_t signers)
             return AG_ERR_NOT_FOUND;
         cons_vote v = {.type = CONS_MSG_PRECOMMIT,
                        .height = cm->height,
-                       .round = 0,
+                       .round = round,
                        .block_id = cm->block_id,
                        .timestamp = b->header.time,
                        .validator_index = (int32_t)i};

@@ -47,6 +47,8 @@ ag_err lchain_block(lchain *c, int64_t h, light_block *out);
  * validators' keys (for b->header.chain_id): the first `signers` validators
  * of b->vals sign, the others are absent. */
 ag_err lchain_resign(lchain *c, light_block *b, size_t signers);
+/* lchain_resign with the commit in `round` (an amnesia attack's other round). */
+ag_err lchain_resign_round(lchain *c, light_block *b, size_t signers, int32_t round);
 /* The chain as a provider (light_block only; served blocks come from
  * lchain_block). */
 light_provider lchain_provider(lchain *c);

@@ -4,7 +4,9 @@
 # skipping, verified balance queries and a proven absent key, a restart from
 # the trusted store; then the same node behind a lying proxy
 # (light_proxy.js), one lie at a time, each refused with its own reason;
-# clock drift and an expired trust root; a lying witness dropped.
+# clock drift and an expired trust root; a lying witness dropped; a
+# byzantine witness (a fork signed with the validator key) reported as a
+# light client attack whose evidence the node accepts and commits.
 # Usage: test_light_client.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_light_client.sh BUILD_DIR}
@@ -126,6 +128,33 @@ expect "^refused: trusted header expired" "$out" "trusting period"
 proxy w app_hash
 out=$(lc "$tmp/w" "http://127.0.0.1:$rpc" --witness "$purl" sync)
 expect '^verified height=' "$out" "lying witness dropped"
+
+# ---- a byzantine witness: the same node's blocks forked (another app hash)
+# and signed again with the validator's own key. The light client reports
+# the attack; the evidence against the witness's block goes to the honest
+# node's broadcast_evidence, which verifies and accepts it (the evidence
+# against the primary's own block is refused by the node as not conflicting)
+# and commits it in a later block.
+out=$(lc "$tmp/f" "http://127.0.0.1:$rpc" --witness "http://127.0.0.1:$rpc" \
+  --fork-key "$tmp/net/node0/config/priv_validator_key.json" sync || true)
+expect 'refused: conflicting header' "$out" "byzantine witness: conflict refused"
+expect 'attack height=[0-9]+ common=1 submitted=OK' "$out" "attack evidence accepted by the node"
+expect 'submitted=[A-Z_]+: .*not conflicting' "$out" "the primary's own block is not evidence"
+h=$(height)
+found=
+for ((t = 0; t < 200; t++)); do
+  if (( h <= $(height) )); then
+    n=$(curl -s "http://127.0.0.1:$rpc/block?height=$h" | node -e '
+      let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const ev=JSON.parse(s).result.block.evidence.evidence;
+      console.log(ev.filter(e=>e.type==="tendermint/LightClientAttackEvidence").length)})')
+    if [[ "$n" != 0 ]]; then found=$h; break; fi
+    h=$((h + 1))
+  else
+    sleep 0.1
+  fi
+done
+[[ -n "$found" ]] || { echo "FAIL: no block carries the light client attack evidence"; exit 1; }
+echo "ok   light client attack evidence committed in block $found"
 
 kill -TERM $pid
 rc=0; wait $pid || rc=$?; pid=

@@ -4,11 +4,18 @@
  *
  *   light_check --url URL --home DIR --chain-id ID --trust-height H
  *               --trust-hash HEX [--witness URL]... [--trusting-period-s N]
- *               [--now-offset-s N] COMMAND
+ *               [--now-offset-s N] [--fork-key FILE] COMMAND
  *   COMMAND:  sync [HEIGHT]                "verified height=H hash=HEX steps=N"
  *             query KEYHEX [HEIGHT]        "exists height=H value=HEX" | "absent height=H"
  *             balance ADDRHEX DENOM [HEIGHT]  "balance height=H amount=N" | "absent height=H"
  *   light_check bech32 ADDRHEX               the agora1... form of an address
+ *
+ * --fork-key FILE (a priv_validator_key.json) turns every witness into a
+ * byzantine one: the blocks it serves get another app hash and a commit
+ * signed again with that key — a lunatic fork signed by a real validator,
+ * which the light client must report as an attack. An attack found prints
+ * "attack height=H common=C submitted=OK|<error>" per report (the evidence
+ * goes to the node not blamed by it, through broadcast_evidence).
  *
  * Exit 0 on success, 2 when a check refused ("refused: <reason>: detail"),
  * 1 on any other error ("error: ..."). */
@@ -18,11 +25,77 @@
 #include <string.h>
 #include <time.h>
 
+#include "consensus/privval.h"
 #include "crypto/address.h"
 #include "lib/hex.h"
 #include "light/light.h"
 
 #define WITNESSES_MAX 4
+
+/* A byzantine witness: the real node's blocks, forked (see the top). */
+typedef struct forker {
+    light_provider inner;
+    crypto_privkey key;
+} forker;
+
+static ag_err fork_block(void *ctx, int64_t height, light_block *out)
+{
+    forker *f = ctx;
+    ag_err e = f->inner.ops->light_block(f->inner.ctx, height, out);
+    if (e)
+        return e;
+    out->header.app_hash.b[0] ^= 0xff;
+    crypto_hash hh;
+    if ((e = cons_header_hash(&hh, &out->header)) != AG_OK)
+        return e;
+    cons_commit *c = &out->commit;
+    cons_hash_set(&c->block_id.hash, hh.b);
+    for (size_t i = 0; i < c->n_sigs; i++) {
+        if (c->sigs[i].flag != CONS_BLOCK_ID_FLAG_COMMIT)
+            continue;
+        cons_vote v = {.type = CONS_MSG_PRECOMMIT,
+                       .height = c->height,
+                       .round = c->round,
+                       .block_id = c->block_id,
+                       .timestamp = c->sigs[i].timestamp,
+                       .validator_index = (int32_t)i};
+        if ((e = cons_vote_sign(&v, out->header.chain_id, &f->key, false)) != AG_OK)
+            return e;
+        if (!crypto_address_equal(&v.validator_address, &c->sigs[i].validator_address))
+            continue; /* another validator's signature: left as is (it will not verify) */
+        c->sigs[i].signature = v.signature;
+    }
+    return AG_OK;
+}
+
+static ag_err fork_report(void *ctx, const light_attack *a)
+{
+    forker *f = ctx;
+    return f->inner.ops->report_attack(f->inner.ctx, a);
+}
+
+static const light_provider_ops FORK_OPS = {fork_block, NULL, fork_report};
+
+static void on_attack(void *ctx, const light_attack *a, ag_err submitted)
+{
+    (void)ctx;
+    printf("attack height=%" PRId64 " common=%" PRId64 " submitted=%s%s%s\n",
+           a->conflicting.header.height, a->common_height,
+           submitted ? ag_err_name(submitted) : "OK", submitted ? ": " : "",
+           submitted ? ag_err_detail() : "");
+}
+
+static ag_err load_key(const char *path, crypto_privkey *key)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ag_err_set(AG_ERR_IO, "%s: cannot open", path);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    crypto_pubkey pub;
+    return cons_privval_key_from_json(key, &pub, buf, n);
+}
 
 static int fail(ag_err e, light_fail why)
 {
@@ -66,7 +139,7 @@ int main(int argc, char **argv)
         printf("%s\n", out);
         return 0;
     }
-    const char *url = NULL, *home = NULL, *chain = NULL, *hash_hex = NULL;
+    const char *url = NULL, *home = NULL, *chain = NULL, *hash_hex = NULL, *fork_key = NULL;
     const char *witness_urls[WITNESSES_MAX];
     size_t n_w = 0;
     int64_t trust_h = 0, period_s = 14 * 24 * 3600, offset_s = 0;
@@ -89,6 +162,8 @@ int main(int argc, char **argv)
             period_s = strtoll(v, NULL, 10);
         else if (!strcmp(k, "--now-offset-s"))
             offset_s = strtoll(v, NULL, 10);
+        else if (!strcmp(k, "--fork-key"))
+            fork_key = v;
         else {
             fprintf(stderr, "light_check: unknown option %s\n", k);
             return 1;
@@ -112,11 +187,19 @@ int main(int argc, char **argv)
 
     light_rpc *rpc = NULL, *wrpc[WITNESSES_MAX] = {0};
     light_provider wp[WITNESSES_MAX];
-    ag_err e = light_rpc_new(&rpc, &(light_rpc_opts){.url = url});
+    forker forks[WITNESSES_MAX];
+    crypto_privkey fork_priv;
+    ag_err e = fork_key ? load_key(fork_key, &fork_priv) : AG_OK;
+    if (!e)
+        e = light_rpc_new(&rpc, &(light_rpc_opts){.url = url});
     for (size_t w = 0; !e && w < n_w; w++) {
         e = light_rpc_new(&wrpc[w], &(light_rpc_opts){.url = witness_urls[w]});
         if (!e)
             wp[w] = light_rpc_provider(wrpc[w]);
+        if (!e && fork_key) {
+            forks[w] = (forker){wp[w], fork_priv};
+            wp[w] = (light_provider){&FORK_OPS, &forks[w], witness_urls[w]};
+        }
     }
     if (e)
         return fail(e, LIGHT_OK);
@@ -125,7 +208,8 @@ int main(int argc, char **argv)
                            .primary = light_rpc_provider(rpc),
                            .witnesses = wp,
                            .n_witnesses = n_w,
-                           .store_dir = home};
+                           .store_dir = home,
+                           .on_attack = on_attack};
     light_client *lc = NULL;
     light_fail why = LIGHT_OK;
     int rc = 0;

@@ -268,7 +268,8 @@ START_TEST(evidence_verify_real_votes)
     Tendermint__Abci__Misbehavior mb;
     Tendermint__Abci__Validator val;
     Google__Protobuf__Timestamp ts;
-    cons_evidence_to_abci(&mb, &val, &ts, &e);
+    ck_assert_uint_eq(cons_evidence_abci_count(&e), 1);
+    cons_evidence_to_abci(&mb, &val, &ts, &e, 0);
     ck_assert_int_eq(mb.type, TENDERMINT__ABCI__MISBEHAVIOR_TYPE__DUPLICATE_VOTE);
     ck_assert_int_eq(mb.height, 5);
     ck_assert_int_eq(mb.total_voting_power, 100);
@@ -286,9 +287,9 @@ END_TEST
 START_TEST(evidence_decode_rejects)
 {
     cons_evidence e;
-    /* light client attack evidence */
+    /* light client attack evidence without its conflicting block */
     static const uint8_t lca[] = {0x12, 0x02, 0x10, 0x01};
-    ck_assert_int_eq(cons_evidence_decode_wrapped(&e, lca, sizeof lca), AG_ERR_UNSUPPORTED);
+    ck_assert_int_eq(cons_evidence_decode_wrapped(&e, lca, sizeof lca), AG_ERR_DECODE);
     /* empty Evidence */
     ck_assert_int_eq(cons_evidence_decode_wrapped(&e, lca, 0), AG_ERR_DECODE);
     /* missing vote_b */
@@ -791,12 +792,12 @@ START_TEST(block_decode_rejects)
     cons_wire_put_bytes(&x, 3, data.data, data.len);
     ck_assert_int_eq(cons_block_decode(&d, x.data, x.len), AG_ERR_TOO_LARGE);
     ag_buf_free(&data);
-    /* light client attack evidence */
+    /* light client attack evidence without its conflicting block */
     static const uint8_t lca_list[] = {0x0a, 0x04, 0x12, 0x02, 0x10, 0x01};
     ag_buf_reset(&x);
     cons_wire_put_bytes(&x, 1, hdr.data, hdr.len);
     cons_wire_put_bytes(&x, 3, lca_list, sizeof lca_list);
-    ck_assert_int_eq(cons_block_decode(&d, x.data, x.len), AG_ERR_UNSUPPORTED);
+    ck_assert_int_eq(cons_block_decode(&d, x.data, x.len), AG_ERR_DECODE);
     /* a wrong wire type for data */
     ag_buf_reset(&x);
     cons_wire_put_bytes(&x, 1, hdr.data, hdr.len);

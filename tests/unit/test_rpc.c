@@ -1065,6 +1065,20 @@ START_TEST(errors_and_batches)
     ck_assert_int_eq(
         call_err(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"block\",\"params\":5}", NULL),
         RPC_CODE_INVALID_PARAMS);
+    /* broadcast_evidence: required, and decoded + ValidateBasic'd before the
+     * node sees it (a light attack without its conflicting block) */
+    ck_assert_int_eq(call_err(f.port,
+                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"broadcast_evidence\","
+                              "\"params\":{}}",
+                              &d),
+                     RPC_CODE_INVALID_PARAMS);
+    ck_assert(strstr(d, "evidence is required") != NULL);
+    ck_assert_int_eq(call_err(f.port,
+                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"broadcast_evidence\","
+                              "\"params\":{\"evidence\":\"EgIQAQ==\"}}",
+                              &d),
+                     RPC_CODE_INVALID_PARAMS);
+    ck_assert_msg(strstr(d, "no conflicting block") != NULL, "%s", d);
     ck_assert_int_eq(call_err(f.port,
                               "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"broadcast_tx_sync\","
                               "\"params\":{\"tx\":\"!!\"}}",
