@@ -73,9 +73,11 @@ static void on_attack(void *actx, const light_attack *a, ag_err submitted)
     (void)actx;
     fprintf(stderr,
             "Warning: light client attack: %s served a conflicting header at height %" PRId64
-            " (common height %" PRId64 ", %zu byzantine validators); evidence %s\n",
+            " (common height %" PRId64 ", %zu byzantine validators); evidence %s%s%s\n",
             a->reported_by, a->conflicting.header.height, a->common_height, a->n_byzantine,
-            submitted == AG_OK ? "submitted" : "not submitted (the node takes no such evidence)");
+            submitted == AG_OK ? "submitted to the nodes (broadcast_evidence)" : "not accepted: ",
+            submitted == AG_OK ? "" : ag_err_name(submitted),
+            submitted == AG_OK ? "" : " (see the node's log)");
 }
 
 static void session_close(light_session *s)
