@@ -142,5 +142,6 @@ grep -q "proof: verified (absence)" <<<"$out" || fail "absence proof: $out"
 tagora query tx "$(jq -r .hash "$tmp/close.json")" | grep -q "lease_closed" || fail "query tx"
 echo "prove: ok"
 
+kill -0 "$pid" 2>/dev/null || fail "agorad exited before the end of the test"
 kill -TERM "$pid"; wait "$pid" || fail "agorad exit status $?"; pid=
 echo "test_cli: ok"

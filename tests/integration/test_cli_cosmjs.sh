@@ -58,5 +58,6 @@ timeout 120 node "$here/cli_cosmjs.js" chain "$node" "$root/proto" "$mnemonic" "
 id=$(sed -n 's/^OFFER_ID //p' "$tmp/out")
 agora query offers --id "$id" --output json | jq -e '.offer.host_uri == "https://cosmjs.example"' >/dev/null \
   || fail "agora query offers --id $id does not show the CosmJS offer"
+kill -0 "$pid" 2>/dev/null || fail "agorad exited before the end of the test"
 kill -TERM "$pid"; wait "$pid" || fail "agorad exit status $?"; pid=
 echo "test_cli_cosmjs: ok"

@@ -157,5 +157,6 @@ out=$(lagora t2 init --trust-height 1 --trust-hash "$hash" --trusting-period 1ms
 grep -q "^Error: refused: trusted header expired" <<<"$out" || fail "expired: $out"
 echo "ok   expired trust root: $(head -n 1 <<<"$out")"
 
+kill -0 "$pid" 2>/dev/null || fail "agorad exited before the end of the test"
 kill -TERM "$pid"; wait "$pid" || fail "agorad exit status $?"; pid=
 echo "test_cli_light: ok"
