@@ -184,9 +184,6 @@ static ag_err validate(const provider_config *c)
         return ag_err_set(AG_ERR_INVALID_ARG, "[key] name is required");
     if (strcmp(c->backend, "file") && strcmp(c->backend, "test"))
         return ag_err_set(AG_ERR_INVALID_ARG, "[key] backend: file or test");
-    if (!c->kubeconfig[0] == !c->dry_run_dir[0])
-        return ag_err_set(AG_ERR_INVALID_ARG,
-                          "[cluster]: exactly one of kubeconfig and dry_run_dir");
     if (!c->offer.host_uri[0])
         return ag_err_set(AG_ERR_INVALID_ARG, "[offer] host_uri is required");
     if (market_resources_is_zero(&c->offer.capacity))
@@ -201,6 +198,14 @@ static ag_err validate(const provider_config *c)
         return ag_err_set(AG_ERR_INVALID_ARG, "[pricing] command_timeout_ms: 1..60000");
     if (c->withdraw_interval_s < 1)
         return ag_err_set(AG_ERR_INVALID_ARG, "[withdraw] interval_s: at least 1");
+    return AG_OK;
+}
+
+ag_err provider_config_check_cluster(const provider_config *c)
+{
+    if (!c->kubeconfig[0] == !c->dry_run_dir[0])
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "[cluster]: exactly one of kubeconfig and dry_run_dir (or --dry-run)");
     return AG_OK;
 }
 

@@ -58,6 +58,10 @@ void provider_config_default(provider_config *cfg);
 /* Parse `text` (named `name` in errors) over cfg; on error cfg is unchanged. */
 ag_err provider_config_parse(provider_config *cfg, const char *text, const char *name);
 
+/* The cluster sink is checked apart (AG_ERR_INVALID_ARG unless exactly one
+ * of kubeconfig and dry_run_dir is set) because --dry-run overrides it. */
+ag_err provider_config_check_cluster(const provider_config *cfg);
+
 /* Read and parse a file (at most 1 MiB). */
 ag_err provider_config_load(provider_config *cfg, const char *path);
 
