@@ -47,7 +47,7 @@ endif
 # ---- sources -------------------------------------------------------------
 # Library code: every .c in the module folders goes into libagora.a, except
 # <dir>/<program>_main.c files, each of which becomes build/<x>/bin/<program>.
-LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc feed node light cli
+LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc feed node light cli provider
 MAIN_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_main.c))
 LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 PROGRAMS  := $(patsubst %_main.c,$(BUILD)/bin/%,$(notdir $(MAIN_SRCS)))
