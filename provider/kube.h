@@ -33,9 +33,9 @@ typedef struct provider_kube_opts {
     const char *kubeconfig;  /* path of a kubeconfig file (current-context) */
     bool in_cluster;         /* service account token + CA of the pod */
     /* API sink only; 0 = default */
-    long timeout_ms;         /* per request (default 10000) */
-    unsigned max_retries;    /* per request after the first try (default 4) */
-    long backoff_ms;         /* first retry delay, doubled each time (default 100) */
+    long timeout_ms;      /* per request (default 10000) */
+    unsigned max_retries; /* per request after the first try (default 4) */
+    long backoff_ms;      /* first retry delay, doubled each time (default 100) */
 } provider_kube_opts;
 
 /* Open a sink. On success *out is a handle freed by provider_kube_close.

@@ -256,7 +256,8 @@ static ag_err dry_readiness(provider_kube *k, const char *ns, provider_readiness
             continue;
         snprintf(path, sizeof path, "%s/%s", dirp, de->d_name);
         json_t *root = json_load_file(path, 0, NULL);
-        json_int_t r = json_integer_value(json_object_get(json_object_get(root, "spec"), "replicas"));
+        json_int_t r =
+            json_integer_value(json_object_get(json_object_get(root, "spec"), "replicas"));
         if (r > 0 && r <= UINT32_MAX)
             out->desired += (uint32_t)r;
         out->deployments++;
@@ -264,7 +265,8 @@ static ag_err dry_readiness(provider_kube *k, const char *ns, provider_readiness
     }
     closedir(dir);
     out->known = false;
-    return out->deployments ? AG_OK : ag_err_set(AG_ERR_NOT_FOUND, "dry-run: no deployments in %s", ns);
+    return out->deployments ? AG_OK
+                            : ag_err_set(AG_ERR_NOT_FOUND, "dry-run: no deployments in %s", ns);
 }
 
 static void dry_close(provider_kube *k)

@@ -165,7 +165,8 @@ static ag_err check_service(const pb_service *sv, size_t idx, const char *name, 
                           "service %zu (%s): command word %zu is not UTF-8 text of <= %d bytes",
                           idx, name, i, MARKET_ARG_MAX);
     for (size_t i = 0; i < sv->n_args; i++)
-        if (sv->args[i].len > MARKET_ARG_MAX || !provider_utf8_ok(sv->args[i].data, sv->args[i].len))
+        if (sv->args[i].len > MARKET_ARG_MAX ||
+            !provider_utf8_ok(sv->args[i].data, sv->args[i].len))
             return refuse(AG_ERR_INVALID_ARG, why, cap,
                           "service %zu (%s): arg %zu is not UTF-8 text of <= %d bytes", idx, name,
                           i, MARKET_ARG_MAX);
@@ -307,7 +308,8 @@ static void add_services(provider_objset *s, const pb_service *sv, const char *n
             json_t *p = json_object();
             char pn[16];
             snprintf(pn, sizeof pn, "%c%u",
-                     sv->ports[i]->protocol == AGORA__MARKET__V1__PROTOCOL__PROTOCOL_UDP ? 'u' : 't',
+                     sv->ports[i]->protocol == AGORA__MARKET__V1__PROTOCOL__PROTOCOL_UDP ? 'u'
+                                                                                         : 't',
                      sv->ports[i]->port);
             json_object_set_new(p, "name", json_string(pn));
             json_object_set_new(p, "port", json_integer(sv->ports[i]->port));
@@ -338,9 +340,8 @@ static void add_services(provider_objset *s, const pb_service *sv, const char *n
 static void add_network_policy(provider_objset *s, const Agora__Market__V1__Workload *w,
                                json_t *labels)
 {
-    provider_object *o =
-        add_obj(s, "networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", "lease-isolation",
-                labels);
+    provider_object *o = add_obj(s, "networking.k8s.io/v1", "NetworkPolicy", "networkpolicies",
+                                 "lease-isolation", labels);
     json_t *spec = json_object();
     json_object_set_new(spec, "podSelector", json_object());
     json_t *types = json_array();
@@ -391,8 +392,7 @@ static ag_err build(provider_objset *s, const char *prov_label, const char *owne
         /* "lease-*" names are the lease-wide objects' */
         if (strncmp(names[i], "lease-", 6) == 0)
             return refuse(AG_ERR_INVALID_ARG, why, cap,
-                          "service %zu (%s): names starting with lease- are reserved", i,
-                          names[i]);
+                          "service %zu (%s): names starting with lease- are reserved", i, names[i]);
         for (size_t j = 0; j < i; j++)
             if (strcmp(names[i], names[j]) == 0)
                 return refuse(AG_ERR_INVALID_ARG, why, cap,
@@ -416,8 +416,10 @@ static ag_err build(provider_objset *s, const char *prov_label, const char *owne
             largest.gpus = r.gpus;
         s->replicas += sv->replicas;
         for (size_t j = 0; j < sv->n_ports; j++) {
-            nodeports += sv->ports[j]->expose == AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_NODE_PORT;
-            lbs += sv->ports[j]->expose == AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_LOAD_BALANCER;
+            nodeports +=
+                sv->ports[j]->expose == AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_NODE_PORT;
+            lbs +=
+                sv->ports[j]->expose == AGORA__MARKET__V1__EXPOSE_KIND__EXPOSE_KIND_LOAD_BALANCER;
         }
     }
 
@@ -491,8 +493,8 @@ ag_err provider_objects_build(provider_objset *out, const char *provider_addr,
                       lease->id, prov, provider_addr);
     if (order->id != lease->order_id)
         return refuse(AG_ERR_INVALID_ARG, why, why_cap,
-                      "lease %" PRIu64 " is for order %" PRIu64 ", given order %" PRIu64,
-                      lease->id, lease->order_id, order->id);
+                      "lease %" PRIu64 " is for order %" PRIu64 ", given order %" PRIu64, lease->id,
+                      lease->order_id, order->id);
     e = crypto_address_to_bech32(tenant, sizeof tenant, AGORA_BECH32_PREFIX, &lease->tenant);
     if (e)
         return e;

@@ -48,18 +48,18 @@
 #define PROVIDER_REASON_MAX  256
 
 typedef struct provider_object {
-    const char *api_version;       /* static: "v1", "apps/v1", "networking.k8s.io/v1" */
-    const char *kind;              /* static: "Namespace", "Deployment", ... */
-    const char *plural;            /* static: "namespaces", "deployments", ... */
-    char ns[PROVIDER_NAME_CAP];    /* "" for the cluster-scoped Namespace */
+    const char *api_version;    /* static: "v1", "apps/v1", "networking.k8s.io/v1" */
+    const char *kind;           /* static: "Namespace", "Deployment", ... */
+    const char *plural;         /* static: "namespaces", "deployments", ... */
+    char ns[PROVIDER_NAME_CAP]; /* "" for the cluster-scoped Namespace */
     char name[PROVIDER_NAME_CAP];
-    json_t *body;                  /* owned by the set */
+    json_t *body; /* owned by the set */
 } provider_object;
 
 typedef struct provider_objset {
     uint64_t lease_id;
     char ns[PROVIDER_NAME_CAP];
-    uint32_t replicas; /* pods the lease's Deployments want in total */
+    uint32_t replicas;     /* pods the lease's Deployments want in total */
     provider_object *objs; /* in apply order; owned */
     size_t n;
 } provider_objset;

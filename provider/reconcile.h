@@ -50,10 +50,10 @@ typedef struct provider_lease_result {
 typedef struct provider_reconcile_report {
     provider_lease_result *leases; /* one per active lease, in input order; owned */
     size_t n_leases;
-    uint32_t objects_applied;      /* all objects of applied leases */
+    uint32_t objects_applied; /* all objects of applied leases */
     uint32_t objects_changed;
-    uint32_t namespaces_deleted;   /* closed leases torn down */
-    uint32_t refused, failed;      /* leases */
+    uint32_t namespaces_deleted;     /* closed leases torn down */
+    uint32_t refused, failed;        /* leases */
     char error[PROVIDER_REASON_MAX]; /* why listing or a deletion failed, "" if not */
 } provider_reconcile_report;
 

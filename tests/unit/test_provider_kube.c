@@ -37,8 +37,11 @@ START_TEST(sanitize_names)
     char out[PROVIDER_NAME_CAP];
     provider_dns_label(out, 50, (const uint8_t *)"web", 3);
     ck_assert_str_eq(out, "web");
-    const char *hostile[] = {"Web", "../../etc/passwd", "a b", "", "-x-", "x\x00y",
-                             "ünïcode", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    const char *hostile[] = {
+        "Web",     "../../etc/passwd",
+        "a b",     "",
+        "-x-",     "x\x00y",
+        "ünïcode", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     char prev[8][PROVIDER_NAME_CAP];
     for (size_t i = 0; i < 8; i++) {
         size_t len = i == 5 ? 3 : strlen(hostile[i]);
@@ -62,7 +65,8 @@ START_TEST(sanitize_names)
     ck_assert_uint_eq(strlen(out), 18);
 
     char why[128];
-    ck_assert(provider_image_ok((const uint8_t *)"ghcr.io/org/app@sha256:abc", 26, why, sizeof why));
+    ck_assert(
+        provider_image_ok((const uint8_t *)"ghcr.io/org/app@sha256:abc", 26, why, sizeof why));
     const char *bad_images[] = {"", "nginx latest", "-nginx", "a//b", "nginx:", "a@b@c", "x\ny"};
     for (size_t i = 0; i < 7; i++)
         ck_assert_msg(!provider_image_ok((const uint8_t *)bad_images[i], strlen(bad_images[i]), why,
@@ -74,7 +78,7 @@ START_TEST(sanitize_names)
     ck_assert(!provider_env_name_ok((const uint8_t *)"A=B", 3));
     ck_assert(provider_utf8_ok((const uint8_t *)"h\xc3\xa9", 3));
     ck_assert(!provider_utf8_ok((const uint8_t *)"\xc3", 1));
-    ck_assert(!provider_utf8_ok((const uint8_t *)"\xc0\xaf", 2)); /* overlong '/' */
+    ck_assert(!provider_utf8_ok((const uint8_t *)"\xc0\xaf", 2));     /* overlong '/' */
     ck_assert(!provider_utf8_ok((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
 }
 END_TEST
@@ -127,14 +131,16 @@ START_TEST(objects_of_a_lease)
     ck_assert_int_eq(provider_objects_build(&s2, prov, &l, &o, why, sizeof why), AG_OK);
     ck_assert_uint_eq(s2.n, s.n);
     for (size_t i = 0; i < s.n; i++) {
-        char *a = provider_object_dump(s.objs[i].body, 0), *b = provider_object_dump(s2.objs[i].body, 0);
+        char *a = provider_object_dump(s.objs[i].body, 0),
+             *b = provider_object_dump(s2.objs[i].body, 0);
         ck_assert_str_eq(a, b);
         free(a);
         free(b);
     }
     char *dep = provider_object_dump(d, 0);
-    ck_assert_ptr_nonnull(strstr(dep, "\"containers\":[{\"env\":[{\"name\":\"PORT\",\"value\":\"8080\"}],"
-                                      "\"image\":\"nginx:1.25\",\"name\":\"web\""));
+    ck_assert_ptr_nonnull(
+        strstr(dep, "\"containers\":[{\"env\":[{\"name\":\"PORT\",\"value\":\"8080\"}],"
+                    "\"image\":\"nginx:1.25\",\"name\":\"web\""));
     free(dep);
     provider_objset_clear(&s2);
     provider_objset_clear(&s);
@@ -178,14 +184,38 @@ static void set_bytes(ProtobufCBinaryData *b, const char *s, size_t len)
     b->len = len;
 }
 
-static void bad_image(Agora__Market__V1__Service *s) { set_bytes(&s->image, "nginx; rm -rf x", 15); }
-static void bad_env(Agora__Market__V1__Service *s) { set_bytes(&s->env[0]->name, "A=B", 3); }
-static void bad_env_value(Agora__Market__V1__Service *s) { set_bytes(&s->env[0]->value, "\xff\xfe", 2); }
-static void absurd_cpu(Agora__Market__V1__Service *s) { s->resources->cpu_millis = UINT64_MAX / 2; }
-static void absurd_replicas(Agora__Market__V1__Service *s) { s->replicas = 100000; }
-static void zero_memory(Agora__Market__V1__Service *s) { s->resources->memory_bytes = 0; }
-static void bad_port(Agora__Market__V1__Service *s) { s->ports[0]->port = 70000; }
-static void reserved_name(Agora__Market__V1__Service *s) { set_bytes(&s->name, "lease-quota", 11); }
+static void bad_image(Agora__Market__V1__Service *s)
+{
+    set_bytes(&s->image, "nginx; rm -rf x", 15);
+}
+static void bad_env(Agora__Market__V1__Service *s)
+{
+    set_bytes(&s->env[0]->name, "A=B", 3);
+}
+static void bad_env_value(Agora__Market__V1__Service *s)
+{
+    set_bytes(&s->env[0]->value, "\xff\xfe", 2);
+}
+static void absurd_cpu(Agora__Market__V1__Service *s)
+{
+    s->resources->cpu_millis = UINT64_MAX / 2;
+}
+static void absurd_replicas(Agora__Market__V1__Service *s)
+{
+    s->replicas = 100000;
+}
+static void zero_memory(Agora__Market__V1__Service *s)
+{
+    s->resources->memory_bytes = 0;
+}
+static void bad_port(Agora__Market__V1__Service *s)
+{
+    s->ports[0]->port = 70000;
+}
+static void reserved_name(Agora__Market__V1__Service *s)
+{
+    set_bytes(&s->name, "lease-quota", 11);
+}
 
 START_TEST(objects_refusals)
 {
@@ -205,15 +235,16 @@ START_TEST(objects_refusals)
     o.workload[0] ^= 0xff;
     provider_objset s;
     char why[PROVIDER_REASON_MAX];
-    ck_assert_int_eq(provider_objects_build(&s, lease_fixture_provider_bech32(), &l, &o, why,
-                                            sizeof why),
-                     AG_ERR_DECODE);
+    ck_assert_int_eq(
+        provider_objects_build(&s, lease_fixture_provider_bech32(), &l, &o, why, sizeof why),
+        AG_ERR_DECODE);
     market_order_clear(&o);
-    Agora__Market__V1__Service *two[2] = {lease_fixture_service("web"), lease_fixture_service("web")};
+    Agora__Market__V1__Service *two[2] = {lease_fixture_service("web"),
+                                          lease_fixture_service("web")};
     lease_fixture_make(&l, &o, 4, NULL, two, 2);
-    ck_assert_int_eq(provider_objects_build(&s, lease_fixture_provider_bech32(), &l, &o, why,
-                                            sizeof why),
-                     AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(
+        provider_objects_build(&s, lease_fixture_provider_bech32(), &l, &o, why, sizeof why),
+        AG_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(why, "repeats"));
     market_order_clear(&o);
     lease_fixture_service_free(two[0]);
@@ -223,9 +254,9 @@ START_TEST(objects_refusals)
     Agora__Market__V1__Service *h[2] = {lease_fixture_service("../../x"),
                                         lease_fixture_service("A B\x01")};
     lease_fixture_make(&l, &o, 5, NULL, h, 2);
-    ck_assert_int_eq(provider_objects_build(&s, lease_fixture_provider_bech32(), &l, &o, why,
-                                            sizeof why),
-                     AG_OK);
+    ck_assert_int_eq(
+        provider_objects_build(&s, lease_fixture_provider_bech32(), &l, &o, why, sizeof why),
+        AG_OK);
     for (size_t i = 0; i < s.n; i++)
         ck_assert_msg(provider_is_dns_label(s.objs[i].name), "%s", s.objs[i].name);
     provider_objset_clear(&s);
@@ -269,9 +300,10 @@ START_TEST(reconcile_dry_run)
     ck_assert_int_eq(mkdir(strcat(strcpy((char[128]){0}, dir), "/kube-system"), 0755), 0);
     write_file(dir, "kube-system/Namespace-kube-system.json", "{\"metadata\":{\"labels\":{}}}\n");
     ck_assert_int_eq(mkdir(strcat(strcpy((char[128]){0}, dir), "/agora-lease-99"), 0755), 0);
-    write_file(dir, "agora-lease-99/Namespace-agora-lease-99.json",
-               "{\"metadata\":{\"labels\":{\"agora.market/lease\":\"99\",\"agora.market/"
-               "provider\":\"someone-else\",\"app.kubernetes.io/managed-by\":\"agora-provider\"}}}\n");
+    write_file(
+        dir, "agora-lease-99/Namespace-agora-lease-99.json",
+        "{\"metadata\":{\"labels\":{\"agora.market/lease\":\"99\",\"agora.market/"
+        "provider\":\"someone-else\",\"app.kubernetes.io/managed-by\":\"agora-provider\"}}}\n");
 
     leases ls;
     make_leases(&ls, 3, 1);
