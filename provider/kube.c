@@ -64,10 +64,11 @@ ag_err provider_kube_readiness(provider_kube *k, const char *ns, provider_readin
     return k->ops->readiness(k, ns, out);
 }
 
-ag_err provider_kube_prune(provider_kube *k, const provider_objset *keep, unsigned *removed)
+ag_err provider_kube_prune(provider_kube *k, const char *provider_label, provider_prune_fn keep,
+                           void *ctx, unsigned *removed)
 {
     unsigned r = 0;
-    ag_err e = k->ops->prune(k, keep, &r);
+    ag_err e = k->ops->prune(k, provider_label, keep, ctx, &r);
     if (removed)
         *removed = r;
     return e;

@@ -70,10 +70,16 @@ ag_err provider_kube_list_owned(provider_kube *k, const char *provider_label,
  * gone is not an error. */
 ag_err provider_kube_delete_namespace(provider_kube *k, const char *ns);
 
-/* Delete the objects of our kinds in keep->ns that carry our managed-by
- * label but are not in `keep` (hand-made leftovers, objects of an older
- * generator). *removed counts them. */
-ag_err provider_kube_prune(provider_kube *k, const provider_objset *keep, unsigned *removed);
+/* Decides, during a prune, whether an object of ours stays. */
+typedef bool (*provider_prune_fn)(void *ctx, const char *kind, const char *ns, const char *name);
+
+/* Delete every namespaced object of our kinds (ResourceQuota, LimitRange,
+ * NetworkPolicy, Deployment, Service) that carries our managed-by and
+ * provider labels (dry run: every file in one of our namespace directories)
+ * and for which keep() returns false: hand-made leftovers, objects a lease
+ * should not have. *removed counts them. */
+ag_err provider_kube_prune(provider_kube *k, const char *provider_label, provider_prune_fn keep,
+                           void *ctx, unsigned *removed);
 
 /* Readiness of a lease's namespace: sums over its Deployments labelled
  * managed-by=agora-provider. `known` is false when the sink cannot tell

@@ -205,31 +205,44 @@ static ag_err dry_delete_namespace(provider_kube *k, const char *ns)
     return AG_OK;
 }
 
-static bool kept(const provider_objset *keep, const char *file)
+/* Split "<Kind>-<name>.json"; false for any other file name. */
+static bool split_file(const char *file, char kind[32], char name[PROVIDER_NAME_CAP])
 {
-    char want[PROVIDER_NAME_CAP * 2 + 16];
-    for (size_t i = 0; i < keep->n; i++) {
-        snprintf(want, sizeof want, "%s-%s.json", keep->objs[i].kind, keep->objs[i].name);
-        if (strcmp(want, file) == 0)
-            return true;
-    }
-    return false;
+    const char *dash = strchr(file, '-');
+    size_t len = strlen(file);
+    if (!dash || len < 6 || strcmp(file + len - 5, ".json") != 0)
+        return false;
+    size_t kl = (size_t)(dash - file), nl = len - 5 - kl - 1;
+    if (kl == 0 || kl >= 32 || nl == 0 || nl >= PROVIDER_NAME_CAP)
+        return false;
+    memcpy(kind, file, kl);
+    kind[kl] = '\0';
+    memcpy(name, dash + 1, nl);
+    name[nl] = '\0';
+    return true;
 }
 
-static ag_err dry_prune(provider_kube *k, const provider_objset *keep, unsigned *removed)
+static ag_err prune_dir(dryrun *d, const char *ns, provider_prune_fn keep, void *ctx,
+                        unsigned *removed)
 {
-    dryrun *d = (dryrun *)k;
     char dirp[DRY_PATH_MAX], path[DRY_PATH_MAX + 512];
-    if (!provider_is_dns_label(keep->ns))
-        return ag_err_set(AG_ERR_INVALID_ARG, "dry-run: unsafe namespace");
-    snprintf(dirp, sizeof dirp, "%s/%s", d->dir, keep->ns);
+    snprintf(dirp, sizeof dirp, "%s/%s", d->dir, ns);
     DIR *dir = opendir(dirp);
     if (!dir)
         return errno == ENOENT ? AG_OK : io_err("open", dirp);
     ag_err e = AG_OK;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
-        if (de->d_name[0] == '.' || kept(keep, de->d_name))
+        if (de->d_name[0] == '.')
+            continue;
+        char kind[32] = "", name[PROVIDER_NAME_CAP] = "";
+        bool parsed = split_file(de->d_name, kind, name);
+        if (parsed && strcmp(kind, "Namespace") == 0 && strcmp(name, ns) == 0)
+            continue;
+        /* anything else in our namespace's directory is an object of ours or
+         * a hand-made file; keep() decides (kind "" for a file name that is
+         * no object's) */
+        if (keep(ctx, parsed ? kind : "", ns, parsed ? name : ""))
             continue;
         snprintf(path, sizeof path, "%s/%s", dirp, de->d_name);
         if (unlink(path) != 0) {
@@ -239,6 +252,19 @@ static ag_err dry_prune(provider_kube *k, const provider_objset *keep, unsigned 
         (*removed)++;
     }
     closedir(dir);
+    return e;
+}
+
+static ag_err dry_prune(provider_kube *k, const char *provider_label, provider_prune_fn keep,
+                        void *ctx, unsigned *removed)
+{
+    dryrun *d = (dryrun *)k;
+    provider_owned_ns *owned = NULL;
+    size_t n = 0;
+    ag_err e = dry_list_owned(k, provider_label, &owned, &n);
+    for (size_t i = 0; i < n && !e; i++)
+        e = prune_dir(d, owned[i].name, keep, ctx, removed);
+    free(owned);
     return e;
 }
 

@@ -13,7 +13,8 @@ typedef struct provider_kube_ops {
                          size_t *n);
     ag_err (*delete_namespace)(provider_kube *k, const char *ns);
     ag_err (*readiness)(provider_kube *k, const char *ns, provider_readiness *out);
-    ag_err (*prune)(provider_kube *k, const provider_objset *keep, unsigned *removed);
+    ag_err (*prune)(provider_kube *k, const char *provider_label, provider_prune_fn keep, void *ctx,
+                    unsigned *removed);
     void (*close)(provider_kube *k);
 } provider_kube_ops;
 

@@ -34,8 +34,70 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The objects every applied lease should have, as sorted "ns/Kind/name"
+ * keys, and the applied leases' namespaces: what a prune keeps. */
+typedef struct keyset {
+    char **keys;
+    size_t n, cap;
+    char (*ns)[PROVIDER_NAME_CAP];
+    size_t n_ns;
+} keyset;
+
+static ag_err keys_add_set(keyset *ks, const provider_objset *set)
+{
+    if (ks->n + set->n > ks->cap) {
+        size_t nc = (ks->cap ? ks->cap * 2 : 256) + set->n;
+        char **g = realloc(ks->keys, nc * sizeof *g);
+        if (!g)
+            return ag_err_set(AG_ERR_NOMEM, "provider_reconcile: keys");
+        ks->keys = g;
+        ks->cap = nc;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        const provider_object *o = &set->objs[i];
+        char *key = malloc(3 * PROVIDER_NAME_CAP + 8);
+        if (!key)
+            return ag_err_set(AG_ERR_NOMEM, "provider_reconcile: keys");
+        snprintf(key, 3 * PROVIDER_NAME_CAP + 8, "%s/%s/%s", set->ns, o->kind, o->name);
+        ks->keys[ks->n++] = key;
+    }
+    memcpy(ks->ns[ks->n_ns++], set->ns, PROVIDER_NAME_CAP);
+    return AG_OK;
+}
+
+static void keys_free(keyset *ks)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        free(ks->keys[i]);
+    free(ks->keys);
+    free(ks->ns);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_ns(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static bool keep_object(void *ctx, const char *kind, const char *ns, const char *name)
+{
+    const keyset *ks = ctx;
+    /* only the namespaces of leases applied in this pass are judged: a
+     * refused or failing lease keeps whatever it has */
+    if (!bsearch(ns, ks->ns, ks->n_ns, PROVIDER_NAME_CAP, cmp_ns))
+        return true;
+    char key[3 * PROVIDER_NAME_CAP + 8];
+    snprintf(key, sizeof key, "%s/%s/%s", ns, kind, name);
+    const char *k = key;
+    return bsearch(&k, ks->keys, ks->n, sizeof *ks->keys, cmp_str) != NULL;
+}
+
 static ag_err reconcile_one(provider_kube *k, const char *provider_addr, const provider_active *a,
-                            provider_lease_result *r, provider_reconcile_report *rep)
+                            provider_lease_result *r, provider_reconcile_report *rep, keyset *keys)
 {
     provider_objset set;
     r->lease_id = a->lease->id;
@@ -61,13 +123,8 @@ static ag_err reconcile_one(provider_kube *k, const char *provider_addr, const p
         }
         r->changed += changed;
     }
-    if (!e) {
-        unsigned pruned = 0;
-        e = provider_kube_prune(k, &set, &pruned);
-        r->pruned = pruned;
-        if (e)
-            note(r->reason, "prune", e);
-    }
+    if (!e)
+        e = keys_add_set(keys, &set);
     if (e) {
         r->outcome = PROVIDER_LEASE_FAILED;
         rep->failed++;
@@ -91,8 +148,10 @@ ag_err provider_reconcile(provider_kube *k, const char *provider_addr, const pro
                           RECONCILE_LEASES_MAX);
     rep->leases = calloc(n ? n : 1, sizeof *rep->leases);
     uint64_t *keep = malloc((n ? n : 1) * sizeof *keep);
-    if (!rep->leases || !keep) {
+    keyset ks = {.ns = calloc(n ? n : 1, PROVIDER_NAME_CAP)};
+    if (!rep->leases || !keep || !ks.ns) {
         free(keep);
+        free(ks.ns);
         return ag_err_set(AG_ERR_NOMEM, "provider_reconcile: report");
     }
     rep->n_leases = n;
@@ -100,22 +159,36 @@ ag_err provider_reconcile(provider_kube *k, const char *provider_addr, const pro
     for (size_t i = 0; i < n; i++) {
         if (!a[i].lease || !a[i].order) {
             free(keep);
+            keys_free(&ks);
             return ag_err_set(AG_ERR_INVALID_ARG, "provider_reconcile: lease %zu is NULL", i);
         }
         keep[i] = a[i].lease->id;
-        ag_err e = reconcile_one(k, provider_addr, &a[i], &rep->leases[i], rep);
+        ag_err e = reconcile_one(k, provider_addr, &a[i], &rep->leases[i], rep, &ks);
         if (e && !first)
             first = e;
     }
     qsort(keep, n, sizeof *keep, cmp_u64);
 
-    /* Teardown: our namespaces whose lease is not active. Every active lease
-     * is kept, refused or failed alike: a failure is no reason to delete. */
+    /* Prune strays inside the applied leases' namespaces. */
+    qsort(ks.keys, ks.n, sizeof *ks.keys, cmp_str);
+    qsort(ks.ns, ks.n_ns, PROVIDER_NAME_CAP, cmp_ns);
     char label[PROVIDER_NAME_CAP];
     provider_address_label(label, provider_addr);
+    unsigned pruned = 0;
+    ag_err e = provider_kube_prune(k, label, keep_object, &ks, &pruned);
+    rep->objects_pruned = pruned;
+    keys_free(&ks);
+    if (e) {
+        note(rep->error, "prune", e);
+        if (!first)
+            first = e;
+    }
+
+    /* Teardown: our namespaces whose lease is not active. Every active lease
+     * is kept, refused or failed alike: a failure is no reason to delete. */
     provider_owned_ns *owned = NULL;
     size_t n_owned = 0;
-    ag_err e = provider_kube_list_owned(k, label, &owned, &n_owned);
+    e = provider_kube_list_owned(k, label, &owned, &n_owned);
     if (e) {
         note(rep->error, "list namespaces", e);
         if (!first)

@@ -42,7 +42,6 @@ typedef struct provider_lease_result {
     provider_lease_outcome outcome;
     uint32_t objects; /* objects of the lease */
     uint32_t changed; /* of which written this pass */
-    uint32_t pruned;  /* stray objects removed from its namespace */
     uint32_t replicas;
     char reason[PROVIDER_REASON_MAX]; /* "" when applied */
 } provider_lease_result;
@@ -52,6 +51,7 @@ typedef struct provider_reconcile_report {
     size_t n_leases;
     uint32_t objects_applied; /* all objects of applied leases */
     uint32_t objects_changed;
+    uint32_t objects_pruned;         /* strays removed from applied leases' namespaces */
     uint32_t namespaces_deleted;     /* closed leases torn down */
     uint32_t refused, failed;        /* leases */
     char error[PROVIDER_REASON_MAX]; /* why listing or a deletion failed, "" if not */

@@ -330,7 +330,7 @@ START_TEST(reconcile_dry_run)
     write_file(dir, "agora-lease-2/Deployment-miner.json", "{}\n");
     ck_assert_int_eq(provider_reconcile(k, prov, ls.a, 3, &rep), AG_OK);
     ck_assert_uint_eq(rep.objects_changed, 2);
-    ck_assert_uint_eq(rep.leases[1].pruned, 1);
+    ck_assert_uint_eq(rep.objects_pruned, 1);
     ck_assert(!exists(dir, "agora-lease-2/Deployment-miner.json"));
     ck_assert(exists(dir, "agora-lease-3/ResourceQuota-lease-quota.json"));
     provider_reconcile_report_clear(&rep);
