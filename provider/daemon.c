@@ -36,6 +36,7 @@ typedef struct pass_state {
     int64_t height;
     json_t *decisions; /* order id -> last reason */
     json_t *report;    /* the reconciler's last report */
+    json_t *bids;      /* this provider's bids as last read */
     char last_error[AG_ERR_DETAIL_MAX];
     uint64_t last_withdraw_ms;
     uint64_t passes, bids_sent, withdrawals_sent;
@@ -133,6 +134,19 @@ static ag_err bid_pass(pass_state *s, const market_offer *offer)
     ag_err err = provider_chain_orders(s->o->cfg->rpc, MARKET_ORDER_OPEN, &orders, &n_orders);
     if (!err)
         err = provider_chain_bids(s->o->cfg->rpc, s->bech, 0, &bids, &n_bids);
+    static const char *const state_names[] = {"", "open", "won", "lost", "withdrawn"};
+    json_t *bj = json_array();
+    for (size_t i = 0; !err && i < n_bids; i++) {
+        char amt[MARKET_AMOUNT_STR_MAX];
+        market_amount_format(amt, bids[i].price.amount);
+        int st = bids[i].state >= 1 && bids[i].state <= 4 ? (int)bids[i].state : 0;
+        json_array_append_new(bj, json_pack("{sI sI ss ss+}", "id", (json_int_t)bids[i].id,
+                                            "order_id", (json_int_t)bids[i].order_id, "state",
+                                            state_names[st], "price", amt,
+                                            bids[i].price.denom));
+    }
+    json_decref(s->bids);
+    s->bids = bj;
     /* Capacity promised to open bids counts as used until they win or lose. */
     market_resources reserved = {0};
     for (size_t i = 0; !err && i < n_bids; i++) {
@@ -271,10 +285,10 @@ static void run_pass(pass_state *s, provider_status *status)
         s->last_error[0] = 0;
     }
     json_t *snap = json_pack(
-        "{ss sI sI sI sI ss sO sO* so}", "provider", s->bech, "height", (json_int_t)s->height,
+        "{ss sI sI sI sI ss sO sO* sO* so}", "provider", s->bech, "height", (json_int_t)s->height,
         "passes", (json_int_t)s->passes, "bids_sent", (json_int_t)s->bids_sent,
         "withdrawals_sent", (json_int_t)s->withdrawals_sent, "last_error", s->last_error,
-        "decisions", s->decisions, "objects", s->report, "leases", leases);
+        "decisions", s->decisions, "objects", s->report, "bids", s->bids, "leases", leases);
     if (snap && !err && n_offers) {
         const market_offer *f = &offers[idx];
         json_object_set_new(
@@ -381,5 +395,6 @@ ag_err provider_daemon_run(const provider_daemon_opts *o, volatile sig_atomic_t 
     provider_status_stop(status);
     json_decref(s.decisions);
     json_decref(s.report);
+    json_decref(s.bids);
     return AG_OK;
 }

@@ -88,7 +88,7 @@ memory = 5
 [bid]
 deposit = 500000uagora
 [withdraw]
-interval_s = 5
+interval_s = 1
 [status]
 listen = $status_addr
 [daemon]
@@ -179,8 +179,11 @@ echo "node restart: order $order bid on"
 jq -e --arg o "$offer" '.offer.id == ($o | tonumber) and (.leases | length) >= 3 and (.objects.leases | length) >= 3
   and ([.objects.leases[] | select(.outcome == "applied")] | length) >= 3' "$tmp/status.json" >/dev/null \
   || fail "status: $(cat "$tmp/status.json")"
+jq -e '[.bids[] | select(.state == "won")] | length >= 6' "$tmp/status.json" >/dev/null || fail "status bids: $(jq -c .bids "$tmp/status.json")"
+w=$(agora query leases --id "${leases[2]}" --output json | jq -r '.lease.withdrawn')
+[[ "$w" =~ ^[1-9][0-9]*$ ]] || fail "lease ${leases[2]}: nothing withdrawn by the daemon ($w)"
 "$bin/agora-provider" status --config "$tmp/provider.ini" | jq -e '.provider' >/dev/null || fail "status --config"
-echo "status: offer $offer, $(jq '.leases | length' "$tmp/status.json") leases reported"
+echo "status: offer $offer, $(jq '.leases | length' "$tmp/status.json") leases, $(jq '.bids | length' "$tmp/status.json") bids reported; lease ${leases[2]} withdrawn $w"
 kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly on SIGTERM"; ppid_=
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
 echo "test_provider: ok"
