@@ -17,19 +17,19 @@
 #include "market/records.h"
 
 typedef struct provider_bid_input {
-    const market_offer *offer;  /* this provider's offer, as on chain */
-    const market_order *order;  /* the candidate */
-    market_resources reserved;  /* sum of the orders of this provider's open bids */
-    int64_t height;             /* the latest committed height */
-    bool already_bid;           /* this provider has a bid on the order (any state) */
-    bool has_quote;             /* the pricing command answered */
-    market_u128 quote;          /* its price per block, in the floor denom */
+    const market_offer *offer; /* this provider's offer, as on chain */
+    const market_order *order; /* the candidate */
+    market_resources reserved; /* sum of the orders of this provider's open bids */
+    int64_t height;            /* the latest committed height */
+    bool already_bid;          /* this provider has a bid on the order (any state) */
+    bool has_quote;            /* the pricing command answered */
+    market_u128 quote;         /* its price per block, in the floor denom */
 } provider_bid_input;
 
 typedef struct provider_bid_decision {
     bool bid;
-    market_coin price;   /* when bid */
-    char reason[400];    /* why not (or "bid" and the price) */
+    market_coin price; /* when bid */
+    char reason[400];  /* why not (or "bid" and the price) */
 } provider_bid_decision;
 
 /* Fill *out. Never fails: a reason is always given. */

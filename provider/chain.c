@@ -24,9 +24,8 @@ ag_err provider_chain_height(const char *node, int64_t *height)
     ag_err err = cli_rpc_call(node, "status", NULL, &res);
     uint64_t h = 0;
     if (!err)
-        err = cli_json_u64(json_object_get(json_object_get(res, "sync_info"),
-                                           "latest_block_height"),
-                           &h);
+        err = cli_json_u64(
+            json_object_get(json_object_get(res, "sync_info"), "latest_block_height"), &h);
     json_decref(res);
     if (!err && h > INT64_MAX)
         err = ag_err_set(AG_ERR_DECODE, "status: height out of range");
@@ -89,8 +88,7 @@ static ag_err list(const char *node, const char *path, ProtobufCMessage *req,
         const ProtobufCFieldDescriptor *items = &resp_desc->fields[0];
         const ProtobufCFieldDescriptor *pagef = &resp_desc->fields[1];
         size_t n = *(const size_t *)(const void *)((const char *)resp + items->quantifier_offset);
-        ProtobufCMessage **recs =
-            *(ProtobufCMessage ***)(void *)((char *)resp + items->offset);
+        ProtobufCMessage **recs = *(ProtobufCMessage ***)(void *)((char *)resp + items->offset);
         for (size_t i = 0; i < n && !err; i++) {
             if (++total > PROVIDER_CHAIN_LIST_MAX) {
                 err = ag_err_set(AG_ERR_TOO_LARGE, "%s: more than %d records", path,

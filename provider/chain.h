@@ -23,8 +23,7 @@
 ag_err provider_chain_height(const char *node, int64_t *height);
 
 /* Offers of provider (bech32), any state. */
-ag_err provider_chain_offers(const char *node, const char *provider, market_offer **out,
-                             size_t *n);
+ag_err provider_chain_offers(const char *node, const char *provider, market_offer **out, size_t *n);
 /* Orders in `state` (MARKET_ORDER_OPEN ...), any tenant. */
 ag_err provider_chain_orders(const char *node, market_order_state state, market_order **out,
                              size_t *n);

@@ -83,8 +83,9 @@ static ag_err ensure_offer(pass_state *s, market_offer **offers, size_t *n, size
     err = act == PROVIDER_OFFER_CREATE ? market_msg_create_offer_encode(&v, &m)
                                        : market_msg_update_offer_encode(&v, &m);
     if (!err)
-        err = send_tx(s, act == PROVIDER_OFFER_CREATE ? MARKET_MSG_CREATE_OFFER_URL
-                                                      : MARKET_MSG_UPDATE_OFFER_URL,
+        err = send_tx(s,
+                      act == PROVIDER_OFFER_CREATE ? MARKET_MSG_CREATE_OFFER_URL
+                                                   : MARKET_MSG_UPDATE_OFFER_URL,
                       &v);
     ag_buf_free(&v);
     free(*offers);
@@ -142,8 +143,7 @@ static ag_err bid_pass(pass_state *s, const market_offer *offer)
         int st = bids[i].state >= 1 && bids[i].state <= 4 ? (int)bids[i].state : 0;
         json_array_append_new(bj, json_pack("{sI sI ss ss+}", "id", (json_int_t)bids[i].id,
                                             "order_id", (json_int_t)bids[i].order_id, "state",
-                                            state_names[st], "price", amt,
-                                            bids[i].price.denom));
+                                            state_names[st], "price", amt, bids[i].price.denom));
     }
     json_decref(s->bids);
     s->bids = bj;
@@ -162,16 +162,16 @@ static ag_err bid_pass(pass_state *s, const market_offer *offer)
             already |= bids[b].order_id == o->id;
         if (already)
             continue;
-        provider_bid_input in = {.offer = offer, .order = o, .reserved = reserved,
-                                 .height = s->height};
+        provider_bid_input in = {
+            .offer = offer, .order = o, .reserved = reserved, .height = s->height};
         if (s->o->cfg->pricing_command[0]) {
             ag_err qe = quote(s, o, &in.quote);
             if (qe) {
                 ag_log_warn(LOG, "order %" PRIu64 ": pricing: %s", o->id, ag_err_detail());
                 char key[24];
                 snprintf(key, sizeof key, "%" PRIu64, o->id);
-                json_object_set_new(s->decisions, key, json_sprintf("pricing: %s",
-                                                                    ag_err_detail()));
+                json_object_set_new(s->decisions, key,
+                                    json_sprintf("pricing: %s", ag_err_detail()));
                 continue;
             }
             in.has_quote = true;
@@ -186,8 +186,11 @@ static ag_err bid_pass(pass_state *s, const market_offer *offer)
             continue;
         }
         ag_log_info(LOG, "order %" PRIu64 ": %s", o->id, d.reason);
-        market_msg_create_bid m = {.provider = s->addr, .order_id = o->id, .offer_id = offer->id,
-                                   .price = d.price, .deposit = s->o->cfg->bid_deposit};
+        market_msg_create_bid m = {.provider = s->addr,
+                                   .order_id = o->id,
+                                   .offer_id = offer->id,
+                                   .price = d.price,
+                                   .deposit = s->o->cfg->bid_deposit};
         ag_buf v;
         ag_buf_init(&v, 1 << 16);
         ag_err be = market_msg_create_bid_encode(&v, &m);
@@ -286,24 +289,24 @@ static void run_pass(pass_state *s, provider_status *status)
     }
     json_t *snap = json_pack(
         "{ss sI sI sI sI ss sO sO* sO* so}", "provider", s->bech, "height", (json_int_t)s->height,
-        "passes", (json_int_t)s->passes, "bids_sent", (json_int_t)s->bids_sent,
-        "withdrawals_sent", (json_int_t)s->withdrawals_sent, "last_error", s->last_error,
-        "decisions", s->decisions, "objects", s->report, "bids", s->bids, "leases", leases);
+        "passes", (json_int_t)s->passes, "bids_sent", (json_int_t)s->bids_sent, "withdrawals_sent",
+        (json_int_t)s->withdrawals_sent, "last_error", s->last_error, "decisions", s->decisions,
+        "objects", s->report, "bids", s->bids, "leases", leases);
     if (snap && !err && n_offers) {
         const market_offer *f = &offers[idx];
-        json_object_set_new(
-            snap, "offer",
-            json_pack("{sI ss s{sI sI sI sI sI} s{sI sI sI sI sI}}", "id", (json_int_t)f->id,
-                      "host_uri", f->spec.host_uri, "capacity", "cpu_millis",
-                      (json_int_t)f->spec.capacity.cpu_millis, "memory_bytes",
-                      (json_int_t)f->spec.capacity.memory_bytes, "storage_bytes",
-                      (json_int_t)f->spec.capacity.storage_bytes, "gpus",
-                      (json_int_t)f->spec.capacity.gpus, "endpoints",
-                      (json_int_t)f->spec.capacity.endpoints, "leased", "cpu_millis",
-                      (json_int_t)f->leased.cpu_millis, "memory_bytes",
-                      (json_int_t)f->leased.memory_bytes, "storage_bytes",
-                      (json_int_t)f->leased.storage_bytes, "gpus", (json_int_t)f->leased.gpus,
-                      "endpoints", (json_int_t)f->leased.endpoints));
+        json_object_set_new(snap, "offer",
+                            json_pack("{sI ss s{sI sI sI sI sI} s{sI sI sI sI sI}}", "id",
+                                      (json_int_t)f->id, "host_uri", f->spec.host_uri, "capacity",
+                                      "cpu_millis", (json_int_t)f->spec.capacity.cpu_millis,
+                                      "memory_bytes", (json_int_t)f->spec.capacity.memory_bytes,
+                                      "storage_bytes", (json_int_t)f->spec.capacity.storage_bytes,
+                                      "gpus", (json_int_t)f->spec.capacity.gpus, "endpoints",
+                                      (json_int_t)f->spec.capacity.endpoints, "leased",
+                                      "cpu_millis", (json_int_t)f->leased.cpu_millis,
+                                      "memory_bytes", (json_int_t)f->leased.memory_bytes,
+                                      "storage_bytes", (json_int_t)f->leased.storage_bytes, "gpus",
+                                      (json_int_t)f->leased.gpus, "endpoints",
+                                      (json_int_t)f->leased.endpoints));
     }
     if (status && snap)
         provider_status_set(status, snap);
@@ -325,7 +328,7 @@ ag_err provider_daemon_run(const provider_daemon_opts *o, volatile sig_atomic_t 
     const provider_config *cfg = o->cfg;
     pass_state s = {.o = o, .decisions = json_object()};
     const char *argv[8] = {"agora-provider", "--home", cfg->home, "--keyring-backend",
-                           cfg->backend, "--node", cfg->rpc};
+                           cfg->backend,     "--node", cfg->rpc};
     int argc = 7;
     if (cfg->passphrase_file[0]) {
         argv[7] = "--passphrase-file";

@@ -15,9 +15,8 @@ static const char *outcome_name(provider_lease_outcome o)
                                          : "failed";
 }
 
-ag_err provider_daemon_reconcile_kube(void *user, const char *provider,
-                                      const market_lease *leases, const market_order *orders,
-                                      size_t n, json_t **report)
+ag_err provider_daemon_reconcile_kube(void *user, const char *provider, const market_lease *leases,
+                                      const market_order *orders, size_t n, json_t **report)
 {
     provider_kube *k = user;
     provider_active *a = calloc(n ? n : 1, sizeof *a);
@@ -34,9 +33,9 @@ ag_err provider_daemon_reconcile_kube(void *user, const char *provider,
     for (size_t i = 0; i < rep.n_leases; i++) {
         const provider_lease_result *r = &rep.leases[i];
         json_t *j = json_pack("{sI ss ss si si si ss}", "lease_id", (json_int_t)r->lease_id,
-                              "namespace", r->ns, "outcome", outcome_name(r->outcome),
-                              "objects", (int)r->objects, "changed", (int)r->changed,
-                              "replicas", (int)r->replicas, "reason", r->reason);
+                              "namespace", r->ns, "outcome", outcome_name(r->outcome), "objects",
+                              (int)r->objects, "changed", (int)r->changed, "replicas",
+                              (int)r->replicas, "reason", r->reason);
         provider_readiness rd;
         if (j && r->outcome == PROVIDER_LEASE_APPLIED &&
             provider_lease_readiness(k, r->lease_id, &rd) == AG_OK)
@@ -46,11 +45,11 @@ ag_err provider_daemon_reconcile_kube(void *user, const char *provider,
                                           "known", rd.known));
         json_array_append_new(ls, j);
     }
-    *report = json_pack("{so si si si si si ss ss}", "leases", ls, "objects_applied",
-                        (int)rep.objects_applied, "objects_changed", (int)rep.objects_changed,
-                        "namespaces_deleted", (int)rep.namespaces_deleted, "refused",
-                        (int)rep.refused, "failed", (int)rep.failed, "error", rep.error,
-                        "pass_error", detail);
+    *report =
+        json_pack("{so si si si si si ss ss}", "leases", ls, "objects_applied",
+                  (int)rep.objects_applied, "objects_changed", (int)rep.objects_changed,
+                  "namespaces_deleted", (int)rep.namespaces_deleted, "refused", (int)rep.refused,
+                  "failed", (int)rep.failed, "error", rep.error, "pass_error", detail);
     provider_reconcile_report_clear(&rep);
     if (err)
         ag_err_set(err, "%s", detail);

@@ -10,8 +10,7 @@
 #include "provider/kube.h"
 
 /* A provider_reconcile_fn; user is the provider_kube *. */
-ag_err provider_daemon_reconcile_kube(void *user, const char *provider,
-                                      const market_lease *leases, const market_order *orders,
-                                      size_t n, json_t **report);
+ag_err provider_daemon_reconcile_kube(void *user, const char *provider, const market_lease *leases,
+                                      const market_order *orders, size_t n, json_t **report);
 
 #endif

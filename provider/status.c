@@ -115,8 +115,8 @@ ag_err provider_status_start(provider_status **out, const char *listen_addr)
     ag_err err = split_addr(listen_addr, host, sizeof host, port, sizeof port);
     if (err)
         return err;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *ai = NULL;
     if (getaddrinfo(host, port, &hints, &ai) || !ai)
         return ag_err_set(AG_ERR_IO, "status address %s: cannot resolve", listen_addr);

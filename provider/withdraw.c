@@ -15,8 +15,7 @@ uint64_t provider_lease_blocks_left(const market_lease *lease, int64_t height)
     return n > UINT64_MAX ? UINT64_MAX : (uint64_t)n;
 }
 
-bool provider_withdraw_due(const market_lease *lease, int64_t height, bool due,
-                           uint64_t dry_blocks)
+bool provider_withdraw_due(const market_lease *lease, int64_t height, bool due, uint64_t dry_blocks)
 {
     if (lease->state != MARKET_LEASE_ACTIVE)
         return false;

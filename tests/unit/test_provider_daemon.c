@@ -186,8 +186,8 @@ END_TEST
 
 START_TEST(withdraw_rule)
 {
-    market_lease l = {.id = 1, .state = MARKET_LEASE_ACTIVE, .last_settled_height = 10,
-                      .escrow = 1000};
+    market_lease l = {
+        .id = 1, .state = MARKET_LEASE_ACTIVE, .last_settled_height = 10, .escrow = 1000};
     snprintf(l.price.denom, sizeof l.price.denom, "uagora");
     l.price.amount = 10; /* 100 blocks from height 10 */
     ck_assert_uint_eq(provider_lease_blocks_left(&l, 10), 100);
@@ -206,21 +206,21 @@ START_TEST(withdraw_rule)
 }
 END_TEST
 
-static const char *good_config = "[key]\nname = prov\nhome = /tmp/h\nbackend = test\n"
-                                 "[node]\nrpc = http://127.0.0.1:1\n"
-                                 "[cluster]\ndry_run_dir = /tmp/d\n"
-                                 "[offer]\nhost_uri = https://p:1\nattributes = region=eu,tier=gold\n"
-                                 "cpu_millis = 8000\nmemory_bytes = 17179869184\nendpoints = 4\n"
-                                 "[pricing]\ndenom = uagora\ncpu = 100\nmemory = 50\n"
-                                 "[bid]\ndeposit = 5000000uagora\n"
-                                 "[daemon]\npoll_ms = 250\n";
+static const char *good_config =
+    "[key]\nname = prov\nhome = /tmp/h\nbackend = test\n"
+    "[node]\nrpc = http://127.0.0.1:1\n"
+    "[cluster]\ndry_run_dir = /tmp/d\n"
+    "[offer]\nhost_uri = https://p:1\nattributes = region=eu,tier=gold\n"
+    "cpu_millis = 8000\nmemory_bytes = 17179869184\nendpoints = 4\n"
+    "[pricing]\ndenom = uagora\ncpu = 100\nmemory = 50\n"
+    "[bid]\ndeposit = 5000000uagora\n"
+    "[daemon]\npoll_ms = 250\n";
 
 START_TEST(config_parses_and_refuses)
 {
     provider_config c;
     provider_config_default(&c);
-    ck_assert_msg(provider_config_parse(&c, good_config, "t.ini") == AG_OK, "%s",
-                  ag_err_detail());
+    ck_assert_msg(provider_config_parse(&c, good_config, "t.ini") == AG_OK, "%s", ag_err_detail());
     ck_assert_int_eq(provider_config_check_cluster(&c), AG_OK);
     ck_assert_str_eq(c.key_name, "prov");
     ck_assert_uint_eq(c.offer.capacity.cpu_millis, 8000);
@@ -232,15 +232,15 @@ START_TEST(config_parses_and_refuses)
     ck_assert_uint_eq(c.withdraw_interval_s, 60); /* default kept */
 
     const char *bad[] = {
-        "[key]\nnmae = x\n",                         /* unknown key */
-        "[nope]\nname = x\n",                        /* unknown section */
-        "[offer]\ncpu_millis = -1\n",                /* not unsigned */
-        "[offer]\ncpu_millis = 12abc\n",             /* trailing junk */
-        "[offer]\nattributes = Region=eu\n",         /* key charset */
-        "[offer]\nattributes = a=b,a=c\n",           /* duplicate key */
-        "[offer]\nattributes = novalue\n",           /* not key=value */
-        "[pricing]\ncpu = 1.5\n",                    /* not an amount */
-        "[bid]\ndeposit = uagora\n",                 /* not a coin */
+        "[key]\nnmae = x\n",                          /* unknown key */
+        "[nope]\nname = x\n",                         /* unknown section */
+        "[offer]\ncpu_millis = -1\n",                 /* not unsigned */
+        "[offer]\ncpu_millis = 12abc\n",              /* trailing junk */
+        "[offer]\nattributes = Region=eu\n",          /* key charset */
+        "[offer]\nattributes = a=b,a=c\n",            /* duplicate key */
+        "[offer]\nattributes = novalue\n",            /* not key=value */
+        "[pricing]\ncpu = 1.5\n",                     /* not an amount */
+        "[bid]\ndeposit = uagora\n",                  /* not a coin */
         "[daemon]\npoll_ms = 99999999999999999999\n", /* overflow */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
