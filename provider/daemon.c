@@ -129,6 +129,8 @@ static const market_order *find_order(const market_order *orders, size_t n, uint
 
 static ag_err bid_pass(pass_state *s, const market_offer *offer)
 {
+    /* Reasons for the orders open now only: the object stays bounded. */
+    json_object_clear(s->decisions);
     market_order *orders = NULL;
     market_bid *bids = NULL;
     size_t n_orders = 0, n_bids = 0;
@@ -164,20 +166,22 @@ static ag_err bid_pass(pass_state *s, const market_offer *offer)
             continue;
         provider_bid_input in = {
             .offer = offer, .order = o, .reserved = reserved, .height = s->height};
-        if (s->o->cfg->pricing_command[0]) {
-            ag_err qe = quote(s, o, &in.quote);
-            if (qe) {
-                ag_log_warn(LOG, "order %" PRIu64 ": pricing: %s", o->id, ag_err_detail());
+        provider_bid_decision d;
+        provider_bid_decide(&in, &d);
+        /* The pricing command runs only for an order the floor price would
+         * win a bid on: not once per pass for every order that cannot fit. */
+        if (d.bid && s->o->cfg->pricing_command[0]) {
+            if (quote(s, o, &in.quote)) {
                 char key[24];
                 snprintf(key, sizeof key, "%" PRIu64, o->id);
+                ag_log_warn(LOG, "order %s: pricing: %s", key, ag_err_detail());
                 json_object_set_new(s->decisions, key,
                                     json_sprintf("pricing: %s", ag_err_detail()));
                 continue;
             }
             in.has_quote = true;
+            provider_bid_decide(&in, &d);
         }
-        provider_bid_decision d;
-        provider_bid_decide(&in, &d);
         char key[24];
         snprintf(key, sizeof key, "%" PRIu64, o->id);
         json_object_set_new(s->decisions, key, json_string(d.reason));
@@ -236,15 +240,13 @@ static ag_err lease_pass(pass_state *s, json_t *leases_json)
         char price[MARKET_AMOUNT_STR_MAX], escrow[MARKET_AMOUNT_STR_MAX];
         market_amount_format(price, l->price.amount);
         market_amount_format(escrow, l->escrow);
+        uint64_t left = provider_lease_blocks_left(l, s->height);
         json_array_append_new(
             leases_json,
             json_pack("{sI sI ss+ ss+ sI sI}", "id", (json_int_t)l->id, "order_id",
                       (json_int_t)l->order_id, "price", price, l->price.denom, "escrow", escrow,
                       l->price.denom, "created_height", (json_int_t)l->created_height,
-                      "blocks_left",
-                      (json_int_t)(provider_lease_blocks_left(l, s->height) > INT64_MAX
-                                       ? -1
-                                       : (json_int_t)provider_lease_blocks_left(l, s->height))));
+                      "blocks_left", left > INT64_MAX ? (json_int_t)-1 : (json_int_t)left));
         if (!provider_withdraw_due(l, s->height, due, s->o->cfg->withdraw_dry_blocks))
             continue;
         any = true;
@@ -327,18 +329,17 @@ ag_err provider_daemon_run(const provider_daemon_opts *o, volatile sig_atomic_t 
 {
     const provider_config *cfg = o->cfg;
     pass_state s = {.o = o, .decisions = json_object()};
-    const char *argv[8] = {"agora-provider", "--home", cfg->home, "--keyring-backend",
-                           cfg->backend,     "--node", cfg->rpc};
+    /* The keyring options as `agora` takes them, so cli_ctx_init reads
+     * them exactly as the CLI does. */
+    const char *argv[9] = {"agora-provider", "--home", cfg->home, "--keyring-backend",
+                           cfg->backend, "--node", cfg->rpc};
     int argc = 7;
     if (cfg->passphrase_file[0]) {
-        argv[7] = "--passphrase-file";
-        argc = 8;
+        argv[argc++] = "--passphrase-file";
+        argv[argc++] = cfg->passphrase_file;
     }
-    const char *argv2[9];
-    memcpy(argv2, argv, sizeof argv);
-    argv2[8] = cfg->passphrase_file;
     cli_args a;
-    ag_err err = cli_args_parse(&a, cfg->passphrase_file[0] ? 9 : argc, argv2);
+    ag_err err = cli_args_parse(&a, argc, argv);
     if (!err)
         err = cli_ctx_init(&s.ctx, &a);
     s.ctx.json = true;
