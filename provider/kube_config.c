@@ -14,9 +14,9 @@
 #include "lib/base64.h"
 #include "lib/wipe.h"
 
-#define KUBECONFIG_MAX  ((size_t)1 << 20)
-#define CRED_FILE_MAX   ((size_t)256 * 1024)
-#define SA_DIR_DEFAULT  "/var/run/secrets/kubernetes.io/serviceaccount"
+#define KUBECONFIG_MAX ((size_t)1 << 20)
+#define CRED_FILE_MAX  ((size_t)256 * 1024)
+#define SA_DIR_DEFAULT "/var/run/secrets/kubernetes.io/serviceaccount"
 
 /* Read a whole file of at most `max` bytes, NUL-terminated. */
 static ag_err read_file(const char *path, size_t max, char **out, size_t *len)
@@ -172,8 +172,9 @@ static ag_err from_document(provider_kube_config *c, yaml_document_t *d, const c
     if (e)
         return e;
     if (!c->cert_pem != !c->key_pem)
-        return ag_err_set(AG_ERR_DECODE, "kubeconfig: user %s has a client certificate without "
-                                         "a key or a key without a certificate",
+        return ag_err_set(AG_ERR_DECODE,
+                          "kubeconfig: user %s has a client certificate without "
+                          "a key or a key without a certificate",
                           us_name);
     const char *token = scalar(map_get(d, us, "token"));
     const char *token_file = scalar(map_get(d, us, "tokenFile"));

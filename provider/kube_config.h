@@ -26,14 +26,14 @@
 
 typedef struct provider_kube_config {
     char server[PROVIDER_KUBE_SERVER_MAX + 1]; /* "https://host:port", no trailing '/' */
-    char *ca_pem;   /* NULL: the system's CAs */
+    char *ca_pem;                              /* NULL: the system's CAs */
     size_t ca_len;
     char *cert_pem; /* client certificate, with key_pem; or NULL */
     size_t cert_len;
     char *key_pem;
     size_t key_len;
-    char *token;    /* bearer token, NUL-terminated, or NULL */
-    bool insecure;  /* insecure-skip-tls-verify: true */
+    char *token;   /* bearer token, NUL-terminated, or NULL */
+    bool insecure; /* insecure-skip-tls-verify: true */
 } provider_kube_config;
 
 /* Parse the kubeconfig at `path`; *out is cleared first and filled on

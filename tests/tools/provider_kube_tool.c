@@ -3,8 +3,8 @@
  * tests: fixture leases (tests/harness/lease_fixture.h) against a kubeconfig
  * (the stand-in API server) or a dry-run directory.
  *
- *   provider_kube_tool reconcile (--kubeconfig F | --dry-run D) FIRST COUNT [--bad ID] [--hostile ID]
- *       leases FIRST .. FIRST+COUNT-1 are the active ones (COUNT may be 0);
+ *   provider_kube_tool reconcile (--kubeconfig F | --dry-run D) FIRST COUNT [--bad ID] [--hostile
+ * ID] leases FIRST .. FIRST+COUNT-1 are the active ones (COUNT may be 0);
  *       --bad ID gives lease ID an invalid image (refused), --hostile ID
  *       hostile service names. Prints one summary line and a line per
  *       lease that was not applied; exit 0 when the pass returned AG_OK.
