@@ -311,10 +311,14 @@ static ag_err api_apply(provider_kube *k, const provider_object *obj, bool *chan
 }
 
 /* Every item of a label-selected list at `base` (no query), paged.
- * Calls fn for each item; fn returns an error to stop. */
+ * Calls fn for each item; fn returns an error to stop. When the list has to
+ * restart (410 Gone: the continue token expired), reset(ctx) first drops
+ * what the earlier pages gave. */
 typedef ag_err (*item_fn)(api *a, json_t *item, void *ctx);
+typedef void (*reset_fn)(void *ctx);
 
-static ag_err list_all(api *a, const char *base, const char *selector, item_fn fn, void *ctx)
+static ag_err list_all(api *a, const char *base, const char *selector, item_fn fn, reset_fn reset,
+                       void *ctx)
 {
     char *sel = curl_easy_escape(a->curl, selector, 0);
     if (!sel)
@@ -335,6 +339,7 @@ static ag_err list_all(api *a, const char *base, const char *selector, item_fn f
         if (status == 410 && !restarted) {
             cont[0] = '\0';
             restarted = true;
+            reset(ctx);
             continue;
         }
         if (status != 200) {
@@ -373,6 +378,11 @@ typedef struct owned_ctx {
     provider_owned_ns *v;
     size_t n, cap;
 } owned_ctx;
+
+static void reset_owned(void *ctx)
+{
+    ((owned_ctx *)ctx)->n = 0;
+}
 
 static ag_err collect_ns(api *a, json_t *item, void *ctx)
 {
@@ -416,7 +426,7 @@ static ag_err api_list_owned(provider_kube *k, const char *provider_label, provi
     char sel[256];
     our_selector(sel, sizeof sel, provider_label);
     owned_ctx o = {0};
-    ag_err e = list_all(a, "/api/v1/namespaces", sel, collect_ns, &o);
+    ag_err e = list_all(a, "/api/v1/namespaces", sel, collect_ns, reset_owned, &o);
     if (e) {
         free(o.v);
         return e;
@@ -463,6 +473,11 @@ typedef struct prune_ctx {
     size_t n, cap;
 } prune_ctx;
 
+static void reset_doomed(void *ctx)
+{
+    ((prune_ctx *)ctx)->n = 0;
+}
+
 static ag_err collect_doomed(api *a, json_t *item, void *ctx)
 {
     prune_ctx *p = ctx;
@@ -499,7 +514,7 @@ static ag_err api_prune(provider_kube *k, const char *provider_label, provider_p
         char base[128];
         snprintf(base, sizeof base, "%s/%s/%s", group_prefix(kinds[i].api_version),
                  kinds[i].api_version, kinds[i].plural);
-        ag_err e = list_all(a, base, sel, collect_doomed, &p);
+        ag_err e = list_all(a, base, sel, collect_doomed, reset_doomed, &p);
         for (size_t j = 0; j < p.n && !e; j++) {
             char path[API_PATH_MAX];
             snprintf(path, sizeof path, "%s/%s/namespaces/%s/%s/%s",

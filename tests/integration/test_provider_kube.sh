@@ -93,6 +93,9 @@ grep -q 'failed=0' <<<"$out" || fail "no convergence: $out"
 # 4. A slow answer times out and is retried.
 api -X POST "$url/_standin/faults" -d '{"count":1,"delay_ms":1500,"method":"PATCH"}' >/dev/null
 out=$(PK_TIMEOUT_MS=500 "$tool" reconcile "${kc[@]}" 1 5 --bad 2 --hostile 4) || fail "after a timeout: $out"
+# The server still carries out the request the client gave up on (as a real
+# one may); let it land now rather than in the middle of a later step.
+sleep 1.2
 
 # 5. Hand deletion, hand edit, a stray object of ours: all converged.
 [[ $(api -X DELETE -o /dev/null -w '%{http_code}' "$url/apis/apps/v1/namespaces/agora-lease-1/deployments/web") == 200 ]] || fail "hand delete"
@@ -122,7 +125,28 @@ out=$("$tool" reconcile "${kc[@]}" 1 0) || fail "empty: $out"
 for ns in team-a agora-lease-77; do [[ $(get_code /api/v1/namespaces/$ns) == 200 ]] || fail "$ns deleted"; done
 [[ $(get_code /api/v1/namespaces/agora-lease-4) == 404 ]] || fail "agora-lease-4 left"
 
-# 8. A wrong token is refused with a clear error, no crash.
+# 8. Paging: 520 namespaces of ours (more than one page of 500), and the
+# continue token expires once (410 Gone): the list restarts, all are deleted.
+CA="$work/ca.crt" URL="$url" TOKEN="$token" node -e '
+const https = require("https"), fs = require("fs");
+const ca = fs.readFileSync(process.env.CA);
+const post = (i) => new Promise((ok, no) => {
+  const body = JSON.stringify({apiVersion: "v1", kind: "Namespace", metadata: {name: "agora-lease-" + i,
+    labels: {"app.kubernetes.io/managed-by": "agora-provider", "agora.market/lease": String(i),
+             "agora.market/provider": process.argv[1]}}});
+  const r = https.request(process.env.URL + "/api/v1/namespaces", {method: "POST", ca,
+    headers: {"Content-Type": "application/json", Authorization: "Bearer " + process.env.TOKEN}},
+    (res) => { res.resume(); res.on("end", () => res.statusCode === 201 ? ok() : no(res.statusCode)); });
+  r.end(body);
+});
+(async () => { for (let i = 1000; i < 1520; i++) await post(i); })().catch((e) => { console.error(e); process.exit(1); });
+' "$("$tool" address)"
+api -X POST "$url/_standin/expire-continue" >/dev/null
+out=$("$tool" reconcile "${kc[@]}" 1 0) || fail "paged teardown: $out"
+grep -q 'deleted=520 ' <<<"$out" || fail "paged teardown: $out"
+for ns in team-a agora-lease-77; do [[ $(get_code /api/v1/namespaces/$ns) == 200 ]] || fail "$ns deleted"; done
+
+# 9. A wrong token is refused with a clear error, no crash.
 sed -i "s/token: $token/token: wrong/" "$work/kubeconfig"
 out=$(PK_RETRIES=0 "$tool" reconcile "${kc[@]}" 1 1 2>&1) && fail "wrong token accepted: $out"
 grep -q 'HTTP 401' <<<"$out" || fail "no 401 in: $out"

@@ -9,6 +9,7 @@
  *       hostile service names. Prints one summary line and a line per
  *       lease that was not applied; exit 0 when the pass returned AG_OK.
  *   provider_kube_tool readiness (--kubeconfig F | --dry-run D) ID
+ *   provider_kube_tool address      the fixture provider's bech32 address
  *
  * Environment: PK_TIMEOUT_MS, PK_RETRIES, PK_BACKOFF_MS (the sink options).
  */
@@ -35,6 +36,10 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "address") == 0) {
+        puts(lease_fixture_provider_bech32());
+        return 0;
+    }
     if (argc < 4)
         return usage();
     const char *cmd = argv[1];
