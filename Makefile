@@ -149,6 +149,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 $(BUILD)/tools/rpc_fixture: $(BUILD)/obj/tests/harness/rpc_chain.o \
                             $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
 
+# The provider's reconciler tool and benchmark build fixture leases.
+$(BUILD)/tools/provider_kube_tool: $(BUILD)/obj/tests/harness/lease_fixture.o
+$(BUILD)/bench/bench_reconcile: $(BUILD)/obj/tests/harness/lease_fixture.o
+
 # The RPC benchmark serves the same in-memory chain.
 $(BUILD)/bench/bench_rpc: $(BUILD)/obj/tests/harness/rpc_chain.o \
                           $(BUILD)/obj/tests/harness/rpc_chain_genesis.o

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "provider/kube_config.h"
 #include "provider/reconcile.h"
 #include "provider/sanitize.h"
 #include "tests/harness/ag_test.h"
@@ -382,6 +383,98 @@ START_TEST(reconcile_dry_run)
 }
 END_TEST
 
+START_TEST(kubeconfig_parsing)
+{
+    char dir[64];
+    ag_test_mkdtemp(dir, "kubecfg");
+    write_file(dir, "ca.pem", "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n");
+    write_file(dir, "tok", "file-token\n");
+    provider_kube_config c;
+    /* two contexts; the current one picks cluster b and user with files */
+    const char *yaml = "apiVersion: v1\n"
+                       "kind: Config\n"
+                       "current-context: two\n"
+                       "contexts:\n"
+                       "- name: one\n  context: {cluster: a, user: ua}\n"
+                       "- name: two\n  context:\n    cluster: b\n    user: ub\n"
+                       "clusters:\n"
+                       "- name: a\n  cluster: {server: 'https://a.example:6443'}\n"
+                       "- name: b\n  cluster:\n    server: https://10.0.0.1:6443/\n"
+                       "    certificate-authority: ca.pem\n"
+                       "users:\n"
+                       "- name: ua\n  user: {token: aaa}\n"
+                       "- name: ub\n  user:\n    tokenFile: tok\n"
+                       "    client-certificate-data: Y2VydA==\n"
+                       "    client-key-data: a2V5\n";
+    ck_assert_int_eq(provider_kube_config_parse(&c, yaml, strlen(yaml), dir), AG_OK);
+    ck_assert_str_eq(c.server, "https://10.0.0.1:6443");
+    ck_assert_ptr_nonnull(strstr(c.ca_pem, "BEGIN CERTIFICATE"));
+    ck_assert_str_eq(c.token, "file-token");
+    ck_assert_uint_eq(c.cert_len, 4);
+    ck_assert_int_eq(memcmp(c.cert_pem, "cert", 4), 0);
+    ck_assert_int_eq(memcmp(c.key_pem, "key", 3), 0);
+    ck_assert(!c.insecure);
+    provider_kube_config_clear(&c);
+    ck_assert_ptr_null(c.token);
+
+    /* the same from a file, relative paths against the file's directory */
+    write_file(dir, "config", yaml);
+    char path[128];
+    snprintf(path, sizeof path, "%s/config", dir);
+    ck_assert_int_eq(provider_kube_config_load(&c, path), AG_OK);
+    ck_assert_str_eq(c.token, "file-token");
+    provider_kube_config_clear(&c);
+
+    struct {
+        const char *yaml;
+        ag_err want;
+    } bad[] = {
+        {"- just\n- a list\n", AG_ERR_DECODE},
+        {"key: [unclosed\n", AG_ERR_DECODE},
+        {"current-context: x\ncontexts: []\n", AG_ERR_NOT_FOUND},
+        {"contexts: []\n", AG_ERR_NOT_FOUND},
+        {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\nclusters:\n- name: "
+         "c\n  cluster: {server: 'ftp://h'}\n",
+         AG_ERR_INVALID_ARG},
+        {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nclusters:\n- "
+         "name: c\n  cluster: {server: 'https://h'}\nusers:\n- name: u\n  user: {exec: {command: "
+         "aws}}\n",
+         AG_ERR_UNSUPPORTED},
+        {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nclusters:\n- "
+         "name: c\n  cluster: {server: 'https://h', certificate-authority-data: '!!!'}\n",
+         AG_ERR_DECODE},
+        {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nclusters:\n- "
+         "name: c\n  cluster: {server: 'https://h'}\nusers:\n- name: u\n  user: "
+         "{client-certificate-data: Y2VydA==}\n",
+         AG_ERR_DECODE},
+        {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nclusters:\n- "
+         "name: c\n  cluster: {server: 'https://h', certificate-authority: /nonexistent/ca}\n",
+         AG_ERR_NOT_FOUND},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ag_err e = provider_kube_config_parse(&c, bad[i].yaml, strlen(bad[i].yaml), dir);
+        ck_assert_msg(e == bad[i].want, "case %zu: %s (%s)", i, ag_err_name(e), ag_err_detail());
+        ck_assert_ptr_null(c.token);
+        ck_assert_ptr_null(c.ca_pem);
+    }
+    ck_assert_int_eq(provider_kube_config_load(&c, "/nonexistent/kubeconfig"), AG_ERR_NOT_FOUND);
+
+    /* in-cluster: the service account directory and the environment */
+    write_file(dir, "token", "sa-token\n");
+    write_file(dir, "ca.crt", "PEM");
+    setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+    ck_assert_int_eq(provider_kube_config_in_cluster(&c, dir), AG_OK);
+    ck_assert_str_eq(c.server, "https://10.96.0.1:443");
+    ck_assert_str_eq(c.token, "sa-token");
+    ck_assert_uint_eq(c.ca_len, 3);
+    provider_kube_config_clear(&c);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    ck_assert_int_eq(provider_kube_config_in_cluster(&c, dir), AG_ERR_NOT_FOUND);
+    ag_test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(open_refuses_ambiguous_sinks)
 {
     provider_kube *k = (provider_kube *)1;
@@ -401,6 +494,7 @@ static Suite *provider_kube_suite(void)
     tcase_add_test(tc, objects_of_a_lease);
     tcase_add_test(tc, objects_refusals);
     tcase_add_test(tc, reconcile_dry_run);
+    tcase_add_test(tc, kubeconfig_parsing);
     tcase_add_test(tc, open_refuses_ambiguous_sinks);
     suite_add_tcase(s, tc);
     return s;
