@@ -332,7 +332,7 @@ ag_err provider_daemon_run(const provider_daemon_opts *o, volatile sig_atomic_t 
     /* The keyring options as `agora` takes them, so cli_ctx_init reads
      * them exactly as the CLI does. */
     const char *argv[9] = {"agora-provider", "--home", cfg->home, "--keyring-backend",
-                           cfg->backend, "--node", cfg->rpc};
+                           cfg->backend,     "--node", cfg->rpc};
     int argc = 7;
     if (cfg->passphrase_file[0]) {
         argv[argc++] = "--passphrase-file";

@@ -167,11 +167,16 @@ ag_err provider_reconcile(provider_kube *k, const char *provider_addr, const pro
         if (e && !first)
             first = e;
     }
-    qsort(keep, n, sizeof *keep, cmp_u64);
+    /* qsort of a NULL array is undefined even for 0 items (UBSan, a pass
+     * with no active leases). */
+    if (n)
+        qsort(keep, n, sizeof *keep, cmp_u64);
 
     /* Prune strays inside the applied leases' namespaces. */
-    qsort(ks.keys, ks.n, sizeof *ks.keys, cmp_str);
-    qsort(ks.ns, ks.n_ns, PROVIDER_NAME_CAP, cmp_ns);
+    if (ks.n)
+        qsort(ks.keys, ks.n, sizeof *ks.keys, cmp_str);
+    if (ks.n_ns)
+        qsort(ks.ns, ks.n_ns, PROVIDER_NAME_CAP, cmp_ns);
     char label[PROVIDER_NAME_CAP];
     provider_address_label(label, provider_addr);
     unsigned pruned = 0;
