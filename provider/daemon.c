@@ -215,7 +215,9 @@ static ag_err bid_pass(pass_state *s, const market_offer *offer)
     return err;
 }
 
-static ag_err lease_pass(pass_state *s, json_t *leases_json)
+/* Reconcile the active leases; then, when `withdraw`, withdraw what is due
+ * and list the leases into leases_json. */
+static ag_err lease_pass(pass_state *s, json_t *leases_json, bool withdraw)
 {
     market_lease *leases = NULL;
     size_t n = 0;
@@ -235,7 +237,7 @@ static ag_err lease_pass(pass_state *s, json_t *leases_json)
     }
     bool due = now_ms() - s->last_withdraw_ms >= s->o->cfg->withdraw_interval_s * 1000;
     bool any = false;
-    for (size_t i = 0; !err && i < n; i++) {
+    for (size_t i = 0; withdraw && !err && i < n; i++) {
         const market_lease *l = &leases[i];
         char price[MARKET_AMOUNT_STR_MAX], escrow[MARKET_AMOUNT_STR_MAX];
         market_amount_format(price, l->price.amount);
@@ -262,7 +264,7 @@ static ag_err lease_pass(pass_state *s, json_t *leases_json)
         else
             s->withdrawals_sent++;
     }
-    if (due || any)
+    if (withdraw && (due || any))
         s->last_withdraw_ms = now_ms();
     provider_orders_free(orders, n);
     free(leases);
@@ -279,10 +281,15 @@ static void run_pass(pass_state *s, provider_status *status)
     ag_err err = provider_chain_height(s->o->cfg->rpc, &s->height);
     if (!err)
         err = ensure_offer(s, &offers, &n_offers, &idx);
+    uint64_t txs = s->bids_sent + s->withdrawals_sent;
     if (!err)
-        err = lease_pass(s, leases); /* leases first: a lease commit waits for no bid */
+        err = lease_pass(s, leases, true); /* leases first: a lease commit waits for no bid */
     if (!err)
         err = bid_pass(s, &offers[idx]);
+    /* Each tx was awaited (a block or more): a lease committed meanwhile is
+     * reconciled now rather than after the next feed read. */
+    if (!err && s->bids_sent + s->withdrawals_sent != txs)
+        err = lease_pass(s, NULL, false);
     if (err) {
         snprintf(s->last_error, sizeof s->last_error, "%s", ag_err_detail());
         ag_log_warn(LOG, "pass: %s (retrying)", s->last_error);

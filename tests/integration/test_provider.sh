@@ -9,7 +9,11 @@
 #   4. kill -9 of the daemon, a lease closed and one created while it is
 #      down: after the restart DIR converges (no event replay needed);
 #   5. agorad restarted: a new order is still bid on;
-#   6. `agora-provider status` reports the offer, leases and objects.
+#   6. `agora-provider status` reports the offer, leases and objects;
+#   7. the daemon restarted on a kubeconfig pointing at the stand-in API
+#      server (kube_standin.js, a test stand-in validating every object
+#      against the Kubernetes schemas): the running leases are applied to
+#      the new cluster, a new lease's objects appear, a closed one's go.
 # Usage: test_provider.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_provider.sh BUILD_DIR}
@@ -19,9 +23,10 @@ echo "test_provider: seed $seed (AGORA_TEST_SEED=$seed reproduces)"
 RANDOM=$seed
 base=$(( 20000 + (RANDOM % 1200) * 10 )) # below the ephemeral ports (32768+)
 tmp=$(mktemp -d)
-pid= ppid_=
+pid= ppid_= standin_pid=
 cleanup() {
   [[ -n "$ppid_" ]] && kill -KILL "$ppid_" 2>/dev/null || true
+  [[ -n "$standin_pid" ]] && kill -KILL "$standin_pid" 2>/dev/null || true
   [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$tmp"
@@ -88,7 +93,7 @@ memory = 5
 [bid]
 deposit = 500000uagora
 [withdraw]
-interval_s = 1
+interval_s = 3
 [status]
 listen = $status_addr
 [daemon]
@@ -185,5 +190,61 @@ w=$(agora query leases --id "${leases[2]}" --output json | jq -r '.lease.withdra
 "$bin/agora-provider" status --config "$tmp/provider.ini" | jq -e '.provider' >/dev/null || fail "status --config"
 echo "status: offer $offer, $(jq '.leases | length' "$tmp/status.json") leases, $(jq '.bids | length' "$tmp/status.json") bids reported; lease ${leases[2]} withdrawn $w"
 kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly on SIGTERM"; ppid_=
+
+# ---- 7. a (stand-in) Kubernetes API server instead of --dry-run
+export NPM_DIR=$(cd "$build/.." && pwd)/npm
+if [[ ! -d "$NPM_DIR/node_modules/kubernetes-models" ]]; then
+  mkdir -p "$NPM_DIR"
+  (cd "$NPM_DIR" && npm install --no-audit --no-fund --silent --prefix . kubernetes-models@4.4.2 >/dev/null)
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=test-ca \
+  -keyout "$tmp/ca.key" -out "$tmp/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$tmp/srv.key" -out "$tmp/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' > "$tmp/ext"
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
+  -days 1 -extfile "$tmp/ext" -out "$tmp/srv.crt" 2>/dev/null
+token=t0k3n-$RANDOM
+STANDIN_TOKEN=$token node "$(dirname "$0")/kube_standin.js" --port-file "$tmp/kport" \
+  --tls-cert "$tmp/srv.crt" --tls-key "$tmp/srv.key" > "$tmp/standin.log" 2>&1 &
+standin_pid=$!
+wait_for 10 test -s "$tmp/kport" || fail "stand-in did not start"
+kurl="https://127.0.0.1:$(cat "$tmp/kport")"
+cat > "$tmp/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+current-context: test
+contexts:
+- name: test
+  context: {cluster: standin, user: provider}
+clusters:
+- name: standin
+  cluster:
+    server: $kurl
+    certificate-authority-data: $(base64 -w0 < "$tmp/ca.crt")
+users:
+- name: provider
+  user:
+    token: $token
+KC
+{ cat "$tmp/provider.ini"; printf '[cluster]\nkubeconfig = %s\n' "$tmp/kubeconfig"; } > "$tmp/provider-kube.ini"
+"$bin/agora-provider" start --config "$tmp/provider-kube.ini" >>"$tmp/provider.log" 2>&1 &
+ppid_=$!
+kapi() { curl -sS --cacert "$tmp/ca.crt" -H "Authorization: Bearer $token" "$@"; }
+kdeploys() { kapi "$kurl/apis/apps/v1/namespaces/agora-lease-$1/deployments" | jq -e '.items | length >= 1' >/dev/null; }
+kgone() { [[ $(kapi -o /dev/null -w '%{http_code}' "$kurl/api/v1/namespaces/agora-lease-$1") == 404 ]]; }
+for l in "${leases[@]:2}"; do wait_for 15 kdeploys "$l" || fail "running lease $l not applied to the new cluster"; done
+order=$(new_order)
+wait_for 20 has_bid "$order" || fail "no bid on order $order (kubeconfig)"
+agora tx market lease create tenant "$(bid_of "$order")" --yes --output json > "$tmp/lease.json" || fail "accept"
+t0=$(now_ms)
+lease=$(ev lease_created lease_id "$tmp/lease.json")
+wait_for 10 kdeploys "$lease" || fail "lease $lease not in the stand-in"
+kl=$(( $(now_ms) - t0 ))
+agora tx market lease close tenant "$lease" --yes --output json >/dev/null || fail "close (kubeconfig)"
+wait_for 10 kgone "$lease" || fail "closed lease $lease still in the stand-in"
+echo "stand-in API: running leases applied after the switch, lease $lease deployed (seen ${kl} ms after the CLI saw the commit) and torn down on close (the stand-in refuses objects its schemas reject)"
+kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (kubeconfig)"; ppid_=
+kill "$standin_pid" 2>/dev/null || true; wait "$standin_pid" 2>/dev/null || true; standin_pid=
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
 echo "test_provider: ok"
