@@ -93,7 +93,7 @@ static bool keep_object(void *ctx, const char *kind, const char *ns, const char 
     char key[3 * PROVIDER_NAME_CAP + 8];
     snprintf(key, sizeof key, "%s/%s/%s", ns, kind, name);
     const char *k = key;
-    return bsearch(&k, ks->keys, ks->n, sizeof *ks->keys, cmp_str) != NULL;
+    return ks->n && bsearch(&k, ks->keys, ks->n, sizeof *ks->keys, cmp_str) != NULL;
 }
 
 static ag_err reconcile_one(provider_kube *k, const char *provider_addr, const provider_active *a,
@@ -170,7 +170,8 @@ ag_err provider_reconcile(provider_kube *k, const char *provider_addr, const pro
     qsort(keep, n, sizeof *keep, cmp_u64);
 
     /* Prune strays inside the applied leases' namespaces. */
-    qsort(ks.keys, ks.n, sizeof *ks.keys, cmp_str);
+    if (ks.n) /* keys stays NULL when no lease was applied */
+        qsort(ks.keys, ks.n, sizeof *ks.keys, cmp_str);
     qsort(ks.ns, ks.n_ns, PROVIDER_NAME_CAP, cmp_ns);
     char label[PROVIDER_NAME_CAP];
     provider_address_label(label, provider_addr);

@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char why[PROVIDER_REASON_MAX];
     if (provider_objects_build(&a, prov, &l, &o, why, sizeof why) != AG_OK) {
         FUZZ_ASSERT(a.n == 0 && why[0] != '\0');
-        FUZZ_ASSERT(strstr(why, "belongs to") == NULL); /* the lease is ours: only the workload is judged */
+        FUZZ_ASSERT(strstr(why, "belongs to") ==
+                    NULL); /* the lease is ours: only the workload is judged */
         return 0;
     }
     FUZZ_ASSERT(provider_objects_build(&b, prov, &l, &o, why, sizeof why) == AG_OK);
@@ -57,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {
             FUZZ_ASSERT(json_is_string(v) && label_value_ok(json_string_value(v)));
         }
-        char *x = provider_object_dump(a.objs[i].body, 0), *y = provider_object_dump(b.objs[i].body, 0);
+        char *x = provider_object_dump(a.objs[i].body, 0),
+             *y = provider_object_dump(b.objs[i].body, 0);
         FUZZ_ASSERT(x && y && strcmp(x, y) == 0 && strlen(x) <= PROVIDER_OBJECT_MAX);
         free(x);
         free(y);
