@@ -29,6 +29,9 @@
 #define API_LIST_LIMIT   500
 #define API_BACKOFF_CAP  5000
 #define RV_MAX           64
+/* Entries are never removed one by one (leases come and go); past this many
+ * the cache starts over, which costs one pass of "changed" reports. */
+#define RV_CACHE_MAX ((size_t)1 << 18)
 
 typedef struct rv_entry {
     char *key; /* "ns/Kind/name"; NULL = empty slot */
@@ -94,8 +97,19 @@ static ag_err rv_grow(api *a)
 }
 
 /* Record rv for key; true if it differs from the recorded one. */
+static void rv_reset(api *a)
+{
+    for (size_t i = 0; i < a->rv_cap; i++)
+        free(a->rv[i].key);
+    free(a->rv);
+    a->rv = NULL;
+    a->rv_cap = a->rv_n = 0;
+}
+
 static bool rv_update(api *a, const char *key, const char *rv)
 {
+    if (a->rv_n >= RV_CACHE_MAX)
+        rv_reset(a);
     if ((a->rv_n + 1) * 2 > a->rv_cap && rv_grow(a) != AG_OK)
         return true;
     rv_entry *e = rv_slot(a, key);
@@ -574,9 +588,7 @@ static void api_close(provider_kube *k)
         curl_slist_free_all(a->auth);
     }
     provider_kube_config_clear(&a->cfg);
-    for (size_t i = 0; i < a->rv_cap; i++)
-        free(a->rv[i].key);
-    free(a->rv);
+    rv_reset(a);
     free(a->resp);
     free(a);
 }

@@ -93,7 +93,7 @@ static bool keep_object(void *ctx, const char *kind, const char *ns, const char 
     char key[3 * PROVIDER_NAME_CAP + 8];
     snprintf(key, sizeof key, "%s/%s/%s", ns, kind, name);
     const char *k = key;
-    return bsearch(&k, ks->keys, ks->n, sizeof *ks->keys, cmp_str) != NULL;
+    return ks->n && bsearch(&k, ks->keys, ks->n, sizeof *ks->keys, cmp_str) != NULL;
 }
 
 static ag_err reconcile_one(provider_kube *k, const char *provider_addr, const provider_active *a,
@@ -167,16 +167,12 @@ ag_err provider_reconcile(provider_kube *k, const char *provider_addr, const pro
         if (e && !first)
             first = e;
     }
-    /* qsort of a NULL array is undefined even for 0 items (UBSan, a pass
-     * with no active leases). */
-    if (n)
-        qsort(keep, n, sizeof *keep, cmp_u64);
+    qsort(keep, n, sizeof *keep, cmp_u64);
 
     /* Prune strays inside the applied leases' namespaces. */
-    if (ks.n)
+    if (ks.n) /* keys stays NULL when no lease was applied */
         qsort(ks.keys, ks.n, sizeof *ks.keys, cmp_str);
-    if (ks.n_ns)
-        qsort(ks.ns, ks.n_ns, PROVIDER_NAME_CAP, cmp_ns);
+    qsort(ks.ns, ks.n_ns, PROVIDER_NAME_CAP, cmp_ns);
     char label[PROVIDER_NAME_CAP];
     provider_address_label(label, provider_addr);
     unsigned pruned = 0;

@@ -102,6 +102,10 @@ sleep 1.2
 api "$url/apis/apps/v1/namespaces/agora-lease-3/deployments/db" |
   node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const o=JSON.parse(s);o.spec.replicas=9;delete o.status;console.log(JSON.stringify(o))})" > "$work/edit.json"
 [[ $(api -X PUT -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "$url/apis/apps/v1/namespaces/agora-lease-3/deployments/db" -d @"$work/edit.json") == 200 ]] || fail "hand edit"
+# the stand-in keeps resourceVersions: the same stale edit again is a 409 Status
+code=$(api -X PUT -o "$work/conflict.json" -w '%{http_code}' -H 'Content-Type: application/json' "$url/apis/apps/v1/namespaces/agora-lease-3/deployments/db" -d @"$work/edit.json")
+[[ $code == 409 ]] && grep -q '"reason":"Conflict"' "$work/conflict.json" || fail "stale PUT: $code $(cat "$work/conflict.json")"
+api "$url/api/v1/namespaces/nope" | grep -q '"kind":"Status".*"reason":"NotFound".*"code":404' || fail "404 is not a Status"
 sed -e 's/"name":"db"/"name":"miner"/; s/"resourceVersion":"[0-9]*",//' "$work/edit.json" > "$work/stray.json"
 code=$(api -X POST -o "$work/stray.out" -w '%{http_code}' -H 'Content-Type: application/json' "$url/apis/apps/v1/namespaces/agora-lease-3/deployments" -d @"$work/stray.json")
 [[ $code == 201 ]] || fail "stray create: $code $(cat "$work/stray.out")"
