@@ -47,7 +47,7 @@ endif
 # ---- sources -------------------------------------------------------------
 # Library code: every .c in the module folders goes into libagora.a, except
 # <dir>/<program>_main.c files, each of which becomes build/<x>/bin/<program>.
-LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc feed node light cli
+LIB_DIRS  := lib crypto state market abci consensus genesis p2p rpc feed node light cli provider
 MAIN_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*_main.c))
 LIB_SRCS  := $(filter-out $(MAIN_SRCS),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 PROGRAMS  := $(patsubst %_main.c,$(BUILD)/bin/%,$(notdir $(MAIN_SRCS)))
@@ -148,6 +148,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBAGORA)
 # The RPC fixture serves the in-memory chain of tests/harness/rpc_chain.c.
 $(BUILD)/tools/rpc_fixture: $(BUILD)/obj/tests/harness/rpc_chain.o \
                             $(BUILD)/obj/tests/harness/rpc_chain_genesis.o
+
+# The provider's reconciler tool and benchmark build fixture leases.
+$(BUILD)/tools/provider_kube_tool: $(BUILD)/obj/tests/harness/lease_fixture.o
+$(BUILD)/bench/bench_reconcile: $(BUILD)/obj/tests/harness/lease_fixture.o
 
 # The RPC benchmark serves the same in-memory chain.
 $(BUILD)/bench/bench_rpc: $(BUILD)/obj/tests/harness/rpc_chain.o \

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# agora-provider end to end on a 1-validator market chain (fast timeouts),
+# with --dry-run DIR as the cluster:
+#   1. the daemon creates its offer from config.ini;
+#   2. a tenant order is bid on automatically at the floor cost; the tenant
+#      accepts; the lease's objects appear in DIR (lease-commit -> files
+#      latency measured over several leases, p50/p99 printed);
+#   3. closing a lease removes its namespace directory;
+#   4. kill -9 of the daemon, a lease closed and one created while it is
+#      down: after the restart DIR converges (no event replay needed);
+#   5. agorad restarted: a new order is still bid on;
+#   6. `agora-provider status` reports the offer, leases and objects;
+#   7. the daemon restarted on a kubeconfig pointing at the stand-in API
+#      server (kube_standin.js, a test stand-in validating every object
+#      against the Kubernetes schemas): the running leases are applied to
+#      the new cluster, a new lease's objects appear, a closed one's go.
+# Usage: test_provider.sh BUILD_DIR
+set -euo pipefail
+build=${1:?usage: test_provider.sh BUILD_DIR}
+bin=$(cd "$build" && pwd)/bin
+seed=${AGORA_TEST_SEED:-$(( $(date +%s) % 100000 ))}
+echo "test_provider: seed $seed (AGORA_TEST_SEED=$seed reproduces)"
+RANDOM=$seed
+base=$(( 20000 + (RANDOM % 1200) * 10 )) # below the ephemeral ports (32768+)
+tmp=$(mktemp -d)
+pid= ppid_= standin_pid=
+cleanup() {
+  [[ -n "$ppid_" ]] && kill -KILL "$ppid_" 2>/dev/null || true
+  [[ -n "$standin_pid" ]] && kill -KILL "$standin_pid" 2>/dev/null || true
+  [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  [[ -f "$tmp/provider.log" ]] && { echo "--- provider log"; tail -n 30 "$tmp/provider.log"; }
+  [[ -f "$tmp/node.log" ]] && { echo "--- node log"; tail -n 10 "$tmp/node.log"; }
+  exit 1
+}
+node="http://127.0.0.1:$((base + 1))"
+pub="tcp://127.0.0.1:$((base + 2))" rep="tcp://127.0.0.1:$((base + 3))" # as agorad testnet sets them
+status_addr="127.0.0.1:$((base + 9))"
+agora() { "$bin/agora" --home "$tmp/cli" --node "$node" --keyring-backend test "$@"; }
+now_ms() { date +%s%3N; }
+ev() { jq -r --arg t "$1" --arg k "$2" '.tx_result.events[] | select(.type == $t) | .attributes[] | select(.key == $k) | .value' "$3" | head -n 1; }
+# wait_for SECONDS COMMAND...: poll every 20 ms until COMMAND succeeds.
+wait_for() {
+  local until=$(( $(now_ms) + $1 * 1000 )); shift
+  while ! "$@" 2>/dev/null; do
+    (( $(now_ms) < until )) || return 1
+    sleep 0.02
+  done
+}
+
+mnemonic="abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+echo "$mnemonic" | agora keys import tenant >/dev/null
+agora keys add prov >/dev/null
+tenant=$(agora keys show tenant --address)
+provider=$(agora keys show prov --address)
+
+"$bin/agorad" testnet --validators 1 --output "$tmp/net" --app market --fast --base-port "$base" \
+  --account "$tenant=1000000000" --account "$provider=200000000uagora" >/dev/null
+grep -q "^pub_listen = $pub\$" "$tmp/net/node0/config/config.ini" || fail "feed address not where expected"
+start_node() {
+  "$bin/agorad" start --home "$tmp/net/node0" >>"$tmp/node.log" 2>&1 &
+  pid=$!
+  wait_for 20 agora query block >/dev/null || fail "node did not start"
+}
+start_node
+
+dry=$tmp/dry
+cat > "$tmp/provider.ini" <<INI
+[key]
+name = prov
+home = $tmp/cli
+backend = test
+[node]
+rpc = $node
+feed_pub = $pub
+feed_rep = $rep
+[offer]
+host_uri = https://provider.example:8443
+attributes = region=eu,tier=gold
+cpu_millis = 8000
+memory_bytes = 17179869184
+storage_bytes = 107374182400
+endpoints = 8
+[pricing]
+denom = uagora
+cpu = 10
+memory = 5
+[bid]
+deposit = 500000uagora
+[withdraw]
+interval_s = 3
+[status]
+listen = $status_addr
+[daemon]
+poll_ms = 1000
+INI
+start_provider() {
+  "$bin/agora-provider" start --config "$tmp/provider.ini" --dry-run "$dry" >>"$tmp/provider.log" 2>&1 &
+  ppid_=$!
+}
+start_provider
+
+# ---- 1. the offer
+has_offer() { agora query offers --provider "$provider" --output json | jq -e '.offers | length == 1' >/dev/null; }
+wait_for 30 has_offer || fail "no offer created"
+offer=$(agora query offers --provider "$provider" --output json | jq -r '.offers[0].id')
+echo "offer: $offer created by the daemon"
+
+# new_order: create an order; prints its id.
+new_order() {
+  agora tx market order create tenant --image nginx:1.25 --cpu 1000 --memory 1Gi --port 80 \
+    --max-price 100uagora --deposit 5000000uagora --auction-blocks 400 --placement region=eu \
+    --yes --output json > "$tmp/order.json" || fail "order"
+  ev order_created order_id "$tmp/order.json"
+}
+bid_of() { agora query bids --order "$1" --output json | jq -r --arg p "$provider" '[.bids[] | select(.provider == $p)][0].id // empty'; }
+has_bid() { [[ -n $(bid_of "$1") ]]; }
+ns_dir() { echo "$dry/agora-lease-$1"; }
+objects_exist() { [[ -d $(ns_dir "$1") ]] && ls "$(ns_dir "$1")" | grep -q '^Deployment-'; }
+gone() { [[ ! -e $(ns_dir "$1") ]]; }
+
+# ---- 2. bid, accept, objects; latency over several leases
+lat=()
+leases=()
+for i in 1 2 3 4 5; do
+  order=$(new_order)
+  wait_for 20 has_bid "$order" || fail "no bid on order $order"
+  bid=$(bid_of "$order")
+  price=$(agora query bids --id "$bid" --output json | jq -r '.bid.price | "\(.amount)\(.denom)"')
+  # The floor cost: 1 cpu x 10 + 1 GiB x 5 = 15 per block.
+  [[ "$price" == 15uagora ]] || fail "bid price $price, want the floor cost 15uagora"
+  agora tx market lease create tenant "$bid" --yes --output json > "$tmp/lease.json" || fail "accept"
+  lease=$(ev lease_created lease_id "$tmp/lease.json")
+  wait_for 10 objects_exist "$lease" || fail "objects of lease $lease not written"
+  # The newest file of the lease's objects: when the last one was written
+  # (the dry-run sink rewrites a file only when its content changes).
+  t1=$(find "$(ns_dir "$lease")" -type f -printf '%T@\n' | sort -n | tail -n 1 | awk '{printf "%.0f", $1 * 1000}')
+  # From the node's "committed height=H" log line (millisecond timestamps).
+  h=$(jq -r '.height' "$tmp/lease.json")
+  t0=$(date -d "$(grep -m1 "node: committed height=$h " "$tmp/node.log" | cut -d' ' -f1)" +%s%3N)
+  lat+=( $(( t1 - t0 )) )
+  leases+=( "$lease" )
+done
+sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
+p50=$(sed -n 3p <<<"$sorted") p99=$(tail -n 1 <<<"$sorted")
+echo "leases: ${leases[*]} bid at the floor, objects written; lease commit (node log) -> all its files written: p50 ${p50} ms, p99 (max of 5) ${p99} ms (limit 1000 ms)"
+(( p99 <= 1000 )) || fail "objects later than 1 s after the lease's commit: ${lat[*]}"
+for k in Namespace ResourceQuota LimitRange NetworkPolicy Deployment Service; do
+  ls -R "$dry" | grep -q "^$k-" || fail "no $k written: $(ls -R "$dry")"
+done
+
+# ---- 3. closing a lease removes its objects
+agora tx market lease close tenant "${leases[0]}" --yes --output json >/dev/null || fail "close"
+wait_for 10 gone "${leases[0]}" || fail "objects of closed lease ${leases[0]} still there"
+echo "close: lease ${leases[0]} torn down"
+
+# ---- 4. kill -9 mid-way; changes while it is down; restart converges
+kill -KILL "$ppid_"; wait "$ppid_" 2>/dev/null || true; ppid_=
+agora tx market lease close tenant "${leases[1]}" --yes --output json >/dev/null || fail "close while down"
+order=$(new_order)
+start_provider
+wait_for 30 has_bid "$order" || fail "no bid on order $order after the daemon restart"
+agora tx market lease create tenant "$(bid_of "$order")" --yes --output json > "$tmp/lease.json" || fail "accept"
+lease=$(ev lease_created lease_id "$tmp/lease.json")
+wait_for 10 objects_exist "$lease" || fail "objects of lease $lease not written after restart"
+wait_for 10 gone "${leases[1]}" || fail "lease ${leases[1]} closed while down, objects remain"
+for l in "${leases[@]:2}"; do objects_exist "$l" || fail "lease $l lost its objects"; done
+echo "kill -9: restarted, converged (lease ${leases[1]} removed, lease $lease created)"
+
+# ---- 5. agorad restart: bidding continues
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
+start_node
+order=$(new_order)
+wait_for 30 has_bid "$order" || fail "no bid on order $order after the node restart"
+echo "node restart: order $order bid on"
+
+# ---- 6. status
+"$bin/agora-provider" status --addr "$status_addr" > "$tmp/status.json" || fail "status"
+jq -e --arg o "$offer" '.offer.id == ($o | tonumber) and (.leases | length) >= 3 and (.objects.leases | length) >= 3
+  and ([.objects.leases[] | select(.outcome == "applied")] | length) >= 3' "$tmp/status.json" >/dev/null \
+  || fail "status: $(cat "$tmp/status.json")"
+jq -e '[.bids[] | select(.state == "won")] | length >= 6' "$tmp/status.json" >/dev/null || fail "status bids: $(jq -c .bids "$tmp/status.json")"
+w=$(agora query leases --id "${leases[2]}" --output json | jq -r '.lease.withdrawn')
+[[ "$w" =~ ^[1-9][0-9]*$ ]] || fail "lease ${leases[2]}: nothing withdrawn by the daemon ($w)"
+"$bin/agora-provider" status --config "$tmp/provider.ini" | jq -e '.provider' >/dev/null || fail "status --config"
+echo "status: offer $offer, $(jq '.leases | length' "$tmp/status.json") leases, $(jq '.bids | length' "$tmp/status.json") bids reported; lease ${leases[2]} withdrawn $w"
+kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly on SIGTERM"; ppid_=
+
+# ---- 7. a (stand-in) Kubernetes API server instead of --dry-run
+export NPM_DIR=$(cd "$build/.." && pwd)/npm
+if [[ ! -d "$NPM_DIR/node_modules/kubernetes-models" ]]; then
+  mkdir -p "$NPM_DIR"
+  (cd "$NPM_DIR" && npm install --no-audit --no-fund --silent --prefix . kubernetes-models@4.4.2 >/dev/null)
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=test-ca \
+  -keyout "$tmp/ca.key" -out "$tmp/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$tmp/srv.key" -out "$tmp/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' > "$tmp/ext"
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
+  -days 1 -extfile "$tmp/ext" -out "$tmp/srv.crt" 2>/dev/null
+token=t0k3n-$RANDOM
+STANDIN_TOKEN=$token node "$(dirname "$0")/kube_standin.js" --port-file "$tmp/kport" \
+  --tls-cert "$tmp/srv.crt" --tls-key "$tmp/srv.key" > "$tmp/standin.log" 2>&1 &
+standin_pid=$!
+wait_for 10 test -s "$tmp/kport" || fail "stand-in did not start"
+kurl="https://127.0.0.1:$(cat "$tmp/kport")"
+cat > "$tmp/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+current-context: test
+contexts:
+- name: test
+  context: {cluster: standin, user: provider}
+clusters:
+- name: standin
+  cluster:
+    server: $kurl
+    certificate-authority-data: $(base64 -w0 < "$tmp/ca.crt")
+users:
+- name: provider
+  user:
+    token: $token
+KC
+{ cat "$tmp/provider.ini"; printf '[cluster]\nkubeconfig = %s\n' "$tmp/kubeconfig"; } > "$tmp/provider-kube.ini"
+"$bin/agora-provider" start --config "$tmp/provider-kube.ini" >>"$tmp/provider.log" 2>&1 &
+ppid_=$!
+kapi() { curl -sS --cacert "$tmp/ca.crt" -H "Authorization: Bearer $token" "$@"; }
+kdeploys() { kapi "$kurl/apis/apps/v1/namespaces/agora-lease-$1/deployments" | jq -e '.items | length >= 1' >/dev/null; }
+kgone() { [[ $(kapi -o /dev/null -w '%{http_code}' "$kurl/api/v1/namespaces/agora-lease-$1") == 404 ]]; }
+for l in "${leases[@]:2}"; do wait_for 15 kdeploys "$l" || fail "running lease $l not applied to the new cluster"; done
+order=$(new_order)
+wait_for 20 has_bid "$order" || fail "no bid on order $order (kubeconfig)"
+agora tx market lease create tenant "$(bid_of "$order")" --yes --output json > "$tmp/lease.json" || fail "accept"
+t0=$(now_ms)
+lease=$(ev lease_created lease_id "$tmp/lease.json")
+wait_for 10 kdeploys "$lease" || fail "lease $lease not in the stand-in"
+kl=$(( $(now_ms) - t0 ))
+agora tx market lease close tenant "$lease" --yes --output json >/dev/null || fail "close (kubeconfig)"
+wait_for 10 kgone "$lease" || fail "closed lease $lease still in the stand-in"
+echo "stand-in API: running leases applied after the switch, lease $lease deployed (seen ${kl} ms after the CLI saw the commit) and torn down on close (the stand-in refuses objects its schemas reject)"
+kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (kubeconfig)"; ppid_=
+kill "$standin_pid" 2>/dev/null || true; wait "$standin_pid" 2>/dev/null || true; standin_pid=
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
+echo "test_provider: ok"
