@@ -1,141 +1,35 @@
-/* metrics_server.c — a blocking one-thread HTTP listener for /metrics. */
+/* metrics_server.c — GET /metrics on an rpc/page_server.h listener. */
 #include "node/metrics_server.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "rpc/http.h"
-#include "rpc/limits.h"
+#include "rpc/page_server.h"
 
 struct node_metrics_server {
-    int fd;
-    int stop_pipe[2];
-    int port;
+    rpc_page_server *pages;
     node_metrics *m;
-    pthread_t thread;
 };
 
-static void reply(int fd, int status, const char *type, const char *body, size_t len)
+static void page(void *ctx, bool get, const char *path, size_t path_len, int *status,
+                 const char **type, ag_buf *body)
 {
-    ag_buf out;
-    ag_buf_init(&out, 0);
-    if (rpc_http_response(&out, status, type, body, len, false) == AG_OK) {
-        size_t off = 0;
-        while (off < out.len) {
-            ssize_t n = send(fd, out.data + off, out.len - off, MSG_NOSIGNAL);
-            if (n <= 0)
-                break;
-            off += (size_t)n;
-        }
-    }
-    ag_buf_free(&out);
-}
-
-static void serve(node_metrics_server *s, int fd)
-{
-    uint8_t in[RPC_HEADER_MAX];
-    size_t len = 0;
-    rpc_http_req req;
-    ag_err err = AG_ERR_TRUNCATED;
-    while (err == AG_ERR_TRUNCATED && len < sizeof in) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, NODE_METRICS_IO_MS) <= 0)
-            return; /* slow or silent client */
-        ssize_t n = recv(fd, in + len, sizeof in - len, 0);
-        if (n <= 0)
-            return;
-        len += (size_t)n;
-        err = rpc_http_parse(&req, in, len, 0);
-    }
-    if (err != AG_OK) {
-        static const char msg[] = "bad request\n";
-        reply(fd, err == AG_ERR_TOO_LARGE || err == AG_ERR_TRUNCATED ? 413 : 400, "text/plain", msg,
-              sizeof msg - 1);
-        return;
-    }
-    if (req.method != RPC_HTTP_GET || req.path.len != 8 || memcmp(req.path.ptr, "/metrics", 8)) {
+    node_metrics_server *s = ctx;
+    *type = "text/plain";
+    if (!get || path_len != 8 || memcmp(path, "/metrics", 8) != 0) {
         static const char msg[] = "not found: GET /metrics\n";
-        reply(fd, 404, "text/plain", msg, sizeof msg - 1);
+        *status = 404;
+        ag_buf_append(body, msg, sizeof msg - 1);
         return;
     }
-    ag_buf body;
-    ag_buf_init(&body, 0);
-    if (node_metrics_render_locked(s->m, &body) == AG_OK)
-        reply(fd, 200, "text/plain; version=0.0.4; charset=utf-8", (const char *)body.data,
-              body.len);
-    else
-        reply(fd, 500, "text/plain", "render failed\n", 14);
-    ag_buf_free(&body);
-}
-
-static void *server_main(void *arg)
-{
-    node_metrics_server *s = arg;
-    for (;;) {
-        struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN},
-                              {.fd = s->stop_pipe[0], .events = POLLIN}};
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            break;
-        if (p[1].revents)
-            break;
-        if (!(p[0].revents & POLLIN))
-            continue;
-        int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        serve(s, c);
-        close(c);
+    if (node_metrics_render_locked(s->m, body) != AG_OK) {
+        ag_buf_reset(body);
+        *status = 500;
+        ag_buf_append(body, "render failed\n", 14);
+        return;
     }
-    return NULL;
-}
-
-/* tcp://host:port -> a listening socket. */
-static ag_err listen_tcp(const char *laddr, int *fd_out, int *port_out)
-{
-    if (strncmp(laddr, "tcp://", 6) != 0)
-        return ag_err_set(AG_ERR_INVALID_ARG, "metrics: %s: expected tcp://host:port", laddr);
-    char host[256];
-    snprintf(host, sizeof host, "%s", laddr + 6);
-    char *colon = strrchr(host, ':');
-    if (!colon || !colon[1])
-        return ag_err_set(AG_ERR_INVALID_ARG, "metrics: %s: no port", laddr);
-    *colon = '\0';
-    const char *port = colon + 1;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res;
-    int rv = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-    if (rv != 0)
-        return ag_err_set(AG_ERR_INVALID_ARG, "metrics: %s: %s", laddr, gai_strerror(rv));
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ag_err err = AG_OK;
-    int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 16) != 0)
-        err = ag_err_from_errno(errno, laddr);
-    freeaddrinfo(res);
-    if (err) {
-        if (fd >= 0)
-            close(fd);
-        return err;
-    }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
-    *port_out = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-                                         : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    *fd_out = fd;
-    return AG_OK;
+    *status = 200;
+    *type = "text/plain; version=0.0.4; charset=utf-8";
 }
 
 ag_err node_metrics_server_start(node_metrics_server **out, const char *laddr, node_metrics *m)
@@ -145,23 +39,10 @@ ag_err node_metrics_server_start(node_metrics_server **out, const char *laddr, n
     if (!s)
         return ag_err_set(AG_ERR_NOMEM, "metrics server");
     s->m = m;
-    ag_err err = listen_tcp(laddr, &s->fd, &s->port);
+    ag_err err = rpc_page_server_start(&s->pages, laddr, "metrics", page, s);
     if (err) {
         free(s);
         return err;
-    }
-    if (pipe2(s->stop_pipe, O_CLOEXEC) != 0) {
-        err = ag_err_from_errno(errno, "metrics: pipe");
-        close(s->fd);
-        free(s);
-        return err;
-    }
-    if (pthread_create(&s->thread, NULL, server_main, s) != 0) {
-        close(s->fd);
-        close(s->stop_pipe[0]);
-        close(s->stop_pipe[1]);
-        free(s);
-        return ag_err_set(AG_ERR_NOMEM, "metrics: thread");
     }
     *out = s;
     return AG_OK;
@@ -169,18 +50,13 @@ ag_err node_metrics_server_start(node_metrics_server **out, const char *laddr, n
 
 int node_metrics_server_port(const node_metrics_server *s)
 {
-    return s->port;
+    return rpc_page_server_port(s->pages);
 }
 
 void node_metrics_server_free(node_metrics_server *s)
 {
     if (!s)
         return;
-    ssize_t n = write(s->stop_pipe[1], "x", 1);
-    (void)n;
-    pthread_join(s->thread, NULL);
-    close(s->fd);
-    close(s->stop_pipe[0]);
-    close(s->stop_pipe[1]);
+    rpc_page_server_free(s->pages);
     free(s);
 }

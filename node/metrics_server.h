@@ -1,17 +1,14 @@
 /*
  * metrics_server.h — serves node_metrics at GET /metrics on its own TCP
- * listener ([instrumentation] prometheus_listen_addr), one thread, one
- * connection at a time. Requests are parsed by rpc/http.h; anything but
- * GET /metrics gets 404, a malformed request 400. A client gets
- * NODE_METRICS_IO_MS to send its request; requests are capped at
- * RPC_HEADER_MAX bytes with no body.
+ * listener ([instrumentation] prometheus_listen_addr): an rpc/page_server.h
+ * listener (one thread, one connection at a time, RPC_PAGE_IO_MS to send a
+ * request of at most RPC_HEADER_MAX bytes). Anything but GET /metrics gets
+ * 404, a malformed request 400.
  */
 #ifndef AGORA_NODE_METRICS_SERVER_H
 #define AGORA_NODE_METRICS_SERVER_H
 
 #include "node/metrics.h"
-
-#define NODE_METRICS_IO_MS 2000
 
 typedef struct node_metrics_server node_metrics_server;
 

@@ -3,9 +3,10 @@
  * `agora-provider status`.
  *
  * The server answers GET / (and GET /status) with the latest snapshot as
- * JSON; anything else is 404. One thread, one connection at a time, a
- * request of at most 4 KiB read within 2 s: a slow or hostile client
- * cannot hold the daemon's loop (the loop only swaps the snapshot).
+ * JSON; anything else is 404. It is an rpc/page_server.h listener (one
+ * thread, one connection at a time, a bounded request read within
+ * RPC_PAGE_IO_MS): a slow or hostile client cannot hold the daemon's loop
+ * (the loop only swaps the snapshot).
  */
 #ifndef AGORA_PROVIDER_STATUS_H
 #define AGORA_PROVIDER_STATUS_H
@@ -16,8 +17,8 @@
 
 typedef struct provider_status provider_status;
 
-/* Listen on "host:port" (numeric IPv4/IPv6 or a name). AG_ERR_IO naming
- * the address when it cannot be bound. */
+/* Listen on "host:port" (numeric IPv4, [IPv6] or a name). The errors of
+ * rpc_page_server_start (AG_ERR_INVALID_ARG, AG_ERR_ADDR_IN_USE...). */
 ag_err provider_status_start(provider_status **out, const char *listen);
 
 /* Replace the snapshot (takes the reference). */
