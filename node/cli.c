@@ -27,6 +27,21 @@ int node_cli_value(const char *cmd, int argc, char **argv, int *i, const char *n
     return 1;
 }
 
+int node_cli_values(const char *cmd, int argc, char **argv, int *i, const char *name,
+                    const char **list, size_t *count, size_t max)
+{
+    const char *v = NULL;
+    int r = node_cli_value(cmd, argc, argv, i, name, &v);
+    if (r <= 0)
+        return r;
+    if (*count == max) {
+        fprintf(stderr, "agorad %s: more than %zu %s options\n", cmd, max, name);
+        return -1;
+    }
+    list[(*count)++] = v;
+    return 1;
+}
+
 bool node_cli_flag(const char *arg, const char *name)
 {
     return strcmp(arg, name) == 0;

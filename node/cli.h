@@ -41,6 +41,15 @@ void node_usage(FILE *out);
 int node_cli_value(const char *cmd, int argc, char **argv, int *i, const char *name,
                    const char **value);
 
+/*
+ * node_cli_value for a repeatable option: on a match the value is appended
+ * to list (*count entries of at most max) and 1 is returned; 0 if argv[*i]
+ * is another option; -1 (with a message on stderr naming `cmd`) when the
+ * value is missing or the option is given more than max times.
+ */
+int node_cli_values(const char *cmd, int argc, char **argv, int *i, const char *name,
+                    const char **list, size_t *count, size_t max);
+
 /* True when argv[i] is the flag `name` (no value). */
 bool node_cli_flag(const char *arg, const char *name);
 

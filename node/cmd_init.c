@@ -112,16 +112,10 @@ int node_cmd_init(int argc, char **argv)
             force = true;
             continue;
         }
-        const char *acct = NULL;
-        if ((r = node_cli_value("init", argc, argv, &i, "--account", &acct))) {
+        if ((r = node_cli_values("init", argc, argv, &i, "--account", accounts, &n_accounts,
+                                 NODE_GENESIS_ACCOUNTS_MAX))) {
             if (r < 0)
                 return 2;
-            if (n_accounts == NODE_GENESIS_ACCOUNTS_MAX) {
-                fprintf(stderr, "agorad init: more than %d --account flags\n",
-                        NODE_GENESIS_ACCOUNTS_MAX);
-                return 2;
-            }
-            accounts[n_accounts++] = acct;
             continue;
         }
         if ((r = node_cli_value("init", argc, argv, &i, "--home", &home_dir)) ||

@@ -14,19 +14,15 @@
 
 int node_cmd_start(int argc, char **argv)
 {
-    const char *dir = NULL, *level_s = NULL, *format_s = NULL, *set_s = NULL;
+    const char *dir = NULL, *level_s = NULL, *format_s = NULL;
     const char *sets[NODE_START_SETS_MAX];
     size_t n_sets = 0;
     for (int i = 0; i < argc; i++) {
         int r;
-        if ((r = node_cli_value("start", argc, argv, &i, "--set", &set_s))) {
+        if ((r = node_cli_values("start", argc, argv, &i, "--set", sets, &n_sets,
+                                 NODE_START_SETS_MAX))) {
             if (r < 0)
                 return 2;
-            if (n_sets == NODE_START_SETS_MAX) {
-                fprintf(stderr, "agorad start: more than %d --set options\n", NODE_START_SETS_MAX);
-                return 2;
-            }
-            sets[n_sets++] = set_s;
             continue;
         }
         if (node_cli_flag(argv[i], "-h") || node_cli_flag(argv[i], "--help")) {

@@ -228,16 +228,10 @@ int node_cmd_testnet(int argc, char **argv)
             fast = true;
             continue;
         }
-        const char *acct = NULL;
-        if ((r = node_cli_value("testnet", argc, argv, &i, "--account", &acct))) {
+        if ((r = node_cli_values("testnet", argc, argv, &i, "--account", accounts, &n_accounts,
+                                 NODE_GENESIS_ACCOUNTS_MAX))) {
             if (r < 0)
                 return 2;
-            if (n_accounts == NODE_GENESIS_ACCOUNTS_MAX) {
-                fprintf(stderr, "agorad testnet: more than %d --account flags\n",
-                        NODE_GENESIS_ACCOUNTS_MAX);
-                return 2;
-            }
-            accounts[n_accounts++] = acct;
             continue;
         }
         if ((r = node_cli_value("testnet", argc, argv, &i, "--validators", &n_s)) ||
