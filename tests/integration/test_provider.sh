@@ -13,7 +13,10 @@
 #   7. the daemon restarted on a kubeconfig pointing at the stand-in API
 #      server (kube_standin.js, a test stand-in validating every object
 #      against the Kubernetes schemas): the running leases are applied to
-#      the new cluster, a new lease's objects appear, a closed one's go.
+#      the new cluster, a new lease's objects appear, a closed one's go;
+#   8. [offer] capacity = cluster: the offer is the stand-in's nodes'
+#      allocatable resources minus the reserve, and follows a node added
+#      and one removed; a node with a hostile quantity changes nothing.
 # Usage: test_provider.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_provider.sh BUILD_DIR}
@@ -245,6 +248,43 @@ agora tx market lease close tenant "$lease" --yes --output json >/dev/null || fa
 wait_for 10 kgone "$lease" || fail "closed lease $lease still in the stand-in"
 echo "stand-in API: running leases applied after the switch, lease $lease deployed (seen ${kl} ms after the CLI saw the commit) and torn down on close (the stand-in refuses objects its schemas reject)"
 kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (kubeconfig)"; ppid_=
+
+# ---- 8. capacity = cluster: the offer follows the stand-in's nodes
+# (allocatable cpu/memory/ephemeral-storage summed, minus the reserve).
+knode() { # NAME CPU MEMORY STORAGE
+  kapi -X POST -H 'Content-Type: application/json' "$kurl/api/v1/nodes" -o /dev/null -w '%{http_code}' \
+    -d "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$1\"},\"status\":{\"allocatable\":{\"cpu\":\"$2\",\"memory\":\"$3\",\"ephemeral-storage\":\"$4\",\"pods\":\"110\"}}}"
+}
+[[ $(knode worker-1 3910m 16318004Ki 95551679124) == 201 ]] || fail "node worker-1 not created"
+[[ $(knode worker-2 4 8Gi 100G) == 201 ]] || fail "node worker-2 not created"
+{ cat "$tmp/provider-kube.ini"
+  printf '[offer]\ncapacity = cluster\nreserve_cpu_millis = 410\nreserve_memory_bytes = 1073741824\nreserve_storage_bytes = 0\n'; } > "$tmp/provider-cap.ini"
+"$bin/agora-provider" start --config "$tmp/provider-cap.ini" >>"$tmp/provider.log" 2>&1 &
+ppid_=$!
+# offer_is CPU MEMORY STORAGE: the offer on chain, as the daemon's status reports it
+offer_is() {
+  "$bin/agora-provider" status --addr "$status_addr" 2>/dev/null |
+    jq -e --argjson c "$1" --argjson m "$2" --argjson s "$3" \
+      '.offer.capacity | .cpu_millis == $c and .memory_bytes == $m and .storage_bytes == $s' >/dev/null
+}
+mem2=$(( 16318004 * 1024 + 8 * 1024 ** 3 - 1024 ** 3 ))
+wait_for 20 offer_is $(( 3910 + 4000 - 410 )) $mem2 $(( 95551679124 + 100000000000 )) \
+  || fail "offer not from the two nodes: $("$bin/agora-provider" status --addr "$status_addr" | jq -c .offer)"
+[[ $(knode worker-3 2500m 4Gi 50Gi) == 201 ]] || fail "node worker-3 not created"
+wait_for 20 offer_is $(( 3910 + 4000 + 2500 - 410 )) $(( mem2 + 4 * 1024 ** 3 )) $(( 95551679124 + 100000000000 + 50 * 1024 ** 3 )) \
+  || fail "offer did not grow with worker-3: $("$bin/agora-provider" status --addr "$status_addr" | jq -c .offer)"
+[[ $(kapi -X DELETE -o /dev/null -w '%{http_code}' "$kurl/api/v1/nodes/worker-1") == 200 ]] || fail "node delete"
+wait_for 20 offer_is $(( 4000 + 2500 - 410 )) $(( 8 * 1024 ** 3 + 4 * 1024 ** 3 - 1024 ** 3 )) $(( 100000000000 + 50 * 1024 ** 3 )) \
+  || fail "offer did not shrink without worker-1: $("$bin/agora-provider" status --addr "$status_addr" | jq -c .offer)"
+# A node reporting a hostile quantity: the pass fails with a clear error,
+# the offer stays as it was (nothing guessed), and it recovers once it goes.
+[[ $(knode evil 100Ei 1Gi 1Gi) == 201 ]] || fail "node evil not created"
+wait_for 20 grep -q 'node evil: allocatable cpu' "$tmp/provider.log" || fail "hostile quantity not reported"
+offer_is $(( 4000 + 2500 - 410 )) $(( 8 * 1024 ** 3 + 4 * 1024 ** 3 - 1024 ** 3 )) $(( 100000000000 + 50 * 1024 ** 3 )) \
+  || fail "offer changed on a hostile node"
+kapi -X DELETE "$kurl/api/v1/nodes/evil" >/dev/null
+echo "capacity = cluster: the offer followed worker-3 added and worker-1 removed; a hostile quantity was refused"
+kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (capacity = cluster)"; ppid_=
 kill "$standin_pid" 2>/dev/null || true; wait "$standin_pid" 2>/dev/null || true; standin_pid=
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
 echo "test_provider: ok"
