@@ -20,7 +20,7 @@
 #define FRACTION_DIGITS_MAX 19
 
 __extension__ typedef unsigned __int128 wide;
-#define DEXP_LIMIT          64 /* beyond this nothing fits, or everything floors to 0 */
+#define DEXP_LIMIT 64 /* beyond this nothing fits, or everything floors to 0 */
 
 static bool is_digit(char c)
 {
@@ -34,9 +34,9 @@ static bool suffix(const char *p, int *dexp_add, int *bexp)
         const char *s;
         int dexp, bexp;
     } table[] = {
-        {"", 0, 0},   {"n", -9, 0},  {"u", -6, 0},  {"m", -3, 0},  {"k", 3, 0},
-        {"M", 6, 0},  {"G", 9, 0},   {"T", 12, 0},  {"P", 15, 0},  {"E", 18, 0},
-        {"Ki", 0, 10}, {"Mi", 0, 20}, {"Gi", 0, 30}, {"Ti", 0, 40}, {"Pi", 0, 50}, {"Ei", 0, 60},
+        {"", 0, 0},    {"n", -9, 0},  {"u", -6, 0},  {"m", -3, 0},  {"k", 3, 0},   {"M", 6, 0},
+        {"G", 9, 0},   {"T", 12, 0},  {"P", 15, 0},  {"E", 18, 0},  {"Ki", 0, 10}, {"Mi", 0, 20},
+        {"Gi", 0, 30}, {"Ti", 0, 40}, {"Pi", 0, 50}, {"Ei", 0, 60},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (!strcmp(p, table[i].s)) {

@@ -12,8 +12,8 @@
  * millis, never more than it has. Input is hostile: at most
  * PROVIDER_QUANTITY_MAX_LEN characters, and every intermediate product is
  * checked (128 bits), so a value that does not fit in uint64_t, or that
- * has more than 38 integer digits, is AG_ERR_OVERFLOW rather than wrapped. Anything else malformed is
- * AG_ERR_DECODE. Pure, no allocation.
+ * has more than 38 integer digits, is AG_ERR_OVERFLOW rather than wrapped. Anything else malformed
+ * is AG_ERR_DECODE. Pure, no allocation.
  */
 #ifndef AGORA_PROVIDER_KUBE_QUANTITY_H
 #define AGORA_PROVIDER_KUBE_QUANTITY_H
