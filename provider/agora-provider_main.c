@@ -99,8 +99,13 @@ int main(int argc, char **argv)
     provider_kube *k;
     if (provider_kube_open(&k, &ko))
         return fail("cluster");
-    provider_daemon_opts o = {
-        .cfg = &cfg, .reconcile = provider_daemon_reconcile_kube, .reconcile_user = k};
+    provider_daemon_opts o = {.cfg = &cfg,
+                              .reconcile = provider_daemon_reconcile_kube,
+                              .reconcile_user = k,
+                              .capacity = provider_config_capacity_from_cluster(&cfg)
+                                              ? provider_daemon_capacity_kube
+                                              : NULL,
+                              .capacity_user = k};
     ag_err err = provider_daemon_run(&o, &stop_flag);
     provider_kube_close(k);
     curl_global_cleanup();

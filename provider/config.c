@@ -55,6 +55,10 @@ static const key_def keys[] = {
     U64("offer", "storage_bytes", offer.capacity.storage_bytes),
     U64("offer", "gpus", offer.capacity.gpus),
     U64("offer", "endpoints", offer.capacity.endpoints),
+    STR("offer", "capacity", capacity_source),
+    U64("offer", "reserve_cpu_millis", reserve.cpu_millis),
+    U64("offer", "reserve_memory_bytes", reserve.memory_bytes),
+    U64("offer", "reserve_storage_bytes", reserve.storage_bytes),
     STR("pricing", "denom", offer.floor.denom),
     PRICE("cpu", cpu),
     PRICE("memory", memory),
@@ -74,6 +78,7 @@ void provider_config_default(provider_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->backend, sizeof cfg->backend, "file");
+    snprintf(cfg->capacity_source, sizeof cfg->capacity_source, "fixed");
     snprintf(cfg->rpc, sizeof cfg->rpc, "http://127.0.0.1:26657");
     snprintf(cfg->status_listen, sizeof cfg->status_listen, "127.0.0.1:26680");
     cfg->poll_ms = 500;
@@ -186,7 +191,9 @@ static ag_err validate(const provider_config *c)
         return ag_err_set(AG_ERR_INVALID_ARG, "[key] backend: file or test");
     if (!c->offer.host_uri[0])
         return ag_err_set(AG_ERR_INVALID_ARG, "[offer] host_uri is required");
-    if (market_resources_is_zero(&c->offer.capacity))
+    if (strcmp(c->capacity_source, "fixed") && strcmp(c->capacity_source, "cluster"))
+        return ag_err_set(AG_ERR_INVALID_ARG, "[offer] capacity: fixed or cluster");
+    if (!provider_config_capacity_from_cluster(c) && market_resources_is_zero(&c->offer.capacity))
         return ag_err_set(AG_ERR_INVALID_ARG, "[offer]: capacity is all zero");
     if (market_denom_validate(c->offer.floor.denom, strlen(c->offer.floor.denom)))
         return ag_err_set(AG_ERR_INVALID_ARG, "[pricing] denom: %s", ag_err_detail());
@@ -201,8 +208,16 @@ static ag_err validate(const provider_config *c)
     return AG_OK;
 }
 
+bool provider_config_capacity_from_cluster(const provider_config *c)
+{
+    return !strcmp(c->capacity_source, "cluster");
+}
+
 ag_err provider_config_check_cluster(const provider_config *c)
 {
+    if (provider_config_capacity_from_cluster(c) && c->dry_run_dir[0])
+        return ag_err_set(AG_ERR_INVALID_ARG,
+                          "[offer] capacity = cluster needs a kubeconfig: a dry run has no nodes");
     if (!c->kubeconfig[0] == !c->dry_run_dir[0])
         return ag_err_set(AG_ERR_INVALID_ARG,
                           "[cluster]: exactly one of kubeconfig and dry_run_dir (or --dry-run)");

@@ -34,9 +34,11 @@ typedef struct pass_state {
     crypto_address addr;
     char bech[CRYPTO_ADDRESS_STR_MAX];
     int64_t height;
-    json_t *decisions; /* order id -> last reason */
-    json_t *report;    /* the reconciler's last report */
-    json_t *bids;      /* this provider's bids as last read */
+    json_t *decisions;      /* order id -> last reason */
+    json_t *report;         /* the reconciler's last report */
+    json_t *bids;           /* this provider's bids as last read */
+    market_offer_spec spec; /* the offer wanted: cfg's, capacity maybe from the cluster */
+    bool capacity_known;    /* spec.capacity has been read from the cluster */
     char last_error[AG_ERR_DETAIL_MAX];
     uint64_t last_withdraw_ms;
     uint64_t passes, bids_sent, withdrawals_sent;
@@ -70,10 +72,10 @@ static ag_err ensure_offer(pass_state *s, market_offer **offers, size_t *n, size
     ag_err err = provider_chain_offers(s->o->cfg->rpc, s->bech, offers, n);
     if (err)
         return err;
-    provider_offer_action act = provider_offer_plan(*offers, *n, &s->o->cfg->offer, index);
+    provider_offer_action act = provider_offer_plan(*offers, *n, &s->spec, index);
     if (act == PROVIDER_OFFER_KEEP)
         return AG_OK;
-    market_msg_offer m = {.provider = s->addr, .spec = s->o->cfg->offer};
+    market_msg_offer m = {.provider = s->addr, .spec = s->spec};
     if (act == PROVIDER_OFFER_UPDATE)
         m.offer_id = (*offers)[*index].id;
     ag_log_info(LOG, "%s offer%s", act == PROVIDER_OFFER_CREATE ? "creating" : "updating",
@@ -92,7 +94,7 @@ static ag_err ensure_offer(pass_state *s, market_offer **offers, size_t *n, size
     *offers = NULL;
     if (!err)
         err = provider_chain_offers(s->o->cfg->rpc, s->bech, offers, n);
-    if (!err && provider_offer_plan(*offers, *n, &s->o->cfg->offer, index) != PROVIDER_OFFER_KEEP)
+    if (!err && provider_offer_plan(*offers, *n, &s->spec, index) != PROVIDER_OFFER_KEEP)
         err = ag_err_set(AG_ERR_STATE, "the offer on chain still differs from the config");
     return err;
 }
@@ -271,6 +273,29 @@ static ag_err lease_pass(pass_state *s, json_t *leases_json, bool withdraw)
     return err;
 }
 
+/* Cluster capacity mode: read the nodes, and log when the figure moves.
+ * The pass goes on with the last good figure if the read fails (a flaky
+ * API server must not stop bidding); before the first good read there is
+ * no figure, and the pass fails. */
+static ag_err refresh_capacity(pass_state *s)
+{
+    market_resources cap = s->o->cfg->offer.capacity;
+    if (s->o->capacity(s->o->capacity_user, s->o->cfg, &cap)) {
+        ag_log_warn(LOG, "capacity from the cluster: %s", ag_err_detail());
+        return s->capacity_known ? AG_OK : ag_err_set(AG_ERR_STATE, "no cluster capacity read yet");
+    }
+    const market_resources *old = &s->spec.capacity;
+    if (!s->capacity_known || old->cpu_millis != cap.cpu_millis ||
+        old->memory_bytes != cap.memory_bytes || old->storage_bytes != cap.storage_bytes)
+        ag_log_info(LOG,
+                    "cluster capacity: cpu_millis=%" PRIu64 " memory_bytes=%" PRIu64
+                    " storage_bytes=%" PRIu64,
+                    cap.cpu_millis, cap.memory_bytes, cap.storage_bytes);
+    s->spec.capacity = cap;
+    s->capacity_known = true;
+    return AG_OK;
+}
+
 /* One level-triggered pass; the snapshot is published either way. */
 static void run_pass(pass_state *s, provider_status *status)
 {
@@ -278,7 +303,9 @@ static void run_pass(pass_state *s, provider_status *status)
     market_offer *offers = NULL;
     size_t n_offers = 0, idx = 0;
     json_t *leases = json_array();
-    ag_err err = provider_chain_height(s->o->cfg->rpc, &s->height);
+    ag_err err = s->o->capacity ? refresh_capacity(s) : AG_OK;
+    if (!err)
+        err = provider_chain_height(s->o->cfg->rpc, &s->height);
     if (!err)
         err = ensure_offer(s, &offers, &n_offers, &idx);
     uint64_t txs = s->bids_sent + s->withdrawals_sent;
@@ -335,7 +362,7 @@ static bool wakes(const feed_event *ev)
 ag_err provider_daemon_run(const provider_daemon_opts *o, volatile sig_atomic_t *stop)
 {
     const provider_config *cfg = o->cfg;
-    pass_state s = {.o = o, .decisions = json_object()};
+    pass_state s = {.o = o, .decisions = json_object(), .spec = cfg->offer};
     /* The keyring options as `agora` takes them, so cli_ctx_init reads
      * them exactly as the CLI does. */
     const char *argv[9] = {"agora-provider", "--home", cfg->home, "--keyring-backend",

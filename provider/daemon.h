@@ -32,10 +32,21 @@ typedef ag_err (*provider_reconcile_fn)(void *user, const char *provider,
                                         const market_lease *leases, const market_order *orders,
                                         size_t n, json_t **report);
 
+/*
+ * The offer's capacity as the cluster has it now ([offer] capacity =
+ * cluster): *cap starts as the configured capacity and the callback sets
+ * its cpu, memory and storage. Called once per pass; an error is logged and
+ * the offer on chain is left as it is until a pass reads the cluster again.
+ */
+typedef ag_err (*provider_capacity_fn)(void *user, const provider_config *cfg,
+                                       market_resources *cap);
+
 typedef struct provider_daemon_opts {
     const provider_config *cfg;
     provider_reconcile_fn reconcile;
     void *reconcile_user;
+    provider_capacity_fn capacity; /* NULL: the capacity in cfg is fixed */
+    void *capacity_user;
 } provider_daemon_opts;
 
 /* Run until *stop becomes non-zero. Errors only for what cannot be

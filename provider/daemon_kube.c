@@ -55,3 +55,20 @@ ag_err provider_daemon_reconcile_kube(void *user, const char *provider, const ma
         ag_err_set(err, "%s", detail);
     return err;
 }
+
+static uint64_t minus_reserve(uint64_t have, uint64_t reserve)
+{
+    return have > reserve ? have - reserve : 0;
+}
+
+ag_err provider_daemon_capacity_kube(void *user, const provider_config *cfg, market_resources *cap)
+{
+    provider_allocatable a;
+    ag_err err = provider_kube_allocatable(user, &a);
+    if (err)
+        return err;
+    cap->cpu_millis = minus_reserve(a.cpu_millis, cfg->reserve.cpu_millis);
+    cap->memory_bytes = minus_reserve(a.memory_bytes, cfg->reserve.memory_bytes);
+    cap->storage_bytes = minus_reserve(a.storage_bytes, cfg->reserve.storage_bytes);
+    return AG_OK;
+}

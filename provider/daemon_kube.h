@@ -13,4 +13,8 @@
 ag_err provider_daemon_reconcile_kube(void *user, const char *provider, const market_lease *leases,
                                       const market_order *orders, size_t n, json_t **report);
 
+/* provider_capacity_fn over a provider_kube (user): the nodes' allocatable
+ * cpu, memory and storage minus cfg's reserve, floored at 0. */
+ag_err provider_daemon_capacity_kube(void *user, const provider_config *cfg, market_resources *cap);
+
 #endif

@@ -73,3 +73,12 @@ ag_err provider_kube_prune(provider_kube *k, const char *provider_label, provide
         *removed = r;
     return e;
 }
+
+ag_err provider_kube_allocatable(provider_kube *k, provider_allocatable *out)
+{
+    *out = (provider_allocatable){0};
+    if (!k->ops->allocatable)
+        return ag_err_set(AG_ERR_UNSUPPORTED,
+                          "the dry-run sink has no nodes to read capacity from");
+    return k->ops->allocatable(k, out);
+}

@@ -94,4 +94,20 @@ typedef struct provider_readiness {
 
 ag_err provider_kube_readiness(provider_kube *k, const char *ns, provider_readiness *out);
 
+/* The cluster's schedulable capacity: status.allocatable cpu, memory and
+ * ephemeral-storage summed over the nodes (GET /api/v1/nodes), leaving out
+ * cordoned nodes (spec.unschedulable), which take no new work. Each
+ * quantity is parsed by kube_quantity.h; a malformed or absurd one is an
+ * error naming the node (nothing is guessed), and sums are overflow-checked.
+ * AG_ERR_UNSUPPORTED for the dry-run sink, which has no nodes. */
+typedef struct provider_allocatable {
+    uint64_t cpu_millis;
+    uint64_t memory_bytes;
+    uint64_t storage_bytes;
+    uint32_t nodes;         /* counted in the sums */
+    uint32_t unschedulable; /* cordoned, left out */
+} provider_allocatable;
+
+ag_err provider_kube_allocatable(provider_kube *k, provider_allocatable *out);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include "provider/kube_config.h"
 #include "provider/kube_internal.h"
+#include "provider/kube_quantity.h"
 #include "lib/wipe.h"
 
 #define API_RESPONSE_MAX ((size_t)32 << 20)
@@ -578,6 +579,59 @@ static ag_err api_readiness(provider_kube *k, const char *ns, provider_readiness
                             : ag_err_set(AG_ERR_NOT_FOUND, "kube api: no deployments in %s", ns);
 }
 
+#define NODES_MAX 100000 /* far above any real cluster; bounds a hostile list */
+
+static void reset_alloc(void *ctx)
+{
+    *(provider_allocatable *)ctx = (provider_allocatable){0};
+}
+
+/* One resource of a node into *sum; a missing resource counts as 0. */
+static ag_err add_quantity(json_t *alloc, const char *res, const char *node, uint64_t scale,
+                           uint64_t *sum)
+{
+    json_t *q = json_object_get(alloc, res);
+    if (!q)
+        return AG_OK;
+    uint64_t v;
+    if (!json_is_string(q) || provider_quantity_parse(json_string_value(q), scale, &v))
+        return ag_err_set(AG_ERR_DECODE, "kube api: node %.63s: allocatable %s: %s", node, res,
+                          json_is_string(q) ? ag_err_detail() : "not a string");
+    if (__builtin_add_overflow(*sum, v, sum))
+        return ag_err_set(AG_ERR_OVERFLOW, "kube api: allocatable %s summed over nodes", res);
+    return AG_OK;
+}
+
+static ag_err collect_alloc(api *a, json_t *item, void *ctx)
+{
+    (void)a;
+    provider_allocatable *out = ctx;
+    if (out->nodes + out->unschedulable >= NODES_MAX)
+        return ag_err_set(AG_ERR_OVERFLOW, "kube api: more than %d nodes", NODES_MAX);
+    const char *name =
+        json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
+    if (!name)
+        name = "?";
+    if (json_is_true(json_object_get(json_object_get(item, "spec"), "unschedulable"))) {
+        out->unschedulable++;
+        return AG_OK;
+    }
+    json_t *alloc = json_object_get(json_object_get(item, "status"), "allocatable");
+    ag_err e = add_quantity(alloc, "cpu", name, 1000, &out->cpu_millis);
+    if (!e)
+        e = add_quantity(alloc, "memory", name, 1, &out->memory_bytes);
+    if (!e)
+        e = add_quantity(alloc, "ephemeral-storage", name, 1, &out->storage_bytes);
+    if (!e)
+        out->nodes++;
+    return e;
+}
+
+static ag_err api_allocatable(provider_kube *k, provider_allocatable *out)
+{
+    return list_all((api *)k, "/api/v1/nodes", "", collect_alloc, reset_alloc, out);
+}
+
 static void api_close(provider_kube *k)
 {
     api *a = (api *)k;
@@ -598,6 +652,7 @@ static const provider_kube_ops api_ops = {
     .list_owned = api_list_owned,
     .delete_namespace = api_delete_namespace,
     .readiness = api_readiness,
+    .allocatable = api_allocatable,
     .prune = api_prune,
     .close = api_close,
 };

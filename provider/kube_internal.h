@@ -15,6 +15,8 @@ typedef struct provider_kube_ops {
     ag_err (*readiness)(provider_kube *k, const char *ns, provider_readiness *out);
     ag_err (*prune)(provider_kube *k, const char *provider_label, provider_prune_fn keep, void *ctx,
                     unsigned *removed);
+    /* NULL when the sink has no nodes (dry run). */
+    ag_err (*allocatable)(provider_kube *k, provider_allocatable *out);
     void (*close)(provider_kube *k);
 } provider_kube_ops;
 

@@ -1,7 +1,8 @@
 // kube_standin.js — a TEST STAND-IN for a Kubernetes API server, nothing more.
 //
-// It serves the few namespaced kinds agora-provider writes (Namespace,
-// ResourceQuota, LimitRange, NetworkPolicy, Deployment, Service) from memory,
+// It serves the few kinds agora-provider writes (Namespace,
+// ResourceQuota, LimitRange, NetworkPolicy, Deployment, Service) and reads
+// (Node: its allocatable resources, for capacity = cluster) from memory,
 // validating every stored object against the official OpenAPI schemas (the
 // npm package kubernetes-models) plus Kubernetes' name and label rules. It
 // implements what the provider relies on, "good enough" to catch mistakes:
@@ -40,6 +41,9 @@ const KINDS = {
   services: { kind: 'Service', api: 'v1', model: core.Service, namespaced: true },
   deployments: { kind: 'Deployment', api: 'apps/v1', model: apps.Deployment, namespaced: true },
   networkpolicies: { kind: 'NetworkPolicy', api: 'networking.k8s.io/v1', model: net.NetworkPolicy, namespaced: true },
+  // Nodes are created, cordoned (PUT with spec.unschedulable) and deleted by
+  // the tests through this API, as a cluster's nodes come and go.
+  nodes: { kind: 'Node', api: 'v1', model: core.Node, namespaced: false },
 };
 
 const args = process.argv.slice(2);

@@ -13,7 +13,13 @@
 #   7. the daemon restarted on a kubeconfig pointing at the stand-in API
 #      server (kube_standin.js, a test stand-in validating every object
 #      against the Kubernetes schemas): the running leases are applied to
-#      the new cluster, a new lease's objects appear, a closed one's go.
+#      the new cluster, a new lease's objects appear, a closed one's go;
+#   8. [offer] capacity = cluster: the offer is the stand-in's nodes'
+#      allocatable resources minus the reserve, and follows a node added
+#      and one removed; a node with a hostile quantity changes nothing;
+#   9. the daemon's feed (PUB and REP through a TCP relay) dropped with
+#      passes every 10 minutes only: an order created while it is down is
+#      bid on once it comes back, and the lease is reconciled.
 # Usage: test_provider.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: test_provider.sh BUILD_DIR}
@@ -27,6 +33,7 @@ pid= ppid_= standin_pid=
 cleanup() {
   [[ -n "$ppid_" ]] && kill -KILL "$ppid_" 2>/dev/null || true
   [[ -n "$standin_pid" ]] && kill -KILL "$standin_pid" 2>/dev/null || true
+  [[ -n "${relay_pid:-}" ]] && kill -KILL "$relay_pid" 2>/dev/null || true
   [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$tmp"
@@ -245,6 +252,79 @@ agora tx market lease close tenant "$lease" --yes --output json >/dev/null || fa
 wait_for 10 kgone "$lease" || fail "closed lease $lease still in the stand-in"
 echo "stand-in API: running leases applied after the switch, lease $lease deployed (seen ${kl} ms after the CLI saw the commit) and torn down on close (the stand-in refuses objects its schemas reject)"
 kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (kubeconfig)"; ppid_=
+
+# ---- 8. capacity = cluster: the offer follows the stand-in's nodes
+# (allocatable cpu/memory/ephemeral-storage summed, minus the reserve).
+knode() { # NAME CPU MEMORY STORAGE
+  kapi -X POST -H 'Content-Type: application/json' "$kurl/api/v1/nodes" -o /dev/null -w '%{http_code}' \
+    -d "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$1\"},\"status\":{\"allocatable\":{\"cpu\":\"$2\",\"memory\":\"$3\",\"ephemeral-storage\":\"$4\",\"pods\":\"110\"}}}"
+}
+[[ $(knode worker-1 3910m 16318004Ki 95551679124) == 201 ]] || fail "node worker-1 not created"
+[[ $(knode worker-2 4 8Gi 100G) == 201 ]] || fail "node worker-2 not created"
+{ cat "$tmp/provider-kube.ini"
+  printf '[offer]\ncapacity = cluster\nreserve_cpu_millis = 410\nreserve_memory_bytes = 1073741824\nreserve_storage_bytes = 0\n'; } > "$tmp/provider-cap.ini"
+"$bin/agora-provider" start --config "$tmp/provider-cap.ini" >>"$tmp/provider.log" 2>&1 &
+ppid_=$!
+# offer_is CPU MEMORY STORAGE: the offer on chain, as the daemon's status reports it
+offer_is() {
+  "$bin/agora-provider" status --addr "$status_addr" 2>/dev/null |
+    jq -e --argjson c "$1" --argjson m "$2" --argjson s "$3" \
+      '.offer.capacity | .cpu_millis == $c and .memory_bytes == $m and .storage_bytes == $s' >/dev/null
+}
+mem2=$(( 16318004 * 1024 + 8 * 1024 ** 3 - 1024 ** 3 ))
+wait_for 20 offer_is $(( 3910 + 4000 - 410 )) $mem2 $(( 95551679124 + 100000000000 )) \
+  || fail "offer not from the two nodes: $("$bin/agora-provider" status --addr "$status_addr" | jq -c .offer)"
+[[ $(knode worker-3 2500m 4Gi 50Gi) == 201 ]] || fail "node worker-3 not created"
+wait_for 20 offer_is $(( 3910 + 4000 + 2500 - 410 )) $(( mem2 + 4 * 1024 ** 3 )) $(( 95551679124 + 100000000000 + 50 * 1024 ** 3 )) \
+  || fail "offer did not grow with worker-3: $("$bin/agora-provider" status --addr "$status_addr" | jq -c .offer)"
+[[ $(kapi -X DELETE -o /dev/null -w '%{http_code}' "$kurl/api/v1/nodes/worker-1") == 200 ]] || fail "node delete"
+wait_for 20 offer_is $(( 4000 + 2500 - 410 )) $(( 8 * 1024 ** 3 + 4 * 1024 ** 3 - 1024 ** 3 )) $(( 100000000000 + 50 * 1024 ** 3 )) \
+  || fail "offer did not shrink without worker-1: $("$bin/agora-provider" status --addr "$status_addr" | jq -c .offer)"
+# A node reporting a hostile quantity: the pass fails with a clear error,
+# the offer stays as it was (nothing guessed), and it recovers once it goes.
+[[ $(knode evil 100Ei 1Gi 1Gi) == 201 ]] || fail "node evil not created"
+wait_for 20 grep -q 'node evil: allocatable cpu' "$tmp/provider.log" || fail "hostile quantity not reported"
+offer_is $(( 4000 + 2500 - 410 )) $(( 8 * 1024 ** 3 + 4 * 1024 ** 3 - 1024 ** 3 )) $(( 100000000000 + 50 * 1024 ** 3 )) \
+  || fail "offer changed on a hostile node"
+kapi -X DELETE "$kurl/api/v1/nodes/evil" >/dev/null
+echo "capacity = cluster: the offer followed worker-3 added and worker-1 removed; a hostile quantity was refused"
+kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (capacity = cluster)"; ppid_=
 kill "$standin_pid" 2>/dev/null || true; wait "$standin_pid" 2>/dev/null || true; standin_pid=
+
+# ---- 9. the feed connection dropped: events missed, then converged.
+# The daemon follows the feed through a TCP relay (both PUB and REP) and
+# polls only every 10 minutes, so only the feed (or its reconnect) wakes
+# it. The relay is killed, an order is created (its events never reach the
+# daemon), the relay comes back: the daemon's reconnect catches up and bids.
+relay_pid=
+start_relay() {
+  node -e '
+const net = require("net");
+for (const [from, to] of [[+process.argv[1], +process.argv[2]], [+process.argv[3], +process.argv[4]]])
+  net.createServer((c) => { const u = net.connect(to, "127.0.0.1"); c.pipe(u).pipe(c);
+    u.on("error", () => c.destroy()); c.on("error", () => u.destroy()); }).listen(from, "127.0.0.1");
+' $((base + 7)) $((base + 2)) $((base + 8)) $((base + 3)) >>"$tmp/relay.log" 2>&1 &
+  relay_pid=$!
+  wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((base + 7))" || fail "relay did not start"
+}
+start_relay
+sed -e "s|^feed_pub = .*|feed_pub = tcp://127.0.0.1:$((base + 7))|; s|^feed_rep = .*|feed_rep = tcp://127.0.0.1:$((base + 8))|; s|^poll_ms = .*|poll_ms = 600000|" \
+  "$tmp/provider.ini" > "$tmp/provider-relay.ini"
+"$bin/agora-provider" start --config "$tmp/provider-relay.ini" --dry-run "$dry" >>"$tmp/provider.log" 2>&1 &
+ppid_=$!
+order=$(new_order)
+wait_for 20 has_bid "$order" || fail "no bid on order $order through the relay"
+kill -KILL "$relay_pid"; wait "$relay_pid" 2>/dev/null || true; relay_pid=
+order=$(new_order)
+sleep 3
+has_bid "$order" && fail "order $order bid on while the feed was down: the test would not show a missed event"
+start_relay
+wait_for 20 has_bid "$order" || fail "no bid on order $order after the feed came back"
+agora tx market lease create tenant "$(bid_of "$order")" --yes --output json > "$tmp/lease.json" || fail "accept (relay)"
+lease=$(ev lease_created lease_id "$tmp/lease.json")
+wait_for 10 objects_exist "$lease" || fail "objects of lease $lease not written after the feed came back"
+echo "feed dropped: order $order created while the daemon's feed was down was bid on after the reconnect; lease $lease reconciled (passes only on feed events)"
+kill -TERM "$ppid_"; wait "$ppid_" || fail "the daemon did not stop cleanly (relay)"; ppid_=
+kill -KILL "$relay_pid"; wait "$relay_pid" 2>/dev/null || true; relay_pid=
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
 echo "test_provider: ok"

@@ -242,6 +242,7 @@ START_TEST(config_parses_and_refuses)
         "[pricing]\ncpu = 1.5\n",                     /* not an amount */
         "[bid]\ndeposit = uagora\n",                  /* not a coin */
         "[daemon]\npoll_ms = 99999999999999999999\n", /* overflow */
+        "[offer]\ncapacity = nodes\n",                /* fixed or cluster */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[2048];
@@ -264,6 +265,34 @@ START_TEST(config_parses_and_refuses)
     /* Both or neither cluster sink. */
     c.kubeconfig[0] = 'k';
     ck_assert_int_eq(provider_config_check_cluster(&c), AG_ERR_INVALID_ARG);
+}
+END_TEST
+
+/* capacity = cluster: the fixed amounts may be all zero (the nodes give
+ * them), the reserve is read, and a dry run (no nodes) is refused. */
+START_TEST(config_capacity_from_cluster)
+{
+    provider_config c;
+    provider_config_default(&c);
+    ck_assert(!provider_config_capacity_from_cluster(&c));
+    const char *text = "[key]\nname = prov\n[offer]\nhost_uri = https://p:1\ncapacity = cluster\n"
+                       "reserve_cpu_millis = 500\nreserve_memory_bytes = 1073741824\n"
+                       "[pricing]\ndenom = uagora\n[bid]\ndeposit = 1uagora\n"
+                       "[cluster]\nkubeconfig = /tmp/kc\n";
+    ck_assert_msg(provider_config_parse(&c, text, "t.ini") == AG_OK, "%s", ag_err_detail());
+    ck_assert(provider_config_capacity_from_cluster(&c));
+    ck_assert_uint_eq(c.reserve.cpu_millis, 500);
+    ck_assert_uint_eq(c.reserve.memory_bytes, 1073741824);
+    ck_assert_int_eq(provider_config_check_cluster(&c), AG_OK);
+    c.kubeconfig[0] = 0;
+    snprintf(c.dry_run_dir, sizeof c.dry_run_dir, "/tmp/d");
+    ck_assert_int_eq(provider_config_check_cluster(&c), AG_ERR_INVALID_ARG);
+    /* Fixed capacity still needs an amount. */
+    provider_config f;
+    provider_config_default(&f);
+    const char *fixed = "[key]\nname = prov\n[offer]\nhost_uri = https://p:1\n"
+                        "[pricing]\ndenom = uagora\n[bid]\ndeposit = 1uagora\n";
+    ck_assert_int_eq(provider_config_parse(&f, fixed, "t.ini"), AG_ERR_INVALID_ARG);
 }
 END_TEST
 
@@ -295,6 +324,7 @@ static Suite *provider_daemon_suite(void)
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("config");
     tcase_add_test(tc, config_parses_and_refuses);
+    tcase_add_test(tc, config_capacity_from_cluster);
     tcase_add_test(tc, pricing_command);
     suite_add_tcase(s, tc);
     return s;

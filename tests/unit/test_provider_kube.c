@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "provider/kube_config.h"
+#include "provider/kube_quantity.h"
 #include "provider/reconcile.h"
 #include "provider/sanitize.h"
 #include "tests/harness/ag_test.h"
@@ -486,6 +487,118 @@ START_TEST(open_refuses_ambiguous_sinks)
 }
 END_TEST
 
+START_TEST(quantity_values)
+{
+    static const struct {
+        const char *s;
+        uint64_t scale, want;
+    } ok[] = {
+        {"3910m", 1000, 3910},
+        {"4", 1000, 4000},
+        {"0.5", 1000, 500},
+        {"+2", 1000, 2000},
+        {"100u", 1000, 0}, /* 0.1 millis floors to 0 */
+        {"1500000000n", 1000, 1500},
+        {"16318004Ki", 1, 16318004ULL * 1024},
+        {"7.5Gi", 1, 7ULL * 1024 * 1024 * 1024 + 512ULL * 1024 * 1024},
+        {"100G", 1, 100000000000ULL},
+        {"1e3", 1, 1000},
+        {"1E-3", 1000, 1},
+        {"12.345k", 1, 12345},
+        {"0", 1, 0},
+        {"0.000", 1000, 0},
+        {"000123", 1, 123},
+        {"15Ei", 1, 15ULL << 60},
+        {"18446744073709551615", 1, UINT64_MAX},
+        {"1844674407370955161500000e-5", 1, UINT64_MAX}, /* fits only after the division */
+        {"0.99999999999999999999999999999999999999999999", 1000, 999},
+        {"1e-70", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t v = 7;
+        ag_err e = provider_quantity_parse(ok[i].s, ok[i].scale, &v);
+        ck_assert_msg(e == AG_OK, "%s: %s", ok[i].s, ag_err_detail());
+        ck_assert_msg(v == ok[i].want, "%s x%llu = %llu, want %llu", ok[i].s,
+                      (unsigned long long)ok[i].scale, (unsigned long long)v,
+                      (unsigned long long)ok[i].want);
+    }
+}
+END_TEST
+
+START_TEST(quantity_hostile)
+{
+    static const struct {
+        const char *s;
+        uint64_t scale;
+        ag_err want;
+    } bad[] = {
+        {"", 1, AG_ERR_DECODE},
+        {"-1", 1, AG_ERR_DECODE},
+        {"m", 1, AG_ERR_DECODE},
+        {".", 1, AG_ERR_DECODE},
+        {"1..2", 1, AG_ERR_DECODE},
+        {"1.2.3", 1, AG_ERR_DECODE},
+        {"1 Gi", 1, AG_ERR_DECODE},
+        {"1GiB", 1, AG_ERR_DECODE},
+        {"1gi", 1, AG_ERR_DECODE},
+        {"1e", 1, AG_ERR_DECODE},
+        {"1e+", 1, AG_ERR_DECODE},
+        {"1e99999", 1, AG_ERR_DECODE},
+        {"0x10", 1, AG_ERR_DECODE},
+        {"1\n", 1, AG_ERR_DECODE},
+        {"18446744073709551616", 1, AG_ERR_OVERFLOW},
+        {"16Ei", 1, AG_ERR_OVERFLOW},
+        {"18446744073709551615", 1000, AG_ERR_OVERFLOW},
+        {"1e65", 1, AG_ERR_OVERFLOW},
+        {"99999999999999999999999999999999999999", 1, AG_ERR_OVERFLOW},
+        {"999999999999999999999999999999999999999e-30", 1, AG_ERR_OVERFLOW}, /* 39 digits */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 7;
+        ag_err e = provider_quantity_parse(bad[i].s, bad[i].scale, &v);
+        ck_assert_msg(e == bad[i].want, "\"%s\": got %d (%s), want %d", bad[i].s, (int)e,
+                      ag_err_detail(), (int)bad[i].want);
+        ck_assert_msg(v == 7, "\"%s\": output written on error", bad[i].s);
+    }
+    /* Longer than the bound, even if well-formed. */
+    char long_q[PROVIDER_QUANTITY_MAX_LEN + 2];
+    memset(long_q, '0', sizeof long_q - 1);
+    long_q[sizeof long_q - 1] = 0;
+    uint64_t v;
+    ck_assert_int_eq(provider_quantity_parse(long_q, 1, &v), AG_ERR_DECODE);
+    ck_assert_int_eq(provider_quantity_parse(NULL, 1, &v), AG_ERR_INVALID_ARG);
+    ck_assert_int_eq(provider_quantity_parse("1", 0, &v), AG_ERR_INVALID_ARG);
+}
+END_TEST
+
+/* Random strings over a quantity's alphabet: never a crash, the syntax
+ * verdict does not depend on the scale, and since both results are floors
+ * of the same value, floor(1000x) / 1000 == floor(x). */
+START_TEST(quantity_random)
+{
+    ag_rng rng;
+    ag_test_rng(&rng, 41);
+    ag_rng *r = &rng;
+    static const char alphabet[] = "0123456789.+-eEKMGTPEimnuk i";
+    char q[PROVIDER_QUANTITY_MAX_LEN + 1];
+    for (uint64_t i = 0; i < ag_test_iters(20000, 500000); i++) {
+        size_t n = ag_rng_below(r, 24) + 1;
+        for (size_t j = 0; j < n; j++)
+            q[j] = alphabet[ag_rng_below(r, sizeof alphabet - 1)];
+        q[n] = 0;
+        uint64_t one, milli;
+        ag_err e1 = provider_quantity_parse(q, 1, &one);
+        ag_err e2 = provider_quantity_parse(q, 1000, &milli);
+        ck_assert_msg(e1 == AG_OK || e1 == AG_ERR_DECODE || e1 == AG_ERR_OVERFLOW, "%s", q);
+        if (e1 == AG_ERR_DECODE)
+            ck_assert_msg(e2 == AG_ERR_DECODE, "%s: syntax must not depend on scale", q);
+        if (e1 == AG_OK && e2 == AG_OK)
+            ck_assert_msg(milli / 1000 == one, "%s: %llu vs %llu", q, (unsigned long long)one,
+                          (unsigned long long)milli);
+    }
+}
+END_TEST
+
 static Suite *provider_kube_suite(void)
 {
     Suite *s = suite_create("provider_kube");
@@ -496,6 +609,9 @@ static Suite *provider_kube_suite(void)
     tcase_add_test(tc, reconcile_dry_run);
     tcase_add_test(tc, kubeconfig_parsing);
     tcase_add_test(tc, open_refuses_ambiguous_sinks);
+    tcase_add_test(tc, quantity_values);
+    tcase_add_test(tc, quantity_hostile);
+    tcase_add_test(tc, quantity_random);
     suite_add_tcase(s, tc);
     return s;
 }
