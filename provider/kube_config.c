@@ -132,6 +132,11 @@ static ag_err set_server(provider_kube_config *c, const char *server)
     memcpy(c->server, server, n + 1);
     while (n > 0 && c->server[n - 1] == '/')
         c->server[--n] = '\0';
+    /* "https://" alone (or "https:///") names no host: trimming its slashes
+     * would leave "https:", which libcurl would read as a relative URL. */
+    size_t scheme = server[4] == 's' ? 8 : 7;
+    if (n < scheme)
+        return ag_err_set(AG_ERR_INVALID_ARG, "kubeconfig: server %s has no host", server);
     return AG_OK;
 }
 
