@@ -314,6 +314,13 @@ sed -e "s|^feed_pub = .*|feed_pub = tcp://127.0.0.1:$((base + 7))|; s|^feed_rep 
 ppid_=$!
 order=$(new_order)
 wait_for 20 has_bid "$order" || fail "no bid on order $order through the relay"
+# Let the daemon go idle first: its own bid's events, still arriving through
+# the relay, wake one more pass, which would see an order created meanwhile
+# (a slow, sanitized run did). Idle = the status's pass count unchanged for
+# 1.5 s; polls are every 10 minutes, so only the feed wakes it after that.
+passes() { "$bin/agora-provider" status --addr "$status_addr" 2>/dev/null | jq -r '.passes // -1'; }
+idle() { local a; a=$(passes); sleep 1.5; [[ "$a" != -1 && "$a" == "$(passes)" ]]; }
+wait_for 30 idle || fail "the daemon did not go idle"
 kill -KILL "$relay_pid"; wait "$relay_pid" 2>/dev/null || true; relay_pid=
 order=$(new_order)
 sleep 3
