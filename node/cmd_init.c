@@ -46,25 +46,6 @@ static bool exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-static ag_err write_config(const node_home *h)
-{
-    char tmp[NODE_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", h->config_file);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return ag_err_from_errno(errno, tmp);
-    ag_err err = node_config_write(&h->cfg, f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        err = err ? err : ag_err_from_errno(errno, tmp);
-    if (fclose(f) != 0)
-        err = err ? err : ag_err_from_errno(errno, tmp);
-    if (!err && rename(tmp, h->config_file) != 0)
-        err = ag_err_from_errno(errno, h->config_file);
-    if (err)
-        unlink(tmp);
-    return err;
-}
-
 static ag_err write_genesis(const node_home *h, const char *chain_id, const char *app_state,
                             const crypto_pubkey *pub)
 {
@@ -243,7 +224,7 @@ static int init_home(node_home *hp, const char *chain_id, bool force, const char
 
     if (write_genesis(&h, chain_id, app_state, &pub) != AG_OK)
         return fail("genesis");
-    if (write_config(&h) != AG_OK)
+    if (node_config_save(&h.cfg, h.config_file) != AG_OK)
         return fail("config.ini");
 
     printf("initialised %s\n", h.dir);

@@ -59,25 +59,6 @@ static bool exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-static ag_err write_config(const node_home *h)
-{
-    char tmp[NODE_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", h->config_file);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return ag_err_from_errno(errno, tmp);
-    ag_err err = node_config_write(&h->cfg, f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        err = err ? err : ag_err_from_errno(errno, tmp);
-    if (fclose(f) != 0)
-        err = err ? err : ag_err_from_errno(errno, tmp);
-    if (!err && rename(tmp, h->config_file) != 0)
-        err = ag_err_from_errno(errno, h->config_file);
-    if (err)
-        unlink(tmp);
-    return err;
-}
-
 /* The configuration of node i of n (ports and peers are filled later). */
 static ag_err node_config_for(tn_node *t, int i, const char *out_dir, const char *app, bool fast,
                               int base)
@@ -194,7 +175,8 @@ static int build(tn_node *nodes, int n, int m, const char *out_dir, const char *
             c->p2p_max_outbound = (uint32_t)total;
         if (c->p2p_max_inbound < (uint32_t)total)
             c->p2p_max_inbound = (uint32_t)total;
-        if (node_config_validate(c) != AG_OK || write_config(&nodes[i].home) != AG_OK)
+        if (node_config_validate(c) != AG_OK ||
+            node_config_save(&nodes[i].home.cfg, nodes[i].home.config_file) != AG_OK)
             return fail(nodes[i].home.config_file);
     }
 

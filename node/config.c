@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 
@@ -446,6 +449,27 @@ ag_err node_config_write(const node_config *cfg, FILE *out)
         }
     }
     return ferror(out) ? ag_err_set(AG_ERR_IO, "writing the configuration") : AG_OK;
+}
+
+ag_err node_config_save(const node_config *cfg, const char *path)
+{
+    char tmp[PATH_MAX + 8];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return ag_err_set(AG_ERR_TOO_LARGE, "%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ag_err_from_errno(errno, tmp);
+    ag_err err = node_config_write(cfg, f);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        err = err ? err : ag_err_from_errno(errno, tmp);
+    if (fclose(f) != 0)
+        err = err ? err : ag_err_from_errno(errno, tmp);
+    if (!err && rename(tmp, path) != 0)
+        err = ag_err_from_errno(errno, path);
+    if (err)
+        unlink(tmp);
+    return err;
 }
 
 ag_err node_config_path(char *out, size_t cap, const char *home, const char *path)

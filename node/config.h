@@ -118,6 +118,10 @@ ag_err node_config_set(node_config *cfg, const char *assignment);
  * entries of the form <40 hex>@host:port, non-zero limits. */
 ag_err node_config_validate(const node_config *cfg);
 
+/* Write cfg to path atomically: a fsynced temporary file renamed over it
+ * (removed on failure). errno-derived errors naming the file. */
+ag_err node_config_save(const node_config *cfg, const char *path);
+
 /* Write every key with a comment (the format node_config_load reads). */
 ag_err node_config_write(const node_config *cfg, FILE *out);
 
