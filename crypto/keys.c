@@ -2,6 +2,7 @@
 #include "crypto/keys.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <secp256k1.h>
@@ -96,6 +97,53 @@ ag_err crypto_pubkey_from_privkey(crypto_pubkey *out, const crypto_privkey *key)
     return AG_OK;
 }
 
+/*
+ * Parsed public keys, memoized. Decompressing a point costs a field square
+ * root (~10 us), and a tx's key is parsed by every decode (CheckTx,
+ * PrepareProposal, ProcessProposal, FinalizeBlock, recheck) and every
+ * verification. Only keys that parsed are kept, so a hit returns exactly
+ * what parsing would: results never depend on the memo. Direct-mapped and
+ * bounded; one mutex (the node's threads take it for a few nanoseconds).
+ */
+#define PK_MEMO_SLOTS 8192
+
+typedef struct pk_memo_slot {
+    uint8_t key[CRYPTO_PUBKEY_LEN];
+    bool used;
+    secp256k1_pubkey pk;
+} pk_memo_slot;
+
+static pk_memo_slot pk_memo[PK_MEMO_SLOTS];
+static pthread_mutex_t pk_memo_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t memo_slot(const uint8_t *in)
+{
+    uint64_t h;
+    memcpy(&h, in + 1, sizeof h); /* x coordinate bytes: already uniform */
+    return (size_t)(h % PK_MEMO_SLOTS);
+}
+
+static bool memo_get(const uint8_t *in, secp256k1_pubkey *pk)
+{
+    pk_memo_slot *sl = &pk_memo[memo_slot(in)];
+    pthread_mutex_lock(&pk_memo_mu);
+    bool hit = sl->used && memcmp(sl->key, in, CRYPTO_PUBKEY_LEN) == 0;
+    if (hit)
+        *pk = sl->pk;
+    pthread_mutex_unlock(&pk_memo_mu);
+    return hit;
+}
+
+static void memo_put(const uint8_t *in, const secp256k1_pubkey *pk)
+{
+    pk_memo_slot *sl = &pk_memo[memo_slot(in)];
+    pthread_mutex_lock(&pk_memo_mu);
+    memcpy(sl->key, in, CRYPTO_PUBKEY_LEN);
+    sl->pk = *pk;
+    sl->used = true;
+    pthread_mutex_unlock(&pk_memo_mu);
+}
+
 static ag_err parse_point(const secp256k1_context *c, secp256k1_pubkey *pk, const uint8_t *in,
                           size_t len)
 {
@@ -109,8 +157,11 @@ static ag_err parse_point(const secp256k1_context *c, secp256k1_pubkey *pk, cons
                           "secp256k1: public key prefix 0x%02x is not "
                           "compressed",
                           in[0]);
+    if (memo_get(in, pk))
+        return AG_OK;
     if (!secp256k1_ec_pubkey_parse(c, pk, in, len))
         return ag_err_set(AG_ERR_BAD_PUBKEY, "secp256k1: public key is not a point on the curve");
+    memo_put(in, pk);
     return AG_OK;
 }
 

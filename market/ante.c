@@ -30,17 +30,77 @@ static size_t slot_of(const uint8_t key[CRYPTO_SHA256_LEN])
     return (size_t)market_get_u64(key) % MARKET_SIGCACHE_SLOTS;
 }
 
-bool market_sigcache_has(const market_sigcache *c, const uint8_t key[CRYPTO_SHA256_LEN])
+bool market_sigcache_has(market_sigcache *c, const uint8_t key[CRYPTO_SHA256_LEN])
 {
     size_t s = slot_of(key);
-    return c->used[s] && memcmp(c->keys[s], key, CRYPTO_SHA256_LEN) == 0;
+    pthread_mutex_lock(&c->mu);
+    bool hit = c->used[s] && memcmp(c->keys[s], key, CRYPTO_SHA256_LEN) == 0;
+    pthread_mutex_unlock(&c->mu);
+    return hit;
 }
 
 void market_sigcache_add(market_sigcache *c, const uint8_t key[CRYPTO_SHA256_LEN])
 {
     size_t s = slot_of(key);
+    pthread_mutex_lock(&c->mu);
     memcpy(c->keys[s], key, CRYPTO_SHA256_LEN);
     c->used[s] = true;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static size_t acc_slot(const crypto_address *addr)
+{
+    return (size_t)market_get_u64(addr->b) % MARKET_ACCNUM_SLOTS;
+}
+
+void market_sigcache_note_account(market_sigcache *c, const crypto_address *addr, uint64_t number)
+{
+    size_t s = acc_slot(addr);
+    pthread_mutex_lock(&c->mu);
+    c->acc_addr[s] = *addr;
+    c->acc_number[s] = number;
+    c->acc_used[s] = true;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void market_sigcache_set_chain_id(market_sigcache *c, const char *chain_id)
+{
+    pthread_mutex_lock(&c->mu);
+    snprintf(c->chain_id, sizeof c->chain_id, "%s", chain_id);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- pre-verification ahead of CheckTx (any thread) ---- */
+
+void market_app_preverify(market_app *app, const uint8_t *in, size_t len)
+{
+    market_sigcache *c = app->sigcache;
+    market_tx *tx;
+    if (market_tx_decode(&tx, in, len) != AG_OK) {
+        ag_err_clear();
+        return; /* CheckTx will say why */
+    }
+    char chain_id[MARKET_CHAIN_ID_MAX + 1];
+    for (size_t i = 0; i < market_tx_signer_count(tx); i++) {
+        const market_signer *sg = market_tx_signer(tx, i);
+        size_t s = acc_slot(&sg->address);
+        pthread_mutex_lock(&c->mu);
+        bool known = c->acc_used[s] && crypto_address_equal(&c->acc_addr[s], &sg->address);
+        uint64_t number = c->acc_number[s];
+        memcpy(chain_id, c->chain_id, sizeof chain_id);
+        pthread_mutex_unlock(&c->mu);
+        if (!known || !chain_id[0])
+            continue; /* a first tx: verified in line, then its number is known */
+        uint8_t key[CRYPTO_SHA256_LEN];
+        market_sigcache_key(tx, i, number, key);
+        if (market_sigcache_has(c, key))
+            continue;
+        if (market_tx_verify_signer(tx, i, chain_id, number, sg->sequence) == AG_OK)
+            market_sigcache_add(c, key);
+        else
+            ag_err_clear();
+    }
+    market_tx_free(tx);
 }
 
 /* ---- parallel pre-verification ---- */
@@ -170,6 +230,8 @@ static ag_err check_signature(market_ctx *ctx, const market_tx *tx, size_t i,
         return AG_OK;
     uint8_t key[CRYPTO_SHA256_LEN];
     market_sigcache_key(tx, i, acc->number, key);
+    if (ctx->mode == MARKET_MODE_CHECK)
+        market_sigcache_note_account(app->sigcache, &s->address, acc->number);
     if (market_sigcache_has(app->sigcache, key)) {
         app->stats.sig_cache_hits++;
         return AG_OK;

@@ -84,9 +84,12 @@ ag_err market_app_new(market_app **out, state_store *store, const market_app_opt
     if (app)
         app->sigcache = calloc(1, sizeof *app->sigcache);
     if (!app || !app->sigcache) {
+        if (app)
+            free(app->sigcache);
         free(app);
         return NOMEM("the application");
     }
+    pthread_mutex_init(&app->sigcache->mu, NULL);
     app->store = store;
     app->opts = o;
     for (size_t i = 0; i < nb; i++)
@@ -102,6 +105,7 @@ ag_err market_app_new(market_app **out, state_store *store, const market_app_opt
         market_app_free(app);
         return err;
     }
+    market_sigcache_set_chain_id(app->sigcache, app->chain_id);
     *out = app;
     return AG_OK;
 }
@@ -130,6 +134,7 @@ void market_app_free(market_app *app)
     market_events_free(&app->events);
     if (app->own_store && app->store)
         state_store_close(app->store);
+    pthread_mutex_destroy(&app->sigcache->mu);
     free(app->sigcache);
     free(app);
 }
@@ -360,6 +365,7 @@ static ag_err app_init_chain(void *c, abci_arena *a, const abci_req_init_chain *
         return err;
     }
     app->genesis_done = true;
+    market_sigcache_set_chain_id(app->sigcache, app->chain_id);
     resp->app_hash = arena_bytes(a, h.b, sizeof h.b, &ok);
     /* validators: none returned, so CometBFT keeps the genesis validators */
     return ok ? AG_OK : NOMEM("InitChain");

@@ -56,6 +56,17 @@ ag_err market_app_new(market_app **out, state_store *store, const market_app_opt
 ag_err market_app_open(market_app **out, const char *dir, const market_app_opts *opts);
 void market_app_free(market_app *app);
 
+/*
+ * Verify tx's signatures ahead of CheckTx, from any thread, concurrently
+ * with the app's ABCI calls (the node calls it on its RPC and tx intake
+ * threads, so signature checks leave the consensus loop). Good signatures
+ * go into the app's signature cache; CheckTx and FinalizeBlock then skip
+ * them. Only signers whose account number the ante handler has already
+ * seen are checked (no state is read here). Never changes an outcome: a
+ * miss, a bad tx or a wrong guess only means the check runs in line.
+ */
+void market_app_preverify(market_app *app, const uint8_t *tx, size_t len);
+
 /* The ABCI application; ctx borrowed until market_app_free. */
 abci_app market_app_abci(market_app *app);
 

@@ -6,6 +6,7 @@
 #ifndef AGORA_MARKET_INTERNAL_H
 #define AGORA_MARKET_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,7 +19,8 @@
 #include "state/tx.h"
 
 #define MARKET_MAX_MODULES    16
-#define MARKET_SIGCACHE_SLOTS 8192 /* direct-mapped, so bounded */
+#define MARKET_SIGCACHE_SLOTS 65536 /* direct-mapped, so bounded (2 MiB of keys) */
+#define MARKET_ACCNUM_SLOTS   65536 /* address -> account number memo (2 MiB) */
 
 /* A signature checked ahead of execution (parallel pre-verification). */
 typedef struct market_presig {
@@ -27,9 +29,22 @@ typedef struct market_presig {
     ag_err result;
 } market_presig;
 
+/*
+ * Signatures known good, shared by the app's thread and the threads calling
+ * market_app_preverify (the node's RPC and tx intake threads), so under mu.
+ * Alongside, a memo of account numbers seen by the ante handler and the
+ * chain id: what a pre-verifier needs to rebuild a SignDoc without reading
+ * the state. Both are caches: a miss or a wrong guess costs a verification
+ * in line, never a different result (the cache key holds the number used).
+ */
 typedef struct market_sigcache {
+    pthread_mutex_t mu;
     uint8_t keys[MARKET_SIGCACHE_SLOTS][CRYPTO_SHA256_LEN];
     bool used[MARKET_SIGCACHE_SLOTS];
+    crypto_address acc_addr[MARKET_ACCNUM_SLOTS];
+    uint64_t acc_number[MARKET_ACCNUM_SLOTS];
+    bool acc_used[MARKET_ACCNUM_SLOTS];
+    char chain_id[MARKET_CHAIN_ID_MAX + 1];
 } market_sigcache;
 
 struct market_app {
@@ -57,8 +72,11 @@ typedef struct market_tx_outcome {
 /* Cache key of signer i's signature of tx under an account number. */
 void market_sigcache_key(const market_tx *tx, size_t i, uint64_t account_number,
                          uint8_t out[CRYPTO_SHA256_LEN]);
-bool market_sigcache_has(const market_sigcache *c, const uint8_t key[CRYPTO_SHA256_LEN]);
+bool market_sigcache_has(market_sigcache *c, const uint8_t key[CRYPTO_SHA256_LEN]);
 void market_sigcache_add(market_sigcache *c, const uint8_t key[CRYPTO_SHA256_LEN]);
+/* The account-number memo and the chain id the pre-verifiers sign for. */
+void market_sigcache_note_account(market_sigcache *c, const crypto_address *addr, uint64_t number);
+void market_sigcache_set_chain_id(market_sigcache *c, const char *chain_id);
 
 /* The ante handler: checks, fee, sequences, signatures (ante.c).
  * pre: one entry per signer from pre-verification, or NULL. */

@@ -165,6 +165,13 @@ abci_client *node_app_client(node_app *app, node_app_conn conn)
     return app->clients[conn];
 }
 
+void node_app_preverify(void *ctx, const uint8_t *tx, size_t len)
+{
+    node_app *a = ctx;
+    if (a && a->market)
+        market_app_preverify(a->market, tx, len);
+}
+
 void node_app_close(node_app *a)
 {
     if (!a)

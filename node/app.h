@@ -69,6 +69,10 @@ ag_err node_app_open(node_app **out, const node_home *home);
 /* The client of one connection, borrowed until node_app_close. */
 abci_client *node_app_client(node_app *app, node_app_conn conn);
 
+/* Check tx's signatures ahead of CheckTx, from any thread (builtin market:
+ * market_app_preverify; otherwise nothing). ctx is the node_app. */
+void node_app_preverify(void *ctx, const uint8_t *tx, size_t len);
+
 /* Closes the clients, then the application. NULL is a no-op. */
 void node_app_close(node_app *app);
 

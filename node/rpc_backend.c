@@ -98,6 +98,9 @@ static ag_err be_broadcast_tx(void *ctx, const uint8_t *tx, size_t len, rpc_subm
                               void *user)
 {
     node_rpc *r = ctx;
+    /* Off the loop: a signature checked here is a cache hit in CheckTx. */
+    if (r->a.preverify && len)
+        r->a.preverify(r->a.preverify_ctx, tx, len);
     pending_tx *p = malloc(sizeof *p + (len ? len : 1));
     if (!p)
         return ag_err_set(AG_ERR_NOMEM, "broadcast_tx");

@@ -48,6 +48,11 @@ typedef struct node_rpc_args {
     struct uv_loop_s *loop;     /* the node's loop (the uv_async lives there) */
     const char *node_id;        /* copied */
     node_metrics *metrics;      /* borrowed until node_rpc_free: CheckTx timing; NULL: none */
+    /* Called on the RPC thread with each broadcast tx before it is queued
+     * for CheckTx (the application's signature pre-verification); thread
+     * safe; NULL: none. */
+    void (*preverify)(void *ctx, const uint8_t *tx, size_t len);
+    void *preverify_ctx;
 } node_rpc_args;
 
 /* The backend context and its loop handle (call on the loop thread, before

@@ -414,6 +414,8 @@ static ag_err open_rpc(node_runtime *n)
         .states = n->states,
         .signer = n->signer,
         .query_conn = node_app_client(n->app, NODE_APP_QUERY),
+        .preverify = node_app_preverify,
+        .preverify_ctx = n->app,
         .sw = n->sw,
         .gossip = n->gossip,
         .loop = node_host_loop(n->host),
