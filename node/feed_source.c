@@ -1,4 +1,5 @@
 /* feed_source.c — catch-up reads from the node's stores, under the node mutex. */
+#include "node/host.h"
 #include "node/feed_source.h"
 
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 static ag_err range(void *ctx, int64_t *oldest, int64_t *latest)
 {
     node_feed_stores *s = ctx;
-    pthread_mutex_lock(s->mu);
+    node_host_lock_other(s->mu);
     *latest = cons_block_store_height(s->blocks);
     *oldest = *latest ? cons_block_store_base(s->blocks) : 0;
     pthread_mutex_unlock(s->mu);
@@ -22,7 +23,7 @@ static ag_err load(void *ctx, int64_t height, crypto_hash **hashes, size_t *n_tx
     *n_txs = 0;
     ag_buf raw;
     ag_buf_init(&raw, 0);
-    pthread_mutex_lock(s->mu);
+    node_host_lock_other(s->mu);
     ag_err err = cons_block_store_load_block(s->blocks, height, &raw);
     if (!err)
         err = cons_state_store_load_finalize_response(s->states, height, finalize);

@@ -2,6 +2,8 @@
 #include "node/host.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -143,6 +145,28 @@ void node_host_set_lock(node_host *h, pthread_mutex_t *mu)
     h->lock = mu;
 }
 
+/* Threads inside node_host_lock_other, waiting for the node mutex. */
+static _Atomic int lock_waiters;
+
+void node_host_lock_other(pthread_mutex_t *mu)
+{
+    atomic_fetch_add(&lock_waiters, 1);
+    pthread_mutex_lock(mu);
+    atomic_fetch_sub(&lock_waiters, 1);
+}
+
+/* After releasing the mutex: give counted waiters up to ~2 ms to take it
+ * (they block in the kernel; without this the loop wins every race). */
+static void let_waiters_in(void)
+{
+    for (int i = 0; i < 2000 && atomic_load(&lock_waiters) > 0; i++) {
+        if (i < 50)
+            sched_yield();
+        else
+            usleep(1);
+    }
+}
+
 void node_host_run(node_host *h)
 {
     if (!h->lock) {
@@ -157,6 +181,7 @@ void node_host_run(node_host *h)
         int timeout = uv_backend_timeout(&h->loop);
         struct pollfd pfd = {.fd = uv_backend_fd(&h->loop), .events = POLLIN};
         pthread_mutex_unlock(h->lock);
+        let_waiters_in();
         int rc = poll(&pfd, 1, timeout);
         pthread_mutex_lock(h->lock);
         if (rc < 0 && errno != EINTR)

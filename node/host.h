@@ -47,6 +47,13 @@ size_t node_host_pending_timers(const node_host *h);
  * node_host_run; borrowed until node_host_free. */
 void node_host_set_lock(node_host *h, pthread_mutex_t *mu);
 
+/* Take the node mutex from another thread (RPC, feed REP). The waiter is
+ * counted, and the loop, between two iterations, lets a counted waiter in
+ * before taking the mutex again: a loop kept busy by load would otherwise
+ * re-take it at once and starve the RPC thread (seen: minutes of queued
+ * broadcast_tx requests behind one `block` call). */
+void node_host_lock_other(pthread_mutex_t *mu);
+
 /* Run the loop until node_host_stop or a signal (holding the lock, if set,
  * except while waiting). */
 void node_host_run(node_host *h);

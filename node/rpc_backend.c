@@ -1,4 +1,5 @@
 /* rpc_backend.c — the RPC server's backend in a running node (locking model in the header). */
+#include "node/host.h"
 #include "node/rpc_backend.h"
 
 #include <stdio.h>
@@ -136,7 +137,7 @@ static ag_err be_broadcast_tx(void *ctx, const uint8_t *tx, size_t len, rpc_subm
 
 static void be_lock(void *ctx)
 {
-    pthread_mutex_lock(&((node_rpc *)ctx)->mu);
+    node_host_lock_other(&((node_rpc *)ctx)->mu);
 }
 
 static void be_unlock(void *ctx)
@@ -162,7 +163,7 @@ static void be_node_info(void *ctx, rpc_node_info *o)
     memset(o, 0, sizeof *o);
     o->p2p_version = 8; /* CometBFT v0.38's P2PProtocol */
     o->block_version = CONS_BLOCK_PROTOCOL;
-    pthread_mutex_lock(&r->mu);
+    node_host_lock_other(&r->mu);
     o->app_version = cons_engine_state(r->a.engine)->version.app;
     pthread_mutex_unlock(&r->mu);
     snprintf(o->id, sizeof o->id, "%s", r->node_id);
@@ -180,7 +181,7 @@ static ag_err be_sync_info(void *ctx, rpc_sync_info *o)
     node_rpc *r = ctx;
     memset(o, 0, sizeof *o);
     ag_err e = AG_OK;
-    pthread_mutex_lock(&r->mu);
+    node_host_lock_other(&r->mu);
     int64_t base = cons_block_store_base(r->a.blocks), h = cons_block_store_height(r->a.blocks);
     if (h > 0) {
         cons_block_meta m;
@@ -212,7 +213,7 @@ static void be_validator_info(void *ctx, rpc_validator_info *o)
         return;
     o->address = *cons_privval_address(r->a.signer);
     o->pub_key = *cons_privval_pubkey(r->a.signer);
-    pthread_mutex_lock(&r->mu);
+    node_host_lock_other(&r->mu);
     const cons_valset *vs = &cons_engine_state(r->a.engine)->validators;
     long i = cons_valset_index_of(vs, &o->address);
     if (i >= 0)
@@ -239,7 +240,7 @@ static ag_err be_unconfirmed(void *ctx, long limit, cons_mempool_txs *out, size_
                              size_t *bytes)
 {
     node_rpc *r = ctx;
-    pthread_mutex_lock(&r->mu);
+    node_host_lock_other(&r->mu);
     cons_mempool *mp = cons_engine_mempool(r->a.engine);
     ag_err e = cons_mempool_reap_max_txs(mp, limit, out);
     *total = cons_mempool_size(mp);
@@ -253,7 +254,7 @@ static ag_err be_unconfirmed(void *ctx, long limit, cons_mempool_txs *out, size_
 static ag_err be_add_evidence(void *ctx, const cons_evidence *ev)
 {
     node_rpc *r = ctx;
-    pthread_mutex_lock(&r->mu);
+    node_host_lock_other(&r->mu);
     cons_evpool *p = cons_engine_evpool(r->a.engine);
     ag_err e = p ? cons_evpool_add(p, ev)
                  : ag_err_set(AG_ERR_AGAIN, "the node has not started consensus yet");
@@ -299,7 +300,7 @@ static ag_err be_net_info(void *ctx, rpc_peer *peers, size_t cap, size_t *n, boo
     p2p_peer **list = calloc(cap ? cap : 1, sizeof *list);
     if (!list)
         return ag_err_set(AG_ERR_NOMEM, "net_info");
-    pthread_mutex_lock(&r->mu);
+    node_host_lock_other(&r->mu);
     if (r->a.sw) {
         *listening = p2p_switch_listen_addr(r->a.sw) != NULL;
         size_t k = p2p_switch_peers(r->a.sw, list, cap);
@@ -406,7 +407,7 @@ void node_rpc_close(node_rpc *r)
         p->cb(p->user, ag_err_set(AG_ERR_CLOSED, "the node is shutting down"), NULL);
         free(p);
     }
-    pthread_mutex_lock(&r->mu); /* the RPC thread may still read the mempool */
+    node_host_lock_other(&r->mu); /* the RPC thread may still read the mempool */
     if (cons_mempool_flush_app_conn(cons_engine_mempool(r->a.engine)) != AG_OK)
         ag_log_warn(LOG, "mempool connection flush at shutdown: %s", ag_err_detail());
     r->a.sw = NULL;

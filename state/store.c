@@ -25,16 +25,21 @@
 #include <time.h>
 
 #include "lib/varint.h"
+#include "state/latest_cache.h"
 #include "state/ics23.h"
 #include "state/omap.h"
 #include "state/smt.h"
 
 static const uint8_t META_LATEST[] = "latest";
+
+/* Slots of the latest-state read cache (~16 MiB). */
+#define STORE_LATEST_CACHE_SLOTS 65536
 static const uint8_t META_OLDEST[] = "oldest";
 
 struct state_store {
     state_kv *kv;
     state_smt_cache *cache;
+    state_latest_cache *latest; /* hot LATEST entries (latest_cache.h) */
     state_smt_reader reader;
     state_store_options opts;
     uint64_t version, oldest;
@@ -148,6 +153,12 @@ ag_err state_store_open(state_store **out, state_kv *kv, const state_store_optio
         free(s);
         return err;
     }
+    err = state_latest_cache_new(&s->latest, STORE_LATEST_CACHE_SLOTS);
+    if (err) {
+        state_smt_cache_free(s->cache);
+        free(s);
+        return err;
+    }
     s->kv = kv;
     s->reader = (state_smt_reader){.kv = kv, .cache = s->cache};
     state_omap_init(&s->staged);
@@ -195,6 +206,7 @@ void state_store_close(state_store *s)
     state_omap_free(&s->staged);
     state_smt_output_free(&s->out);
     state_smt_cache_free(s->cache);
+    state_latest_cache_free(s->latest);
     state_kv_close(s->kv);
     free(s);
 }
@@ -221,7 +233,13 @@ ag_err state_store_get(state_store *s, const uint8_t *key, size_t klen, ag_buf *
             return AG_ERR_NOT_FOUND;
         return ag_buf_append(value, v + 1, vlen - 1);
     }
-    return s->kv->ops->get(s->kv, STATE_CF_LATEST, key, klen, value);
+    if (state_latest_cache_get(s->latest, key, klen, value, &err))
+        return err;
+    size_t before = value->len;
+    err = s->kv->ops->get(s->kv, STATE_CF_LATEST, key, klen, value);
+    if (!err)
+        state_latest_cache_put(s->latest, key, klen, value->data + before, value->len - before);
+    return err;
 }
 
 static ag_err refuse_if_prepared(const state_store *s)
@@ -621,6 +639,16 @@ ag_err state_store_finish_commit(state_store *s)
     s->prep.active = false;
 
     state_smt_output_apply_cache(&s->out, s->cache);
+    /* LATEST now holds the staged writes: so does the read cache */
+    for (const state_omap_node *e = state_omap_first(&s->staged); e; e = state_omap_next(e)) {
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        state_omap_entry(e, &k, &kl, &v, &vl);
+        if (v[0] == 'D')
+            state_latest_cache_drop(s->latest, k, kl);
+        else
+            state_latest_cache_put(s->latest, k, kl, v + 1, vl - 1);
+    }
     s->stats = (state_store_stats){.nodes_written = s->out.nodes,
                                    .changes = s->prep.effective,
                                    .pruned_records = s->prep.pruned,

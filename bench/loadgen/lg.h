@@ -8,13 +8,13 @@
  *   lg_net.c     homes, genesis accounts, processes, /proc CPU and RSS, RPC calls
  *   lg_sign.c    keys and signed transactions (pre-signed on every core)
  *   lg_submit.c  pipelined HTTP/1.1 broadcast_tx_{async,sync} connections
- *   lg_watch.c   follows committed blocks over RPC: commit times, block sizes
+ *   lg_watch.c   follows one node's event feed (NNG): commit times, results
  *   lg_market.c  the mixed market workload (scenario 3), driven by tx events
  *   lg_report.c  percentiles and the printed figures
  *   lg_main.c    options and the scenarios
  *
  * Threads: the main thread orchestrates and samples; one submitter thread
- * owns every connection; one watcher thread polls blocks. Shared state is
+ * owns every connection; one watcher thread follows the node's event feed. Shared state is
  * the tx table (lg_run.mu) and atomic counters.
  */
 #ifndef AGORA_BENCH_LG_H
@@ -124,6 +124,7 @@ typedef struct lg_run {
     size_t n_blocks, cap_blocks;
     int64_t start_height; /* first height the watcher reads */
     int watch_node;
+    char feed_pub[128], feed_rep[128]; /* the watched node's event feed */
 
     /* scenario 3 */
     lg_market *market;
@@ -185,8 +186,13 @@ void lg_watch_start(lg_run *run, pthread_t *tid);
  * sends the providers' offers and waits for them; start seeds every flow. */
 void lg_market_setup(lg_run *run, size_t n_flows);
 void lg_market_start(lg_run *run);
-/* The watcher's hook: tx `i` was committed with `code` and these events. */
-void lg_market_on_tx(lg_run *run, uint32_t i, uint32_t code, json_t *events);
+/* The watcher's hooks: an event of committed tx i; then the tx's end
+ * (ok: its "message" event was seen, so its messages ran). */
+void lg_market_on_event(lg_run *run, uint32_t i, const char *type, size_t n_attrs,
+                        const char *const *keys, const char *const *values);
+void lg_market_on_tx(lg_run *run, uint32_t i, bool ok);
+/* Block metas (header time, size, txs) of the blocks seen in [t0, t1). */
+void lg_watch_fill_blocks(lg_run *run, uint64_t t0, uint64_t t1);
 /* Rejected at submission: the flow stops. */
 void lg_market_on_reject(lg_run *run, uint32_t i);
 void lg_market_report(lg_run *run);

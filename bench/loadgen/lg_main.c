@@ -436,6 +436,7 @@ static void measure(lg_run *r, double secs, window *w)
     uint64_t t1 = lg_now_ns();
     sampler_end(r, &s, w);
     drain(r, 20);
+    lg_watch_fill_blocks(r, t0, t1);
     window_figures(r, t0, t1, w);
     w->offered = r->rate;
     lg_http_free(h);

@@ -10,12 +10,13 @@
  *   5       tenant    MsgCloseLease (lease)        -> back to 1
  *
  * A step's tx is signed when the previous step's tx is seen committed (the
- * ids come from its events), so only the offers are signed before the timed
+ * ids come from its events on the feed), so only the offers are signed before the timed
  * phase; with hundreds of flows every kind of tx is in flight at once.
  * A tx failing in its block sends the flow back to step 1; one refused by
  * CheckTx retires the flow (its account's sequence is then unknown).
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,37 +136,37 @@ static void send_step(lg_run *run, size_t f, int step)
     lg_tx_add(run, req, rl, hash, acct, (uint32_t)f, (uint8_t)step, (int)(f % (size_t)run->n_nodes));
 }
 
-static const char *str_or_empty(json_t *j)
+/* An event of flow f's current tx: keep the ids the next step needs. */
+void lg_market_on_event(lg_run *run, uint32_t i, const char *type, size_t n_attrs,
+                        const char *const *keys, const char *const *values)
 {
-    const char *s = json_string_value(j);
-    return s ? s : "";
-}
-
-/* The value of attribute `key` of the first event of `type`, as a number. */
-static uint64_t event_u64(json_t *events, const char *type, const char *key)
-{
-    size_t i, k;
-    json_t *ev, *at;
-    json_array_foreach(events, i, ev)
-    {
-        if (strcmp(str_or_empty(json_object_get(ev, "type")), type) != 0)
+    lg_market *m = run->market;
+    flow *fl = &m->flows[lg_tx_at(run, i)->flow];
+    static const struct {
+        const char *type, *key;
+        size_t off;
+    } wanted[] = {
+        {MARKET_EV_OFFER_CREATED, MARKET_ATTR_OFFER_ID, offsetof(flow, offer_id)},
+        {MARKET_EV_ORDER_CREATED, MARKET_ATTR_ORDER_ID, offsetof(flow, order_id)},
+        {MARKET_EV_BID_CREATED, MARKET_ATTR_BID_ID, offsetof(flow, bid_id)},
+        {MARKET_EV_LEASE_CREATED, MARKET_ATTR_LEASE_ID, offsetof(flow, lease_id)},
+    };
+    for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
+        if (strcmp(type, wanted[w].type) != 0)
             continue;
-        json_array_foreach(json_object_get(ev, "attributes"), k, at)
-        {
-            if (strcmp(str_or_empty(json_object_get(at, "key")), key) == 0)
-                return strtoull(str_or_empty(json_object_get(at, "value")), NULL, 10);
-        }
+        for (size_t k = 0; k < n_attrs; k++)
+            if (strcmp(keys[k], wanted[w].key) == 0)
+                *(uint64_t *)((char *)fl + wanted[w].off) = strtoull(values[k], NULL, 10);
     }
-    return 0;
 }
 
-void lg_market_on_tx(lg_run *run, uint32_t i, uint32_t code, json_t *events)
+void lg_market_on_tx(lg_run *run, uint32_t i, bool ok)
 {
     lg_market *m = run->market;
     lg_tx *t = lg_tx_at(run, i);
     flow *fl = &m->flows[t->flow];
     int step = t->step, next;
-    if (code != 0) {
+    if (!ok) {
         atomic_fetch_add(&m->failed[step], 1);
         if (step == S_OFFER) {
             fl->retired = true;
@@ -176,18 +177,14 @@ void lg_market_on_tx(lg_run *run, uint32_t i, uint32_t code, json_t *events)
         atomic_fetch_add(&m->ok[step], 1);
         switch (step) {
         case S_OFFER:
-            fl->offer_id = event_u64(events, MARKET_EV_OFFER_CREATED, MARKET_ATTR_OFFER_ID);
             return; /* the timed phase starts the flows */
         case S_ORDER:
-            fl->order_id = event_u64(events, MARKET_EV_ORDER_CREATED, MARKET_ATTR_ORDER_ID);
             next = S_BID;
             break;
         case S_BID:
-            fl->bid_id = event_u64(events, MARKET_EV_BID_CREATED, MARKET_ATTR_BID_ID);
             next = S_ACCEPT;
             break;
         case S_ACCEPT:
-            fl->lease_id = event_u64(events, MARKET_EV_LEASE_CREATED, MARKET_ATTR_LEASE_ID);
             next = S_WITHDRAW;
             break;
         case S_WITHDRAW:

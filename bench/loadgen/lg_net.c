@@ -63,28 +63,40 @@ static void run_wait(pid_t p, const char *what)
         lg_die("%s failed", what);
 }
 
-/* The port of `laddr = tcp://host:PORT` in [section] of a config.ini. */
-static int config_port(const char *path, const char *section)
+/* The value of `key = VALUE` in [section] of a config.ini, into out. */
+static void config_value(const char *path, const char *section, const char *key, char *out,
+                         size_t cap)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         lg_die("cannot read %s", path);
-    char line[512], want[64];
+    char line[512], want[64], prefix[64];
     snprintf(want, sizeof want, "[%s]", section);
+    snprintf(prefix, sizeof prefix, "%s = ", key);
     bool in = false;
-    int port = -1;
+    out[0] = 0;
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '[')
             in = strncmp(line, want, strlen(want)) == 0;
-        else if (in && strncmp(line, "laddr = ", 8) == 0) {
-            const char *c = strrchr(line, ':');
-            if (c)
-                port = atoi(c + 1);
+        else if (in && strncmp(line, prefix, strlen(prefix)) == 0) {
+            line[strcspn(line, "\r\n")] = 0;
+            snprintf(out, cap, "%s", line + strlen(prefix));
         }
     }
     fclose(f);
+    if (!out[0])
+        lg_die("no [%s] %s in %s", section, key, path);
+}
+
+/* The port of `laddr = tcp://host:PORT` in [section] of a config.ini. */
+static int config_port(const char *path, const char *section)
+{
+    char v[256];
+    config_value(path, section, "laddr", v, sizeof v);
+    const char *c = strrchr(v, ':');
+    int port = c ? atoi(c + 1) : -1;
     if (port <= 0)
-        lg_die("no [%s] laddr in %s", section, path);
+        lg_die("no port in [%s] laddr of %s", section, path);
     return port;
 }
 
@@ -144,6 +156,10 @@ void lg_net_create(lg_run *run, int base_port)
         genesis_add_accounts(run, path);
         snprintf(path, sizeof path, "%s/node%d/config/config.ini", out, i);
         run->rpc_port[i] = config_port(path, "rpc");
+        if (i == run->watch_node) {
+            config_value(path, "feed", "pub_listen", run->feed_pub, sizeof run->feed_pub);
+            config_value(path, "feed", "rep_listen", run->feed_rep, sizeof run->feed_rep);
+        }
     }
 }
 

@@ -242,8 +242,17 @@ static void conn_read(lg_run *run, conn *c)
                 break;
             lg_die("RPC connection to node%d: %s", c->node, strerror(errno));
         }
-        if (r == 0)
-            lg_die("node%d closed its RPC connection", c->node);
+        if (r == 0) {
+            /* an idle connection is closed by the node after 10 s: fine
+             * when nothing is outstanding, dialed again when next used */
+            if (c->f_head != c->f_tail)
+                lg_die("node%d closed its RPC connection with %zu answers due", c->node,
+                       c->f_tail - c->f_head);
+            close(c->fd);
+            c->fd = -1;
+            c->in_len = 0;
+            return;
+        }
         c->in_len += (size_t)r;
     }
     c->in[c->in_len] = 0;
@@ -345,6 +354,8 @@ static void *submit_main(void *arg)
                 uint32_t i = next_tx(run, n);
                 if (i == UINT32_MAX)
                     break;
+                if (c->fd < 0)
+                    c->fd = dial(run->rpc_port[n]);
                 rr[n]++;
                 lg_tx *t = lg_tx_at(run, i);
                 out_append(c, t->req, t->req_len);
@@ -358,6 +369,7 @@ static void *submit_main(void *arg)
             }
         }
         for (int k = 0; k < nc; k++) {
+            /* a negative fd is ignored by poll: a closed, idle connection */
             pfd[k] = (struct pollfd){.fd = conns[k].fd, .events = POLLIN};
             if (conns[k].out_off < conns[k].out_len)
                 pfd[k].events |= POLLOUT;
@@ -380,7 +392,8 @@ static void *submit_main(void *arg)
         }
     }
     for (int k = 0; k < nc; k++) {
-        close(conns[k].fd);
+        if (conns[k].fd >= 0)
+            close(conns[k].fd);
         free(conns[k].out);
         free(conns[k].in);
     }

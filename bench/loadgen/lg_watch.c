@@ -1,9 +1,15 @@
 /*
- * lg_watch.c — follows one node's committed blocks over its RPC (`block`
- * and `block_results`, polled every few milliseconds): each of our txs gets
- * its commit time (when its block was first seen: at most one poll period
- * plus one RPC round trip after the node stored it) and its result code;
- * each block its size and header time. Scenario 3's flows advance from here.
+ * lg_watch.c — follows the watched node's event feed (feed/client.h: NNG
+ * PUB, gap-free with REQ/REP catch-up) from the first loaded height. The
+ * feed is published by the node at commit, off its consensus thread, so
+ * watching costs the node nothing it does not already do, unlike polling
+ * `block` and `block_results` over the RPC (which took the node mutex and
+ * the RPC thread from the load, and lagged seconds behind under load).
+ *
+ * A tx's commit time is when its first event arrives; it succeeded when its
+ * "message" event (emitted only when its messages ran) is among its events.
+ * Block metas (header time, bytes, tx count) are read over the RPC after a
+ * window (`blockchain`), not while loading.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,11 +17,10 @@
 #include <string.h>
 
 #include "bench/loadgen/lg.h"
-#include "crypto/hash.h"
-#include "lib/base64.h"
+#include "feed/client.h"
 #include "lib/rfc3339.h"
 
-#define POLL_MS 3
+#define MAX_ATTRS 64
 
 static void block_add(lg_run *run, const lg_block *b)
 {
@@ -32,97 +37,90 @@ static void block_add(lg_run *run, const lg_block *b)
     pthread_mutex_unlock(&run->mu);
 }
 
-/* The results of block h, retried until the node has them. */
-static json_t *results_of(lg_run *run, lg_http *h, int64_t height)
-{
-    char path[64];
-    snprintf(path, sizeof path, "block_results?height=%" PRId64, height);
-    for (int tries = 0; tries < 2000 && !atomic_load(&run->stop); tries++) {
-        json_t *r = lg_rpc_get(h, run->rpc_port[run->watch_node], path);
-        if (r)
-            return r;
-        lg_sleep_ms(POLL_MS);
-    }
-    return NULL;
-}
+typedef struct cur_tx {
+    int64_t height;
+    int64_t tx_index; /* -1: none open */
+    long idx;         /* our tx, or -1 */
+    bool ok;
+} cur_tx;
 
-static void handle_block(lg_run *run, lg_http *h, json_t *res, uint64_t seen)
+static void finish_tx(lg_run *run, cur_tx *c)
 {
-    json_t *block = json_object_get(res, "block");
-    json_t *header = json_object_get(block, "header");
-    lg_block b = {.seen_ns = seen};
-    const char *hs = json_string_value(json_object_get(header, "height"));
-    const char *ts = json_string_value(json_object_get(header, "time"));
-    b.height = hs ? strtoll(hs, NULL, 10) : 0;
-    int64_t sec;
-    int32_t nanos;
-    if (ts && ag_rfc3339_parse(ts, strlen(ts), &sec, &nanos) == AG_OK)
-        b.time_ns = sec * 1000000000 + nanos;
-    json_t *txs = json_object_get(json_object_get(block, "data"), "txs");
-    size_t n = json_array_size(txs);
-    b.n_txs = (uint32_t)n;
-    long *ours = n ? malloc(n * sizeof *ours) : NULL;
-    if (n && !ours)
-        lg_die("out of memory");
-    static uint8_t buf[1 << 21];
-    for (size_t k = 0; k < n; k++) {
-        const char *s = json_string_value(json_array_get(txs, k));
-        size_t len = 0;
-        ours[k] = -1;
-        if (!s || ag_base64_decode(buf, sizeof buf, &len, s, strlen(s)) != AG_OK)
-            continue;
-        b.bytes += len;
-        uint8_t hash[32];
-        crypto_sha256(hash, buf, len);
-        pthread_mutex_lock(&run->mu);
-        ours[k] = lg_tx_find_locked(run, hash);
-        pthread_mutex_unlock(&run->mu);
-        if (ours[k] >= 0)
-            b.n_ours++;
-    }
-    json_t *results = b.n_ours ? results_of(run, h, b.height) : NULL;
-    json_t *txr = json_object_get(results, "txs_results");
-    for (size_t k = 0; k < n; k++) {
-        if (ours[k] < 0)
-            continue;
-        lg_tx *t = lg_tx_at(run, (uint32_t)ours[k]);
-        json_t *r = json_array_get(txr, k);
-        uint32_t code = r ? (uint32_t)json_integer_value(json_object_get(r, "code")) : 1;
-        t->commit_ns = seen;
-        t->height = b.height;
+    if (c->tx_index >= 0 && c->idx >= 0) {
+        lg_tx *t = lg_tx_at(run, (uint32_t)c->idx);
         uint8_t st = atomic_load(&t->state);
-        if (st == LG_TX_COMMITTED || st == LG_TX_FAILED)
-            continue; /* a duplicate in a later block cannot happen; be safe */
-        atomic_store(&t->state, code == 0 ? LG_TX_COMMITTED : LG_TX_FAILED);
-        atomic_fetch_add(code == 0 ? &run->n_committed : &run->n_failed, 1);
-        if (run->market)
-            lg_market_on_tx(run, (uint32_t)ours[k], code, json_object_get(r, "events"));
+        if (st != LG_TX_COMMITTED && st != LG_TX_FAILED) {
+            atomic_store(&t->state, c->ok ? LG_TX_COMMITTED : LG_TX_FAILED);
+            atomic_fetch_add(c->ok ? &run->n_committed : &run->n_failed, 1);
+            if (run->market)
+                lg_market_on_tx(run, (uint32_t)c->idx, c->ok);
+        }
     }
-    json_decref(results);
-    free(ours);
-    block_add(run, &b);
+    c->tx_index = -1;
+    c->idx = -1;
+    c->ok = false;
 }
 
 static void *watch_main(void *arg)
 {
     lg_run *run = arg;
-    lg_http *h = lg_http_new();
-    int64_t next = run->start_height;
-    char path[64];
+    feed_client *fc;
+    if (feed_client_open(&fc, run->feed_pub, run->feed_rep, run->start_height) != AG_OK)
+        lg_die("feed of node%d (%s, %s): %s", run->watch_node, run->feed_pub, run->feed_rep,
+               ag_err_detail());
+    cur_tx cur = {.tx_index = -1, .idx = -1};
+    lg_block blk = {0};
     while (!atomic_load(&run->stop)) {
-        snprintf(path, sizeof path, "block?height=%" PRId64, next);
-        json_t *res = lg_rpc_get(h, run->rpc_port[run->watch_node], path);
-        uint64_t seen = lg_now_ns();
-        if (!res || !json_object_get(res, "block") || json_is_null(json_object_get(res, "block"))) {
-            json_decref(res);
-            lg_sleep_ms(POLL_MS);
+        const feed_event *ev;
+        ag_err e = feed_client_next(fc, &ev, 50);
+        uint64_t now = lg_now_ns();
+        if (e == AG_ERR_TIMEOUT) {
+            finish_tx(run, &cur); /* the block's last tx: nothing more came */
             continue;
         }
-        handle_block(run, h, res, seen);
-        json_decref(res);
-        next++;
+        if (e != AG_OK)
+            lg_die("feed of node%d: %s", run->watch_node, ag_err_detail());
+        if (ev->height != blk.height) {
+            finish_tx(run, &cur);
+            if (blk.height)
+                block_add(run, &blk);
+            blk = (lg_block){.height = ev->height, .seen_ns = now};
+        }
+        if (ev->tx_hash.len != 32) { /* a block-level event: the txs are over */
+            finish_tx(run, &cur);
+            continue;
+        }
+        if (cur.tx_index != (int64_t)ev->tx_index || cur.height != ev->height) {
+            finish_tx(run, &cur);
+            cur.height = ev->height;
+            cur.tx_index = ev->tx_index;
+            pthread_mutex_lock(&run->mu);
+            cur.idx = lg_tx_find_locked(run, ev->tx_hash.data);
+            pthread_mutex_unlock(&run->mu);
+            blk.n_txs++;
+            if (cur.idx >= 0) {
+                blk.n_ours++;
+                lg_tx *t = lg_tx_at(run, (uint32_t)cur.idx);
+                t->commit_ns = now;
+                t->height = ev->height;
+            }
+        }
+        if (cur.idx < 0)
+            continue;
+        if (strcmp(ev->type, "message") == 0)
+            cur.ok = true;
+        if (run->market) {
+            const char *keys[MAX_ATTRS], *vals[MAX_ATTRS];
+            size_t n = ev->n_attributes < MAX_ATTRS ? ev->n_attributes : MAX_ATTRS;
+            for (size_t k = 0; k < n; k++) {
+                keys[k] = ev->attributes[k]->key;
+                vals[k] = ev->attributes[k]->value;
+            }
+            lg_market_on_event(run, (uint32_t)cur.idx, ev->type, n, keys, vals);
+        }
     }
-    lg_http_free(h);
+    finish_tx(run, &cur);
+    feed_client_close(fc);
     return NULL;
 }
 
@@ -130,4 +128,54 @@ void lg_watch_start(lg_run *run, pthread_t *tid)
 {
     if (pthread_create(tid, NULL, watch_main, run) != 0)
         lg_die("pthread_create");
+}
+
+void lg_watch_fill_blocks(lg_run *run, uint64_t t0, uint64_t t1)
+{
+    pthread_mutex_lock(&run->mu);
+    int64_t lo = 0, hi = 0;
+    for (size_t k = 0; k < run->n_blocks; k++)
+        if (run->blocks[k].seen_ns >= t0 && run->blocks[k].seen_ns < t1) {
+            if (!lo)
+                lo = run->blocks[k].height;
+            hi = run->blocks[k].height;
+        }
+    pthread_mutex_unlock(&run->mu);
+    if (!lo)
+        return;
+    lg_http *h = lg_http_new();
+    for (int64_t from = lo; from <= hi; from += 20) {
+        int64_t to = from + 19 < hi ? from + 19 : hi;
+        char path[96];
+        snprintf(path, sizeof path, "blockchain?minHeight=%" PRId64 "&maxHeight=%" PRId64, from, to);
+        json_t *r = lg_rpc_get(h, run->rpc_port[run->watch_node], path);
+        size_t i;
+        json_t *m;
+        json_array_foreach(json_object_get(r, "block_metas"), i, m)
+        {
+            json_t *hd = json_object_get(m, "header");
+            const char *hs = json_string_value(json_object_get(hd, "height"));
+            const char *ts = json_string_value(json_object_get(hd, "time"));
+            const char *bs = json_string_value(json_object_get(m, "block_size"));
+            const char *nt = json_string_value(json_object_get(m, "num_txs"));
+            int64_t height = hs ? strtoll(hs, NULL, 10) : 0;
+            int64_t sec;
+            int32_t nanos;
+            pthread_mutex_lock(&run->mu);
+            for (size_t k = 0; k < run->n_blocks; k++) {
+                lg_block *b = &run->blocks[k];
+                if (b->height != height)
+                    continue;
+                if (ts && ag_rfc3339_parse(ts, strlen(ts), &sec, &nanos) == AG_OK)
+                    b->time_ns = sec * 1000000000 + nanos;
+                if (bs)
+                    b->bytes = strtoull(bs, NULL, 10);
+                if (nt)
+                    b->n_txs = (uint32_t)strtoul(nt, NULL, 10);
+            }
+            pthread_mutex_unlock(&run->mu);
+        }
+        json_decref(r);
+    }
+    lg_http_free(h);
 }
