@@ -34,7 +34,7 @@
 #define FEED_PAGE_MAX_BYTES      (1u << 20)  /* a page stops growing past this many bytes */
 #define FEED_PAGE_MAX_HEIGHTS    1000        /* heights read for one page */
 #define FEED_RESPONSE_MAX        (64u << 20) /* what a client accepts (one event can be large) */
-#define FEED_QUEUE_MAX_MSGS      8192        /* PUB messages waiting for the publisher thread */
+#define FEED_QUEUE_MAX_MSGS      65536       /* PUB messages waiting for the publisher thread */
 #define FEED_QUEUE_MAX_BYTES     (32u << 20)
 
 typedef Agora__Feed__V1__Event feed_event;

@@ -16,6 +16,7 @@
 #define LOG                 "rpc"
 #define RPC_VERSION         "0.38.x-agora"
 #define BROADCAST_QUEUE_MAX 10000 /* txs waiting for the loop */
+#define BROADCAST_BATCH_MAX 256   /* CheckTx calls per loop iteration */
 
 typedef struct pending_tx {
     struct pending_tx *next;
@@ -70,12 +71,37 @@ static pending_tx *take_all(node_rpc *r)
     return p;
 }
 
-/* Loop thread, node mutex held by the host. */
+/* Put the unprocessed rest of a taken list back in front of the queue. */
+static void put_back(node_rpc *r, pending_tx *rest)
+{
+    size_t n = 0;
+    pending_tx *last = rest;
+    for (; last->next; last = last->next)
+        n++;
+    pthread_mutex_lock(&r->qmu);
+    last->next = r->head;
+    if (!r->head)
+        r->tail = last;
+    r->head = rest;
+    r->queued += n + 1;
+    uv_async_send(&r->async);
+    pthread_mutex_unlock(&r->qmu);
+}
+
+/* Loop thread, node mutex held by the host. At most BROADCAST_BATCH_MAX
+ * txs per call: under a flood, CheckTx must not hold the loop for long
+ * stretches while proposals and votes wait (the rest runs on the next
+ * iteration, after the loop has seen its timers and sockets). */
 static void on_async(uv_async_t *a)
 {
     node_rpc *r = a->data;
     bool submitted = false;
+    size_t done = 0;
     for (pending_tx *p = take_all(r), *next; p; p = next) {
+        if (done++ == BROADCAST_BATCH_MAX) {
+            put_back(r, p);
+            break;
+        }
         next = p->next;
         ag_err_clear();
         p->metrics = r->a.metrics;

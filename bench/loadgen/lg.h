@@ -125,6 +125,7 @@ typedef struct lg_run {
     int64_t start_height; /* first height the watcher reads */
     int watch_node;
     char feed_pub[128], feed_rep[128]; /* the watched node's event feed */
+    _Atomic uint64_t feed_gaps;        /* catch-ups the feed client needed */
 
     /* scenario 3 */
     lg_market *market;

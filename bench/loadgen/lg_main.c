@@ -8,8 +8,9 @@
  * must verify every tx's signature once.
  *
  *   loadgen --scenario 1   one validator, bank sends, as fast as accepted
- *   loadgen --scenario 2   four validators, bank sends, at a fixed rate
- *                          (default 60% of the ceiling: the goal)
+ *   loadgen --scenario 2   four validators, bank sends, rates stepped up to
+ *                          60% of the ceiling (the goal) while p50 <= 0.5 s
+ *                          and p99 <= 1 s hold; or one window at --rate
  *   loadgen --scenario 3   four validators, the market: orders, bids,
  *                          accepted bids, withdrawals, closes, all in flight
  *   loadgen --scenario 4   four validators, bank sends, a sweep of rates
@@ -490,8 +491,14 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < sizeof frac / sizeof frac[0]; k++)
                 rates[n_rates++] = floor(ceiling * frac[k] / 100) * 100 + 100;
         }
+    } else if (o.scenario == 2 && o.rate_set) {
+        rates[n_rates++] = o.rate;
     } else if (o.scenario == 2) {
-        rates[n_rates++] = o.rate_set ? o.rate : floor(ceiling * 0.6);
+        /* stepped up to the goal's rate (60% of the ceiling); the answer is
+         * the highest rate kept within p50 <= 0.5 s and p99 <= 1 s */
+        static const double frac[] = {0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6};
+        for (size_t k = 0; k < sizeof frac / sizeof frac[0]; k++)
+            rates[n_rates++] = floor(ceiling * frac[k] / 100) * 100 + 100;
     } else {
         rates[n_rates++] = o.rate; /* 0 unless given: closed loop */
     }
@@ -547,22 +554,27 @@ int main(int argc, char **argv)
 
     window ws[64];
     size_t done = 0;
+    int best = -1; /* the last step kept within the bounds */
     for (size_t k = 0; k < n_rates; k++) {
         r->rate = rates[k];
         memset(&ws[k], 0, sizeof ws[k]);
         measure(r, o.seconds, &ws[k]);
         done++;
-        if (o.scenario != 4) {
+        if (n_rates == 1) {
             print_window(r, &ws[k], ceiling);
         } else {
             window *w = &ws[k];
             printf("  step %zu: offered %.0f tx/s -> committed %.0f tx/s, p50 %.0f ms, p99 %.0f ms\n",
                    k + 1, w->offered, w->committed_per_s, w->lat_p50, w->lat_p99);
-            if (w->lat_p99 > 2000 || w->committed_per_s < 0.9 * w->offered)
+            bool kept = w->committed_per_s >= 0.9 * w->offered &&
+                        (o.scenario == 4 ? w->lat_p99 <= 2000
+                                         : w->lat_p50 <= 500 && w->lat_p99 <= 1000);
+            if (!kept)
                 break; /* latency exploded or the network fell behind */
+            best = (int)k;
         }
     }
-    if (o.scenario == 4) {
+    if (n_rates > 1) {
         printf("\n| offered tx/s | committed tx/s | of ceiling | p50 ms | p99 ms | max ms | txs/block "
                "| mempool max | node CPU %% (sum) | refused |\n");
         printf("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -578,9 +590,18 @@ int main(int argc, char **argv)
     }
     if (r->first_reject[0])
         printf("first refusal: %s\n", r->first_reject);
+    if (n_rates > 1 && best >= 0) {
+        window *w = &ws[best];
+        printf("sustained: %.0f tx/s committed (%.0f%% of the ceiling) at p50 %.0f ms, p99 %.0f ms"
+               " (%s)\n",
+               w->committed_per_s, 100 * w->committed_per_s / ceiling, w->lat_p50, w->lat_p99,
+               o.scenario == 4 ? "p99 <= 2 s" : "p50 <= 0.5 s, p99 <= 1 s");
+    } else if (n_rates > 1) {
+        printf("sustained: not even the first step kept within the bounds\n");
+    }
     if (o.scenario == 1 || o.scenario == 2) {
-        window *w = &ws[0];
-        bool ok = w->committed_per_s >= 0.6 * ceiling &&
+        window *w = n_rates > 1 ? (best >= 0 ? &ws[best] : NULL) : &ws[0];
+        bool ok = w && w->committed_per_s >= 0.6 * ceiling &&
                   (o.scenario == 1 || (w->lat_p50 <= 500 && w->lat_p99 <= 1000));
         printf("goal (%s): %s\n",
                o.scenario == 1 ? ">= 60% of the ceiling"
@@ -590,6 +611,7 @@ int main(int argc, char **argv)
     atomic_store(&r->stop, true);
     pthread_join(st, NULL);
     pthread_join(wt, NULL);
+    printf("event feed: %" PRIu64 " catch-ups after lost PUB messages\n", atomic_load(&r->feed_gaps));
     lg_net_stop(r);
     lg_net_cleanup(r);
     return 0;

@@ -323,16 +323,20 @@ static void *submit_main(void *arg)
     }
     uint64_t due[LG_MAX_NODES];
     int rr[LG_MAX_NODES] = {0};
-    double interval_ns = run->rate > 0 ? 1e9 * run->n_nodes / run->rate : 0;
-    while (!atomic_load(&run->submitting) && !atomic_load(&run->stop))
-        lg_sleep_ms(1);
-    uint64_t t0 = lg_now_ns();
-    for (int n = 0; n < run->n_nodes; n++)
-        due[n] = t0 + (uint64_t)(interval_ns * n / run->n_nodes);
+    double interval_ns = 0;
+    bool was_submitting = false;
     struct pollfd pfd[MAX_CONNS];
     while (!atomic_load(&run->stop)) {
         uint64_t now = lg_now_ns();
         bool submitting = atomic_load(&run->submitting);
+        if (submitting && !was_submitting) {
+            /* a new window: its rate, its schedule from now (per node,
+             * staggered) */
+            interval_ns = run->rate > 0 ? 1e9 * run->n_nodes / run->rate : 0;
+            for (int n = 0; n < run->n_nodes; n++)
+                due[n] = now + (uint64_t)(interval_ns * n / run->n_nodes);
+        }
+        was_submitting = submitting;
         int64_t wait_ns = 5000000;
         for (int n = 0; submitting && n < run->n_nodes; n++) {
             for (int guard = 0; guard < 4096; guard++) {

@@ -120,6 +120,8 @@ static void *watch_main(void *arg)
         }
     }
     finish_tx(run, &cur);
+    feed_client_stats fs = feed_client_get_stats(fc);
+    atomic_store(&run->feed_gaps, fs.gaps);
     feed_client_close(fc);
     return NULL;
 }
