@@ -61,12 +61,12 @@ done
 # Integration tests: tests/integration/test_*.sh BUILD_DIR, each one test
 # (they start real processes, or run tools we did not write against ours).
 # Under ThreadSanitizer the ones that run agorad processes (test_node_*,
-# test_localnet*, test_rpc_cosmjs_node, test_feed) are skipped: agorad is mostly RocksDB, whose threads and
+# test_localnet*, test_rpc_cosmjs_node, test_feed, test_loadgen) are skipped: agorad is mostly RocksDB, whose threads and
 # compression libraries are not built with TSan, and TSan then reports races
 # between two RocksDB-internal stacks (seen in CI). The plain and ASan runs
 # execute them; our threaded code is covered by the unit tests under TSan.
 node_skip='^$'
-case "$build" in *thread*) node_skip='^test_(node_|localnet|rpc_cosmjs_node|feed$)' ;; esac
+case "$build" in *thread*) node_skip='^test_(node_|localnet|rpc_cosmjs_node|feed$|loadgen$)' ;; esac
 for s in tests/integration/test_*.sh; do
   [[ -f "$s" ]] || continue
   name=$(basename "$s" .sh)

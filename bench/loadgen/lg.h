@@ -49,9 +49,9 @@ enum {
 typedef struct lg_tx {
     uint8_t *req; /* the whole HTTP request (owned) */
     uint32_t req_len;
-    uint32_t account;   /* signer's index */
-    uint32_t flow;      /* scenario 3: the flow (tenant/provider pair); else 0 */
-    uint8_t step;       /* scenario 3: the flow's step */
+    uint32_t account; /* signer's index */
+    uint32_t flow;    /* scenario 3: the flow (tenant/provider pair); else 0 */
+    uint8_t step;     /* scenario 3: the flow's step */
     _Atomic uint8_t state;
     uint16_t node;      /* target node */
     uint8_t hash[32];   /* SHA-256 of the tx bytes */
@@ -63,11 +63,11 @@ typedef struct lg_tx {
 /* One observed block. */
 typedef struct lg_block {
     int64_t height;
-    uint64_t seen_ns;   /* monotonic, when the watcher fetched it */
-    int64_t time_ns;    /* header time (BFT time), ns since the epoch */
-    uint32_t n_txs;     /* all txs in the block */
-    uint32_t n_ours;    /* txs of this run */
-    uint64_t bytes;     /* sum of tx bytes */
+    uint64_t seen_ns; /* monotonic, when the watcher fetched it */
+    int64_t time_ns;  /* header time (BFT time), ns since the epoch */
+    uint32_t n_txs;   /* all txs in the block */
+    uint32_t n_ours;  /* txs of this run */
+    uint64_t bytes;   /* sum of tx bytes */
 } lg_block;
 
 typedef struct lg_account {
@@ -76,7 +76,7 @@ typedef struct lg_account {
     crypto_address addr;
     char bech[96];
     uint64_t number;
-    uint64_t sequence; /* the next one to sign */
+    uint64_t sequence;   /* the next one to sign */
     _Atomic bool broken; /* a tx was rejected: its later pre-signed txs are skipped */
 } lg_account;
 
@@ -85,11 +85,11 @@ typedef struct lg_market lg_market;
 typedef struct lg_run {
     /* the network */
     int n_nodes;
-    char dir[256];             /* temporary homes */
+    char dir[256]; /* temporary homes */
     char agorad[4096];
     int rpc_port[LG_MAX_NODES];
     pid_t pid[LG_MAX_NODES];
-    bool keep;                 /* keep the homes (--keep) */
+    bool keep; /* keep the homes (--keep) */
 
     /* accounts */
     lg_account *accts;
@@ -108,9 +108,9 @@ typedef struct lg_run {
     size_t q_head[LG_MAX_NODES], q_tail[LG_MAX_NODES], q_cap[LG_MAX_NODES];
 
     /* submission */
-    bool sync;            /* broadcast_tx_sync (else async) */
-    double rate;          /* txs per second offered; 0: closed loop */
-    size_t max_inflight;  /* closed loop: accepted, not yet committed */
+    bool sync;           /* broadcast_tx_sync (else async) */
+    double rate;         /* txs per second offered; 0: closed loop */
+    size_t max_inflight; /* closed loop: accepted, not yet committed */
     int conns_per_node;
     _Atomic bool submitting;
     _Atomic bool stop;

@@ -92,7 +92,7 @@ typedef struct window {
     double txs_per_block, max_txs_block, bytes_per_block;
     double interval_p50, interval_p99; /* ms, header times */
     double mempool_mean, mempool_max;
-    double node_cpu[LG_MAX_NODES]; /* % of one core */
+    double node_cpu[LG_MAX_NODES];                         /* % of one core */
     double node_rss[LG_MAX_NODES], node_hwm[LG_MAX_NODES]; /* MiB */
     double self_cpu;
 } window;
@@ -184,7 +184,8 @@ static void window_figures(lg_run *run, uint64_t t0, uint64_t t1, window *w)
     for (uint32_t i = 0; i < n; i++) {
         lg_tx *t = lg_tx_at(run, i);
         uint8_t st = atomic_load(&t->state);
-        if ((st == LG_TX_COMMITTED || st == LG_TX_FAILED) && t->commit_ns >= t0 && t->commit_ns < t1)
+        if ((st == LG_TX_COMMITTED || st == LG_TX_FAILED) && t->commit_ns >= t0 &&
+            t->commit_ns < t1)
             committed_in++;
         if (st == LG_TX_NEW || st == LG_TX_SKIPPED || t->submit_ns < t0 || t->submit_ns >= t1)
             continue;
@@ -235,7 +236,10 @@ static void window_figures(lg_run *run, uint64_t t0, uint64_t t1, window *w)
 
 static void print_window(const lg_run *run, const window *w, double ceiling)
 {
-    if (w->offered > 0)
+    if (run->market)
+        printf("  offered              as fast as the flows go (each step sent when the previous"
+               " one is committed)\n");
+    else if (w->offered > 0)
         printf("  offered              %.0f tx/s\n", w->offered);
     else
         printf("  offered              as fast as accepted (at most %zu txs in flight)\n",
@@ -246,13 +250,14 @@ static void print_window(const lg_run *run, const window *w, double ceiling)
     printf("  accepted             %.0f tx/s\n", w->accepted_per_s);
     printf("  committed            %.0f tx/s  = %.0f%% of the ceiling (%.0f tx/s)\n",
            w->committed_per_s, 100 * w->committed_per_s / ceiling, ceiling);
-    printf("  of the window's txs  %" PRIu64 " committed ok, %" PRIu64 " failed in the block, %" PRIu64
-           " never committed\n",
+    printf("  of the window's txs  %" PRIu64 " committed ok, %" PRIu64
+           " failed in the block, %" PRIu64 " never committed\n",
            w->committed, w->failed, w->lost);
     printf("  commit latency       p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", w->lat_p50, w->lat_p99,
            w->lat_max);
-    printf("  blocks               %zu, %.0f txs (%.0f KiB) per block on average, at most %.0f txs\n",
-           w->blocks, w->txs_per_block, w->bytes_per_block / 1024, w->max_txs_block);
+    printf(
+        "  blocks               %zu, %.0f txs (%.0f KiB) per block on average, at most %.0f txs\n",
+        w->blocks, w->txs_per_block, w->bytes_per_block / 1024, w->max_txs_block);
     printf("  block interval       p50 %.0f ms, p99 %.0f ms (header times)\n", w->interval_p50,
            w->interval_p99);
     printf("  mempool depth        mean %.0f, max %.0f txs (node0, sampled every 100 ms)\n",
@@ -462,8 +467,7 @@ int main(int argc, char **argv)
     r->conns_per_node = o.conns;
     snprintf(r->agorad, sizeof r->agorad, "%s", o.agorad);
 
-    static const char *names[] = {"", "one validator, bank sends",
-                                  "four validators, bank sends",
+    static const char *names[] = {"", "one validator, bank sends", "four validators, bank sends",
                                   "four validators, mixed market workload",
                                   "saturation sweep, bank sends"};
     printf("== scenario %d: %s (%d node%s, %s) ==\n", o.scenario, names[o.scenario], o.nodes,
@@ -564,26 +568,29 @@ int main(int argc, char **argv)
             print_window(r, &ws[k], ceiling);
         } else {
             window *w = &ws[k];
-            printf("  step %zu: offered %.0f tx/s -> committed %.0f tx/s, p50 %.0f ms, p99 %.0f ms\n",
-                   k + 1, w->offered, w->committed_per_s, w->lat_p50, w->lat_p99);
-            bool kept = w->committed_per_s >= 0.9 * w->offered &&
-                        (o.scenario == 4 ? w->lat_p99 <= 2000
-                                         : w->lat_p50 <= 500 && w->lat_p99 <= 1000);
+            printf(
+                "  step %zu: offered %.0f tx/s -> committed %.0f tx/s, p50 %.0f ms, p99 %.0f ms\n",
+                k + 1, w->offered, w->committed_per_s, w->lat_p50, w->lat_p99);
+            bool kept =
+                w->committed_per_s >= 0.9 * w->offered &&
+                (o.scenario == 4 ? w->lat_p99 <= 2000 : w->lat_p50 <= 500 && w->lat_p99 <= 1000);
             if (!kept)
                 break; /* latency exploded or the network fell behind */
             best = (int)k;
         }
     }
     if (n_rates > 1) {
-        printf("\n| offered tx/s | committed tx/s | of ceiling | p50 ms | p99 ms | max ms | txs/block "
-               "| mempool max | node CPU %% (sum) | refused |\n");
+        printf(
+            "\n| offered tx/s | committed tx/s | of ceiling | p50 ms | p99 ms | max ms | txs/block "
+            "| mempool max | node CPU %% (sum) | refused |\n");
         printf("|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t k = 0; k < done; k++) {
             window *w = &ws[k];
             double cpu = 0;
             for (int i = 0; i < o.nodes; i++)
                 cpu += w->node_cpu[i];
-            printf("| %.0f | %.0f | %.0f%% | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %" PRIu64 " |\n",
+            printf("| %.0f | %.0f | %.0f%% | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %" PRIu64
+                   " |\n",
                    w->offered, w->committed_per_s, 100 * w->committed_per_s / ceiling, w->lat_p50,
                    w->lat_p99, w->lat_max, w->txs_per_block, w->mempool_max, cpu, w->rejected);
         }
@@ -611,7 +618,8 @@ int main(int argc, char **argv)
     atomic_store(&r->stop, true);
     pthread_join(st, NULL);
     pthread_join(wt, NULL);
-    printf("event feed: %" PRIu64 " catch-ups after lost PUB messages\n", atomic_load(&r->feed_gaps));
+    printf("event feed: %" PRIu64 " catch-ups after lost PUB messages\n",
+           atomic_load(&r->feed_gaps));
     lg_net_stop(r);
     lg_net_cleanup(r);
     return 0;

@@ -91,8 +91,8 @@ static void send_step(lg_run *run, size_t f, int step)
         break;
     }
     case S_BID: {
-        market_msg_create_bid bid = {.provider = a->addr, .order_id = fl->order_id,
-                                     .offer_id = fl->offer_id};
+        market_msg_create_bid bid = {
+            .provider = a->addr, .order_id = fl->order_id, .offer_id = fl->offer_id};
         strcpy(bid.price.denom, LG_DENOM);
         bid.price.amount = 500;
         strcpy(bid.deposit.denom, LG_DENOM);
@@ -133,7 +133,8 @@ static void send_step(lg_run *run, size_t f, int step)
     uint32_t rl;
     uint8_t *req = lg_http_request(tx, len, run->sync, &rl);
     free(tx);
-    lg_tx_add(run, req, rl, hash, acct, (uint32_t)f, (uint8_t)step, (int)(f % (size_t)run->n_nodes));
+    lg_tx_add(run, req, rl, hash, acct, (uint32_t)f, (uint8_t)step,
+              (int)(f % (size_t)run->n_nodes));
 }
 
 /* An event of flow f's current tx: keep the ids the next step needs. */

@@ -29,7 +29,8 @@ void lg_sleep_ms(double ms)
 {
     if (ms <= 0)
         return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
+    struct timespec ts = {(time_t)(ms / 1000),
+                          (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
@@ -117,8 +118,8 @@ static void genesis_add_accounts(const lg_run *run, const char *path)
                               json_pack("{s:s, s:[{s:s, s:s}]}", "address", run->accts[i].bech,
                                         "coins", "denom", LG_DENOM, "amount", "1000000000000000"));
     }
-    json_t *app_state = json_pack("{s:{s:o}, s:{s:o}}", "auth", "accounts", accounts, "bank",
-                                  "balances", balances);
+    json_t *app_state =
+        json_pack("{s:{s:o}, s:{s:o}}", "auth", "accounts", accounts, "bank", "balances", balances);
     if (!app_state || json_object_set_new(g, "app_state", app_state) != 0)
         lg_die("genesis: out of memory");
     if (json_dump_file(g, path, JSON_COMPACT) != 0)

@@ -81,8 +81,12 @@ uint8_t *lg_sign_msg(lg_account *a, const char *type_url, const uint8_t *val, si
     strcpy(fee.amount[0].denom, LG_DENOM);
     fee.amount[0].amount = fee_for(gas);
     uint64_t seq = a->sequence;
-    market_tx_draft d = {
-        .msgs = &any, .n_msgs = 1, .fee = &fee, .pubkeys = &a->pub, .sequences = &seq, .n_signers = 1};
+    market_tx_draft d = {.msgs = &any,
+                         .n_msgs = 1,
+                         .fee = &fee,
+                         .pubkeys = &a->pub,
+                         .sequences = &seq,
+                         .n_signers = 1};
     ag_buf out;
     ag_buf_init(&out, 0);
     if (market_tx_sign(&out, &d, &a->key, &a->number, LG_CHAIN_ID) != AG_OK)
@@ -96,9 +100,11 @@ uint8_t *lg_http_request(const uint8_t *tx, size_t tx_len, bool sync, uint32_t *
     const char *method = sync ? "broadcast_tx_sync" : "broadcast_tx_async";
     size_t b64 = ag_base64_encoded_len(tx_len);
     char head[256];
-    int body_len = snprintf(NULL, 0, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"tx\":\"\"}}",
-                            method) +
-                   (int)b64;
+    int body_len =
+        snprintf(NULL, 0,
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"tx\":\"\"}}",
+                 method) +
+        (int)b64;
     int hl = snprintf(head, sizeof head,
                       "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                       "Content-Length: %d\r\n\r\n"
@@ -139,7 +145,8 @@ static void *bank_worker(void *arg)
     size_t n = j->run->n_accts;
     for (size_t a = (size_t)j->t; a < n; a += (size_t)j->threads) {
         lg_account *acc = &j->run->accts[a];
-        market_msg_send m = {.from = acc->addr, .to = j->run->accts[(a + 1) % n].addr, .n_amount = 1};
+        market_msg_send m = {
+            .from = acc->addr, .to = j->run->accts[(a + 1) % n].addr, .n_amount = 1};
         strcpy(m.amount[0].denom, LG_DENOM);
         m.amount[0].amount = 1;
         ag_buf v;

@@ -25,12 +25,12 @@
 
 #include "bench/loadgen/lg.h"
 
-#define CHUNK_BITS  16
-#define CHUNK       (1u << CHUNK_BITS)
-#define MAX_CHUNKS  4096
-#define WINDOW      512       /* requests outstanding per connection */
-#define OUT_HIGH    (1 << 18) /* bytes buffered per connection before pausing */
-#define MAX_CONNS   (LG_MAX_NODES * 8)
+#define CHUNK_BITS 16
+#define CHUNK      (1u << CHUNK_BITS)
+#define MAX_CHUNKS 4096
+#define WINDOW     512       /* requests outstanding per connection */
+#define OUT_HIGH   (1 << 18) /* bytes buffered per connection before pausing */
+#define MAX_CONNS  (LG_MAX_NODES * 8)
 
 static lg_tx *chunks[MAX_CHUNKS];
 
@@ -183,7 +183,8 @@ static void out_append(conn *c, const uint8_t *b, size_t n)
 static void conn_flush(conn *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t w =
+            send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return;
@@ -204,7 +205,8 @@ static void set_reject(lg_run *run, lg_tx *t, uint32_t idx, const char *body, si
         atomic_store(&run->accts[t->account].broken, true);
     pthread_mutex_lock(&run->mu);
     if (!run->first_reject[0])
-        snprintf(run->first_reject, sizeof run->first_reject, "%.*s", (int)(n < 200 ? n : 200), body);
+        snprintf(run->first_reject, sizeof run->first_reject, "%.*s", (int)(n < 200 ? n : 200),
+                 body);
     pthread_mutex_unlock(&run->mu);
 }
 
@@ -350,7 +352,8 @@ static void *submit_main(void *arg)
                 conn *c = NULL;
                 for (int k = 0; k < per && !c; k++) {
                     conn *cand = &conns[((rr[n] + k) % per) * run->n_nodes + n];
-                    if (cand->f_tail - cand->f_head < WINDOW && cand->out_len - cand->out_off < OUT_HIGH)
+                    if (cand->f_tail - cand->f_head < WINDOW &&
+                        cand->out_len - cand->out_off < OUT_HIGH)
                         c = cand;
                 }
                 if (!c)

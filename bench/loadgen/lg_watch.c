@@ -149,7 +149,8 @@ void lg_watch_fill_blocks(lg_run *run, uint64_t t0, uint64_t t1)
     for (int64_t from = lo; from <= hi; from += 20) {
         int64_t to = from + 19 < hi ? from + 19 : hi;
         char path[96];
-        snprintf(path, sizeof path, "blockchain?minHeight=%" PRId64 "&maxHeight=%" PRId64, from, to);
+        snprintf(path, sizeof path, "blockchain?minHeight=%" PRId64 "&maxHeight=%" PRId64, from,
+                 to);
         json_t *r = lg_rpc_get(h, run->rpc_port[run->watch_node], path);
         size_t i;
         json_t *m;

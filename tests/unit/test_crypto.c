@@ -246,6 +246,39 @@ START_TEST(ecdsa_random_roundtrip)
 }
 END_TEST
 
+/* Parsed keys are memoized (keys.c): a key sharing a memoized key's slot
+ * (same leading x bytes) but off the curve must still be refused, and
+ * verification with a memoized key gives the same answers. */
+START_TEST(pubkey_memo_never_admits_a_bad_key)
+{
+    crypto_privkey k;
+    uint8_t sk[32] = {42};
+    ck_assert_int_eq(crypto_privkey_from_bytes(&k, sk, 32), AG_OK);
+    crypto_pubkey pub, p2;
+    ck_assert_int_eq(crypto_pubkey_from_privkey(&pub, &k), AG_OK);
+    ck_assert_int_eq(crypto_pubkey_parse(&p2, pub.b, sizeof pub.b), AG_OK); /* memoized */
+    int refused = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t other[CRYPTO_PUBKEY_LEN];
+        memcpy(other, pub.b, sizeof other);
+        other[32] = (uint8_t)b;
+        if (other[32] == pub.b[32])
+            continue;
+        ag_err first = crypto_pubkey_parse(&p2, other, sizeof other);
+        ck_assert_int_eq(crypto_pubkey_parse(&p2, other, sizeof other), first);
+        refused += first != AG_OK;
+    }
+    ck_assert_int_gt(refused, 0); /* about half of the x values are off the curve */
+    ck_assert_int_eq(crypto_pubkey_parse(&p2, pub.b, sizeof pub.b), AG_OK);
+    crypto_sig sig;
+    ck_assert_int_eq(crypto_sign(&sig, &k, "m", 1), AG_OK);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(crypto_verify(&pub, "m", 1, sig.b, sizeof sig.b), AG_OK);
+        ck_assert_int_ne(crypto_verify(&pub, "n", 1, sig.b, sizeof sig.b), AG_OK);
+    }
+}
+END_TEST
+
 START_TEST(ecdh_agrees)
 {
     crypto_privkey a, b;
@@ -390,6 +423,7 @@ static Suite *crypto_suite(void)
     tcase_add_test(tc, ecdsa_rejects);
     tcase_add_test(tc, ecdsa_random_roundtrip);
     tcase_add_test(tc, ecdh_agrees);
+    tcase_add_test(tc, pubkey_memo_never_admits_a_bad_key);
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("address");
     tcase_add_test(tc, address_vectors);

@@ -698,6 +698,49 @@ START_TEST(sig_cache_skips_second_verification)
 }
 END_TEST
 
+/* market_app_preverify (the node's RPC thread) only fills the cache: a
+ * good signature then costs CheckTx no verification, a bad one is still
+ * refused, and nothing is checked for an account the ante has not seen. */
+START_TEST(preverify_fills_the_cache_only)
+{
+    rig r;
+    rig_up(&r);
+    txopt o = defaults();
+    ag_buf first, good, bad, other;
+    /* account 3 never went through CheckTx: its number is unknown here */
+    build_tx(&other, &r, 3, &r.addrs[2], 5, &o);
+    uint64_t v0 = market_app_stats_get(r.app)->sig_verifications;
+    market_app_preverify(r.app, other.data, other.len);
+    ck_assert_uint_eq(check(&r, &other, false)->code, 0);
+    ck_assert_uint_eq(market_app_stats_get(r.app)->sig_verifications, v0 + 1);
+    /* account 1: a first tx teaches the ante its number */
+    build_tx(&first, &r, 1, &r.addrs[2], 7, &o);
+    ck_assert_uint_eq(check(&r, &first, false)->code, 0);
+    r.seq[1] = 1;
+    build_tx(&good, &r, 1, &r.addrs[2], 8, &o);
+    uint64_t v1 = market_app_stats_get(r.app)->sig_verifications;
+    uint64_t hits = market_app_stats_get(r.app)->sig_cache_hits;
+    market_app_preverify(r.app, good.data, good.len);
+    ck_assert_uint_eq(check(&r, &good, false)->code, 0);
+    ck_assert_uint_eq(market_app_stats_get(r.app)->sig_verifications, v1);
+    ck_assert_uint_eq(market_app_stats_get(r.app)->sig_cache_hits, hits + 1);
+    /* a bad signature preverified is still refused, verified in line */
+    r.seq[1] = 2;
+    o.bad_sig = true;
+    build_tx(&bad, &r, 1, &r.addrs[2], 9, &o);
+    market_app_preverify(r.app, bad.data, bad.len);
+    ck_assert_uint_ne(check(&r, &bad, false)->code, 0);
+    ck_assert_uint_eq(market_app_stats_get(r.app)->sig_verifications, v1 + 1);
+    /* garbage is ignored */
+    market_app_preverify(r.app, (const uint8_t *)"not a tx", 8);
+    ag_buf_free(&first);
+    ag_buf_free(&good);
+    ag_buf_free(&bad);
+    ag_buf_free(&other);
+    rig_down(&r);
+}
+END_TEST
+
 /* Random blocks of valid and invalid sends; returns the app hashes. */
 static void random_blocks(rig *r, ag_rng *rng, size_t blocks, crypto_hash *hashes, ag_buf *all,
                           size_t *counts, bool generate)
@@ -1482,6 +1525,7 @@ static Suite *market_app_suite(void)
     tcase_add_test(tc, sequences_across_check_and_blocks);
     tcase_add_test(tc, out_of_gas_reverts_messages_but_charges_fee);
     tcase_add_test(tc, sig_cache_skips_second_verification);
+    tcase_add_test(tc, preverify_fills_the_cache_only);
     tcase_add_test(tc, parallel_and_serial_verification_agree);
     tcase_add_test(tc, queries);
     tcase_add_test(tc, genesis_export_import_same_hash);

@@ -504,6 +504,68 @@ START_TEST(store_iterator_merges_staged)
 }
 END_TEST
 
+/* The latest-state read cache (latest_cache.h) never shows a stale value:
+ * after every commit, and after a failed one, each key of a small space
+ * reads what the model holds — values above and below the cache's slot
+ * size, overwrites and deletes of keys that were just read (cached). */
+START_TEST(store_reads_through_cache_match_model)
+{
+    ag_rng rng;
+    ag_test_rng(&rng, 35);
+    state_kv *mem, *kv;
+    ck_assert_int_eq(state_kv_open_memory(&mem), AG_OK);
+    ck_assert_int_eq(state_kv_wrap_faulty(&kv, mem, 0, 0), AG_OK);
+    state_store *s;
+    ck_assert_int_eq(state_store_open(&s, kv, NULL), AG_OK);
+    state_omap model;
+    state_omap_init(&model);
+    ag_buf got;
+    ag_buf_init(&got, 0);
+    for (int v = 0; v < 60; v++) {
+        for (int i = 0; i < 20; i++) {
+            uint8_t key[32], val[400];
+            size_t klen, vlen = 1 + (size_t)ag_rng_below(&rng, sizeof val);
+            random_key(&rng, key, &klen, 40);
+            if (ag_rng_below(&rng, 4) == 0) {
+                state_store_delete(s, key, klen);
+                state_omap_del(&model, key, klen);
+            } else {
+                ag_rng_fill(&rng, val, vlen);
+                state_store_set(s, key, klen, val, vlen);
+                state_omap_put(&model, key, klen, val, vlen);
+            }
+        }
+        if (v % 5 == 4) { /* the write fails: nothing read may change */
+            state_kv_faulty_arm(kv, 1, 0);
+            ck_assert_int_eq(state_store_commit(s, NULL, NULL), AG_ERR_IO);
+            state_kv_faulty_arm(kv, 0, 0);
+        }
+        ck_assert_int_eq(state_store_commit(s, NULL, NULL), AG_OK);
+        for (unsigned k = 0; k < 40; k++) {
+            uint8_t key[32];
+            size_t klen = (size_t)snprintf((char *)key, sizeof key, "k%u", k);
+            const uint8_t *mv;
+            size_t mvl;
+            bool want = state_omap_get(&model, key, klen, &mv, &mvl);
+            for (int twice = 0; twice < 2; twice++) { /* a miss, then a hit */
+                ag_buf_reset(&got);
+                ag_err e = state_store_get(s, key, klen, &got);
+                if (!want) {
+                    ck_assert_int_eq(e, AG_ERR_NOT_FOUND);
+                    continue;
+                }
+                ck_assert_int_eq(e, AG_OK);
+                ck_assert_uint_eq(got.len, mvl);
+                ck_assert_mem_eq(got.data, mv, mvl);
+            }
+        }
+    }
+    ag_buf_free(&got);
+    state_omap_free(&model);
+    state_store_close(s);
+}
+END_TEST
+
 /* ---- faults and corruption ---- */
 
 START_TEST(store_failed_writes_leave_it_consistent)
@@ -797,6 +859,7 @@ static Suite *store_suite(void)
     suite_add_tcase(s, tc);
     tc = ag_test_tcase("faults");
     tcase_add_test(tc, store_failed_writes_leave_it_consistent);
+    tcase_add_test(tc, store_reads_through_cache_match_model);
     tcase_add_test(tc, store_detects_corruption);
     tcase_add_test(tc, store_node_damage_detected_on_reopen);
     tcase_add_test(tc, store_reopen_rocksdb);
