@@ -198,6 +198,10 @@ ag_err feed_server_start(feed_server **out, const feed_server_opts *o)
             err = ag_err_from_nng(rv, "feed: PUB socket");
         else {
             s->has_pub = true;
+            /* Per-subscriber queue, in messages (NNG's maximum): a 2,000-tx
+             * block is ~16k messages published in one burst, and NNG drops
+             * what does not fit, sending the subscriber to catch-up. */
+            nng_socket_set_int(s->pub, NNG_OPT_SENDBUF, 8192);
             err = listen_on(s->pub, o->pub_url, "feed: PUB listen on");
         }
         if (!err && pthread_create(&s->pub_thread, NULL, pub_main, s) != 0)
