@@ -82,6 +82,8 @@ typedef struct node_config {
     uint32_t rpc_max_open_connections;
     uint32_t rpc_max_subscriptions_per_client;
     uint32_t rpc_timeout_broadcast_tx_commit_ms;
+    /* [tx_index] */
+    char tx_indexer[8]; /* kv (tx and tx_search served) | null (off; CometBFT's names) */
     /* [feed] (feed/README.md) */
     char events_pub_url[NODE_CONFIG_STR_MAX]; /* pub_listen: NNG PUB, e.g. tcp://127.0.0.1:26670;
                                                  empty: off */

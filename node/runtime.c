@@ -403,8 +403,8 @@ static ag_err open_rpc(node_runtime *n)
 {
     char path[NODE_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/tx_index.db", n->home.data_dir);
-    ag_err err = open_kv(&n->index_kv, path);
-    if (err)
+    ag_err err = AG_OK;
+    if (strcmp(n->home.cfg.tx_indexer, "null") != 0 && (err = open_kv(&n->index_kv, path)) != AG_OK)
         return with_file(err, path);
     node_rpc_args ra = {
         .home = &n->home,

@@ -537,7 +537,7 @@ int main(int argc, char **argv)
         budget += (rates[k] > 0 ? rates[k] : ceiling) * o.seconds * 1.05 + 1000;
     size_t accounts = o.accounts ? o.accounts : 20000;
     size_t rounds = (size_t)ceil(budget / (double)accounts);
-    r->max_inflight = o.inflight ? o.inflight : 4000;
+    r->max_inflight = o.inflight ? o.inflight : 2000;
     if (r->max_inflight >= accounts)
         r->max_inflight = accounts / 2;
     uint64_t t = lg_now_ns();

@@ -425,6 +425,7 @@ START_TEST(config_rejects)
         "[p2p]\npersistent_peer = 0123456789abcdef0123456789abcdef01234567@127.0.0.1\n",
         "[p2p]\npersistent_peer = 0123456789abcdef0123456789abcdef01234567@h:70000\n",
         "[rpc]\nladdr = 127.0.0.1:26657\n",
+        "[tx_index]\nindexer = psql\n",
         "not a section line\n",
         "[node]\nmoniker =;n\n", /* would be written back as a comment */
     };
@@ -444,6 +445,9 @@ START_TEST(config_rejects)
     ck_assert_int_eq(node_config_parse(&c, longline, "t.ini"), AG_ERR_DECODE);
     ck_assert_ptr_nonnull(strstr(ag_err_detail(), "longer than"));
     ck_assert_int_eq(node_config_parse(&c, "", "empty.ini"), AG_OK);
+    ck_assert_str_eq(c.tx_indexer, "kv");
+    ck_assert_int_eq(node_config_parse(&c, "[tx_index]\nindexer = null\n", "t.ini"), AG_OK);
+    ck_assert_str_eq(c.tx_indexer, "null");
     char out[64];
     ck_assert_int_eq(node_config_path(out, sizeof out, "/home/a", "data"), AG_OK);
     ck_assert_str_eq(out, "/home/a/data");
