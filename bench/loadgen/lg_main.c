@@ -507,7 +507,7 @@ int main(int argc, char **argv)
     } else if (o.scenario == 2) {
         /* stepped up to the goal's rate (60% of the ceiling); the answer is
          * the highest rate kept within p50 <= 0.5 s and p99 <= 1 s */
-        static const double frac[] = {0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6};
+        static const double frac[] = {0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, 0.45, 0.6};
         for (size_t k = 0; k < sizeof frac / sizeof frac[0]; k++)
             rates[n_rates++] = floor(ceiling * frac[k] / 100) * 100 + 100;
     } else {
