@@ -89,7 +89,8 @@ typedef struct lg_run {
     char agorad[4096];
     int rpc_port[LG_MAX_NODES];
     pid_t pid[LG_MAX_NODES];
-    bool keep; /* keep the homes (--keep) */
+    bool keep;                /* keep the homes (--keep) */
+    uint64_t block_max_bytes; /* genesis consensus_params.block.max_bytes; 0: testnet's */
 
     /* accounts */
     lg_account *accts;

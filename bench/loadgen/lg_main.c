@@ -21,7 +21,7 @@
  * (scenario 3), --inflight N (closed loop bound), --conns N (per node),
  * --sync (broadcast_tx_sync; default async), --base-port P, --agorad PATH,
  * --presign-rate R (closed loop: R x seconds txs signed; default
- * min(ceiling, 10000)),
+ * min(ceiling, 10000)), --block-max-bytes N (the genesis block size limit),
  * --keep (keep homes and logs), --set SECTION.KEY=VALUE (every node),
  * --seed N.
  */
@@ -281,6 +281,7 @@ typedef struct opts {
     size_t accounts, flows, inflight;
     int conns, base_port;
     double presign_rate;
+    uint64_t block_max_bytes;
     bool sync, keep;
     uint64_t seed;
     const char *sets[32];
@@ -294,7 +295,7 @@ static void usage(void)
             "usage: loadgen --scenario 1|2|3|4 [--seconds S] [--rate R] [--rates R1,R2,...]\n"
             "               [--nodes N] [--accounts N] [--flows N] [--inflight N] [--conns N]\n"
             "               [--sync] [--base-port P] [--agorad PATH] [--keep] [--seed N]\n"
-            "               [--presign-rate R]\n"
+            "               [--presign-rate R] [--block-max-bytes N]\n"
             "               [--set SECTION.KEY=VALUE]...\n");
     exit(2);
 }
@@ -325,6 +326,9 @@ static void parse(opts *o, int argc, char **argv)
             TAKE();
             o->rate = atof(v);
             o->rate_set = true;
+        } else if (!strcmp(a, "--block-max-bytes")) {
+            TAKE();
+            o->block_max_bytes = strtoull(v, NULL, 10);
         } else if (!strcmp(a, "--presign-rate")) {
             TAKE();
             o->presign_rate = atof(v);
@@ -471,6 +475,7 @@ int main(int argc, char **argv)
     r->n_nodes = o.nodes;
     r->sync = o.sync;
     r->keep = o.keep;
+    r->block_max_bytes = o.block_max_bytes;
     r->conns_per_node = o.conns;
     snprintf(r->agorad, sizeof r->agorad, "%s", o.agorad);
 

@@ -122,6 +122,18 @@ static void genesis_add_accounts(const lg_run *run, const char *path)
         json_pack("{s:{s:o}, s:{s:o}}", "auth", "accounts", accounts, "bank", "balances", balances);
     if (!app_state || json_object_set_new(g, "app_state", app_state) != 0)
         lg_die("genesis: out of memory");
+    if (run->block_max_bytes) {
+        char mb[24];
+        snprintf(mb, sizeof mb, "%" PRIu64, run->block_max_bytes);
+        json_t *cp = json_object_get(g, "consensus_params");
+        json_t *block = json_object_get(cp, "block"), *ev = json_object_get(cp, "evidence");
+        if (!block || json_object_set_new(block, "max_bytes", json_string(mb)) != 0)
+            lg_die("genesis: no consensus_params.block");
+        /* evidence must fit in a block */
+        const char *evb = json_string_value(json_object_get(ev, "max_bytes"));
+        if (ev && evb && strtoull(evb, NULL, 10) > run->block_max_bytes)
+            json_object_set_new(ev, "max_bytes", json_string(mb));
+    }
     if (json_dump_file(g, path, JSON_COMPACT) != 0)
         lg_die("cannot write %s", path);
     json_decref(g);
