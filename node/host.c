@@ -2,12 +2,14 @@
 #include "node/host.h"
 
 #include <errno.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 typedef struct host_timer {
@@ -155,11 +157,19 @@ void node_host_lock_other(pthread_mutex_t *mu)
     atomic_fetch_sub(&lock_waiters, 1);
 }
 
-/* After releasing the mutex: give counted waiters up to ~2 ms to take it
- * (they block in the kernel; without this the loop wins every race). */
+/* After releasing the mutex: give counted waiters up to 2 ms to take it
+ * (they block in the kernel; without this the loop wins every race). The
+ * bound is time, not a count: a sleep of 1 us lasts ~60 us. */
 static void let_waiters_in(void)
 {
-    for (int i = 0; i < 2000 && atomic_load(&lock_waiters) > 0; i++) {
+    if (atomic_load(&lock_waiters) == 0)
+        return;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; atomic_load(&lock_waiters) > 0; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 2000000L)
+            return;
         if (i < 50)
             sched_yield();
         else

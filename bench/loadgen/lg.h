@@ -56,8 +56,7 @@ typedef struct lg_tx {
     uint16_t node;      /* target node */
     uint8_t hash[32];   /* SHA-256 of the tx bytes */
     uint64_t submit_ns; /* monotonic, when written */
-    uint64_t commit_ns; /* monotonic, when the watcher saw its block */
-    int64_t height;     /* the block holding it */
+    uint64_t commit_ns; /* monotonic, when the watcher saw its first event */
 } lg_tx;
 
 /* One observed block. */
@@ -66,7 +65,6 @@ typedef struct lg_block {
     uint64_t seen_ns; /* monotonic, when the watcher fetched it */
     int64_t time_ns;  /* header time (BFT time), ns since the epoch */
     uint32_t n_txs;   /* all txs in the block */
-    uint32_t n_ours;  /* txs of this run */
     uint64_t bytes;   /* sum of tx bytes */
 } lg_block;
 
@@ -99,7 +97,7 @@ typedef struct lg_run {
     /* txs: an append-only table (scenario 3 appends while running) */
     pthread_mutex_t mu;
     lg_tx *txs;
-    size_t n_txs, cap_txs;
+    size_t n_txs;
     /* hash -> tx index, open addressing, under mu */
     uint32_t *index;
     size_t index_cap;

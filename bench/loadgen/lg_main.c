@@ -376,7 +376,7 @@ static void parse(opts *o, int argc, char **argv)
         usage();
     if (!o->nodes)
         o->nodes = o->scenario == 1 ? 1 : 4;
-    if (o->nodes < 1 || o->nodes > LG_MAX_NODES)
+    if (o->nodes < 1 || o->nodes > LG_MAX_NODES || o->accounts == 1)
         usage();
 }
 
@@ -496,11 +496,13 @@ int main(int argc, char **argv)
     if (o.scenario == 4) {
         if (o.rates[0]) {
             for (char *p = o.rates; *p && n_rates < 64;) {
-                rates[n_rates++] = strtod(p, &p);
-                if (*p == ',')
-                    p++;
-                else
-                    break;
+                char *end;
+                double v = strtod(p, &end);
+                if (end == p || v <= 0 || (*end && *end != ','))
+                    lg_die("--rates: \"%s\" is not a list of positive rates (e.g. 500,1000)",
+                           o.rates);
+                rates[n_rates++] = v;
+                p = *end ? end + 1 : end;
             }
         } else {
             static const double frac[] = {0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0};

@@ -98,12 +98,8 @@ static void *watch_main(void *arg)
             cur.idx = lg_tx_find_locked(run, ev->tx_hash.data);
             pthread_mutex_unlock(&run->mu);
             blk.n_txs++;
-            if (cur.idx >= 0) {
-                blk.n_ours++;
-                lg_tx *t = lg_tx_at(run, (uint32_t)cur.idx);
-                t->commit_ns = now;
-                t->height = ev->height;
-            }
+            if (cur.idx >= 0)
+                lg_tx_at(run, (uint32_t)cur.idx)->commit_ns = now;
         }
         if (cur.idx < 0)
             continue;
@@ -175,6 +171,7 @@ void lg_watch_fill_blocks(lg_run *run, uint64_t t0, uint64_t t1)
                     b->bytes = strtoull(bs, NULL, 10);
                 if (nt)
                     b->n_txs = (uint32_t)strtoul(nt, NULL, 10);
+                break; /* one record per height */
             }
             pthread_mutex_unlock(&run->mu);
         }
